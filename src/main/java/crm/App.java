@@ -1,0 +1,145 @@
+package crm;
+
+import crm.agent.AgentVerticle;
+import crm.bus.Bus;
+import crm.config.AppConfig;
+import crm.http.HttpVerticle;
+import crm.storage.EmbeddedMongo;
+import crm.storage.GroupCommit;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running node: the embedded database when no MONGO_URI is given, then the verticles. Used by {@link Main}
+ * and by the tests, so what the tests start is what production starts.
+ */
+public final class App {
+  private static final Logger log = LoggerFactory.getLogger(App.class);
+
+  private final Vertx vertx;
+  private final EmbeddedMongo embedded;
+  private final List<String> deployments;
+  private final JsonObject deployedConfig;
+
+  private App(Vertx vertx, EmbeddedMongo embedded, List<String> deployments, JsonObject deployedConfig) {
+    this.vertx = vertx;
+    this.embedded = embedded;
+    this.deployments = deployments;
+    this.deployedConfig = deployedConfig;
+  }
+
+  public static Future<App> start(Vertx vertx, AppConfig cfg) {
+    Bus.registerCodecs(vertx);
+    return vertx.executeBlocking(() -> prepare(cfg)).compose(prepared -> {
+      JsonObject conf = prepared.config;
+      List<String> ids = new ArrayList<>();
+      Future<Void> chain = Future.succeededFuture();
+      if (prepared.embedded != null && prepared.embedded.needsCommit()) {
+        chain = chain.compose(v -> vertx.deployVerticle(new GroupCommit(prepared.embedded, cfg.dbCommitIntervalMs()))
+            .map(id -> { ids.add(id); return null; }));
+      }
+      int httpInstances = cfg.httpInstances() > 0 ? cfg.httpInstances() : Runtime.getRuntime().availableProcessors();
+      chain = chain
+          .compose(v -> deploy(vertx, ids, AgentVerticle::new, conf, 1))
+          .compose(v -> deploy(vertx, ids, HttpVerticle::new, conf, httpInstances));
+      return chain.map(v -> new App(vertx, prepared.embedded, ids, conf))
+          .recover(err -> {
+            // undo what started, so a failed start leaves nothing listening
+            if (prepared.embedded != null) prepared.embedded.close();
+            return Future.failedFuture(err);
+          });
+    });
+  }
+
+  private static Future<Void> deploy(Vertx vertx, List<String> ids, java.util.function.Supplier<io.vertx.core.Deployable> factory,
+                                     JsonObject conf, int instances) {
+    return vertx.deployVerticle(factory, new DeploymentOptions().setConfig(conf).setInstances(instances))
+        .map(id -> { ids.add(id); return null; });
+  }
+
+  private record Prepared(EmbeddedMongo embedded, JsonObject config) {}
+
+  /** Blocking preparation, on a worker: the JWT secret, the embedded database. */
+  private static Prepared prepare(AppConfig cfg) {
+    JsonObject conf = cfg.toJson();
+    Path dataDir = Path.of(cfg.dataDir());
+    if (cfg.jwtSecret().isEmpty()) {
+      conf.put("JWT_SECRET", persistentSecret(dataDir));
+    }
+    EmbeddedMongo embedded = null;
+    if (cfg.embeddedDb()) {
+      embedded = cfg.dbBackend().equals("memory") ? EmbeddedMongo.memory() : EmbeddedMongo.h2(dataDir);
+      conf.put("MONGO_URI", embedded.connectionString());
+      conf.put("DB_SYNC", embedded.needsCommit());
+    } else {
+      conf.put("DB_SYNC", false);
+    }
+    return new Prepared(embedded, conf);
+  }
+
+  /** A random JWT secret generated once and kept in the data directory, so restarts keep sessions. */
+  static String persistentSecret(Path dataDir) {
+    Path file = dataDir.resolve("jwt-secret");
+    try {
+      Files.createDirectories(dataDir);
+      if (Files.exists(file)) {
+        String s = Files.readString(file, StandardCharsets.UTF_8).trim();
+        if (s.length() >= 43) return s;
+      }
+      byte[] raw = new byte[48];
+      new SecureRandom().nextBytes(raw);
+      String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+      Path tmp = dataDir.resolve("jwt-secret.tmp");
+      Files.writeString(tmp, secret, StandardCharsets.UTF_8);
+      try {
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+      } catch (UnsupportedOperationException ignored) {
+        // not a POSIX file system
+      }
+      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      log.warn("JWT_SECRET is not set: generated one and stored it in {} (set JWT_SECRET in production)", file);
+      return secret;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot keep the JWT secret in " + file, e);
+    }
+  }
+
+  public int httpPort() {
+    Object port = vertx.sharedData().getLocalMap(HttpVerticle.RUNTIME_MAP).get("http.port");
+    return port == null ? -1 : (Integer) port;
+  }
+
+  /** The configuration the verticles were deployed with (embedded MONGO_URI and generated secret included). */
+  public JsonObject deployedConfig() {
+    return deployedConfig.copy();
+  }
+
+  /** Graceful stop: HTTP stops accepting and drains, then the other verticles, then the database is committed and closed. */
+  public Future<Void> stop() {
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = deployments.size() - 1; i >= 0; i--) {
+      String id = deployments.get(i);
+      chain = chain.compose(v -> vertx.undeploy(id).recover(err -> Future.succeededFuture()));
+    }
+    return chain.compose(v -> embedded == null ? Future.succeededFuture()
+        : vertx.executeBlocking(() -> {
+          embedded.commit();
+          embedded.close();
+          return null;
+        }));
+  }
+}

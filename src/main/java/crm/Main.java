@@ -1,0 +1,105 @@
+package crm;
+
+import crm.config.AppConfig;
+import crm.config.ConfigLoader;
+import crm.config.InvalidConfigException;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Boot: config once -> (cluster) -> database -> verticles. SIGTERM stops gracefully. */
+public final class Main {
+  private static final Logger log = LoggerFactory.getLogger(Main.class);
+
+  private Main() {}
+
+  public static void main(String[] args) throws Exception {
+    boolean printConfig = Arrays.asList(args).contains("--print-config");
+    AppConfig cfg;
+    Vertx bootstrap = Vertx.vertx();
+    try {
+      JsonObject raw = ConfigLoader.loadRaw(bootstrap).await(30, TimeUnit.SECONDS);
+      if (Arrays.asList(args).contains("--cluster")) raw.put("CRM_CLUSTER", true);
+      cfg = AppConfig.from(raw);
+    } catch (InvalidConfigException e) {
+      System.err.println(e.getMessage());
+      bootstrap.close();
+      System.exit(2);
+      return;
+    } catch (Exception e) {
+      System.err.println("Cannot read configuration: " + e.getMessage());
+      bootstrap.close();
+      System.exit(2);
+      return;
+    } finally {
+      if (printConfig) bootstrap.close();
+    }
+    if (printConfig) {
+      System.out.println(cfg.toSafeJson().encodePrettily());
+      return;
+    }
+    bootstrap.close();
+
+    if (cfg.cluster() && cfg.jwtSecret().isEmpty()) {
+      System.err.println("Invalid configuration JWT_SECRET: must be set when clustered (every node must verify every node's tokens)");
+      System.exit(2);
+    }
+
+    Vertx vertx = buildVertx(cfg);
+    App app;
+    try {
+      app = App.start(vertx, cfg).await(120, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.error("Start-up failed: {}", e.getMessage(), e);
+      vertx.close().await(10, TimeUnit.SECONDS);
+      System.exit(1);
+      return;
+    }
+    log.info("WhatsApp CRM listening on http://{}:{}  (API {}/api/v2, database {}{})",
+        cfg.host(), app.httpPort(), "", cfg.embeddedDb() ? "embedded " + cfg.dbBackend() : "MongoDB",
+        cfg.cluster() ? ", clustered" : "");
+    log.info("Admin login: {} (password from CRM_ADMIN_PASSWORD, or as printed at the first start)", cfg.adminEmail());
+
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      log.info("Shutting down: draining requests (up to {} s)", cfg.shutdownGraceSeconds());
+      try {
+        app.stop().compose(v -> vertx.close()).await(cfg.shutdownGraceSeconds() + 20L, TimeUnit.SECONDS);
+        log.info("Stopped cleanly");
+      } catch (Exception e) {
+        log.warn("Unclean stop: {}", e.getMessage());
+      } finally {
+        stopped.countDown();
+      }
+    }, "crm-shutdown"));
+  }
+
+  static Vertx buildVertx(AppConfig cfg) throws Exception {
+    VertxOptions options = new VertxOptions()
+        .setMetricsOptions(new MicrometerMetricsOptions()
+            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
+            .setJvmMetricsEnabled(true)
+            .setEnabled(true));
+    if (!cfg.cluster()) {
+      return Vertx.builder().with(options).build();
+    }
+    Path clusterXml = Path.of(cfg.clusterConfig());
+    com.hazelcast.config.Config hz = Files.exists(clusterXml)
+        ? new com.hazelcast.config.FileSystemXmlConfig(clusterXml.toFile())
+        : ConfigUtil.loadConfig();
+    options.getEventBusOptions().setHost(cfg.clusterHost()).setClusterPublicHost(cfg.clusterHost());
+    return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hz))
+        .buildClustered().await(120, TimeUnit.SECONDS);
+  }
+}

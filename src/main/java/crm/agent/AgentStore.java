@@ -1,0 +1,133 @@
+package crm.agent;
+
+import crm.bus.CrmException;
+import crm.bus.ErrorCode;
+import crm.storage.Mongo;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.mongo.FindOptions;
+import io.vertx.ext.mongo.IndexOptions;
+import io.vertx.ext.mongo.UpdateOptions;
+import java.time.Instant;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** The only code that touches the {@code agents} collection. Documents never leave it with their password hash. */
+final class AgentStore {
+  static final String COLLECTION = "agents";
+
+  private final Mongo mongo;
+
+  AgentStore(Mongo mongo) {
+    this.mongo = mongo;
+  }
+
+  Future<Void> ensureIndexes() {
+    return Future.all(List.of(
+        mongo.createIndex(COLLECTION, new JsonObject().put("email", 1), new IndexOptions().unique(true).name("email_unique")),
+        mongo.createIndex(COLLECTION, new JsonObject().put("role", 1).put("isActive", 1), new IndexOptions().name("role_active"))))
+        .mapEmpty();
+  }
+
+  Future<Long> count() {
+    return mongo.client().count(COLLECTION, new JsonObject()).recover(Mongo::mapError);
+  }
+
+  Future<String> insert(JsonObject doc) {
+    return mongo.insertDurable(COLLECTION, doc);
+  }
+
+  /** The stored document, hash included (for login); null when absent. */
+  Future<JsonObject> findByEmail(String email) {
+    return mongo.client().findOne(COLLECTION, new JsonObject().put("email", email), null).recover(Mongo::mapError);
+  }
+
+  Future<JsonObject> findById(String id) {
+    if (!Mongo.isObjectId(id)) return Future.succeededFuture(null);
+    return mongo.client().findOne(COLLECTION, new JsonObject().put("_id", id), null).recover(Mongo::mapError);
+  }
+
+  Future<JsonObject> get(String id) {
+    return findById(id).map(doc -> {
+      if (doc == null) throw CrmException.notFound(ErrorCode.AGENT_NOT_FOUND, "Agent");
+      return doc;
+    });
+  }
+
+  /** A page of agents, newest first, and the total that matched. */
+  Future<JsonObject> list(JsonObject filter, int skip, int limit) {
+    FindOptions options = new FindOptions().setSkip(skip).setLimit(limit)
+        .setSort(new JsonObject().put("createdAt", -1).put("_id", -1));
+    return Future.all(mongo.client().findWithOptions(COLLECTION, filter, options), mongo.client().count(COLLECTION, filter))
+        .map(all -> new JsonObject()
+            .put("agents", new JsonArray(all.<List<JsonObject>>resultAt(0).stream().map(AgentStore::toApi).toList()))
+            .put("total", all.<Long>resultAt(1)))
+        .recover(Mongo::mapError);
+  }
+
+  /** Applies a {@code $set} (durably) and returns the updated document. */
+  Future<JsonObject> update(String id, JsonObject set) {
+    if (!Mongo.isObjectId(id)) return Future.failedFuture(CrmException.notFound(ErrorCode.AGENT_NOT_FOUND, "Agent"));
+    JsonObject update = new JsonObject().put("$set", set.copy().put("updatedAt", Mongo.now()));
+    return mongo.client().updateCollectionWithOptions(COLLECTION, new JsonObject().put("_id", id), update,
+            new UpdateOptions().setWriteOption(mongo.durableWrite()))
+        .recover(Mongo::mapError)
+        .compose(res -> {
+          if (res.getDocMatched() == 0) throw CrmException.notFound(ErrorCode.AGENT_NOT_FOUND, "Agent");
+          return mongo.sync();
+        })
+        .compose(v -> get(id));
+  }
+
+  Future<Void> touchLogin(String id) {
+    JsonObject now = Mongo.now();
+    return mongo.client().updateCollection(COLLECTION, new JsonObject().put("_id", id),
+        new JsonObject().put("$set", new JsonObject().put("lastLogin", now))).recover(Mongo::mapError).mapEmpty();
+  }
+
+  Future<Long> countActiveAdmins() {
+    return mongo.client().count(COLLECTION, new JsonObject().put("role", "admin").put("isActive", true))
+        .recover(Mongo::mapError);
+  }
+
+  /** Records that access tokens issued before {@code epochSecond} are no longer accepted (durable). */
+  Future<Void> setTokensValidAfter(String id, long epochSecond) {
+    return mongo.client().updateCollectionWithOptions(COLLECTION, new JsonObject().put("_id", id),
+            new JsonObject().put("$set", new JsonObject().put("tokensValidAfter", epochSecond)),
+            new UpdateOptions().setWriteOption(mongo.durableWrite()))
+        .recover(Mongo::mapError).compose(r -> mongo.sync());
+  }
+
+  /** {agentId: tokensValidAfter} for agents whose access tokens were revoked since {@code since}. */
+  Future<JsonObject> tokensRevokedSince(Instant since) {
+    JsonObject filter = new JsonObject().put("tokensValidAfter", new JsonObject().put("$gte", since.getEpochSecond()));
+    return mongo.client().findWithOptions(COLLECTION, filter,
+            new FindOptions().setFields(new JsonObject().put("_id", 1).put("tokensValidAfter", 1)))
+        .map(docs -> {
+          JsonObject out = new JsonObject();
+          for (JsonObject d : docs) out.put(d.getString("_id"), d.getLong("tokensValidAfter", 0L));
+          return out;
+        })
+        .recover(Mongo::mapError);
+  }
+
+  /** Search filter over names and email; the text is matched literally (regex metacharacters quoted). */
+  static JsonObject searchFilter(String search) {
+    String rx = Pattern.quote(search);
+    JsonArray or = new JsonArray();
+    for (String f : List.of("firstName", "lastName", "email")) {
+      or.add(new JsonObject().put(f, new JsonObject().put("$regex", rx).put("$options", "i")));
+    }
+    return new JsonObject().put("$or", or);
+  }
+
+  /** The API form of an agent: {@code _id} and {@code id}, ISO dates, never the password hash. */
+  static JsonObject toApi(JsonObject doc) {
+    JsonObject out = Mongo.toApi(doc);
+    out.remove("passwordHash");
+    out.remove("tokensValidAfter");
+    if (!out.containsKey("assignedConversations")) out.put("assignedConversations", new JsonArray());
+    return out;
+  }
+}

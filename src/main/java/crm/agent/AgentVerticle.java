@@ -1,0 +1,363 @@
+package crm.agent;
+
+import crm.auth.Jwt;
+import crm.auth.PasswordHasher;
+import crm.auth.Roles;
+import crm.bus.Addresses;
+import crm.bus.Bus;
+import crm.bus.Check;
+import crm.bus.CrmException;
+import crm.bus.ErrorCode;
+import crm.storage.Mongo;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Agents and their sessions: login, refresh-token rotation, logout, and the admin's agent management. */
+public final class AgentVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(AgentVerticle.class);
+  private static final Set<String> STATUSES = Set.of("online", "offline", "busy", "away");
+  static final int MIN_PASSWORD = 8;
+  static final int MAX_PASSWORD = 256;
+
+  private Mongo mongo;
+  private AgentStore agents;
+  private RefreshTokenStore tokens;
+  private PasswordHasher hasher;
+  private Jwt jwt;
+  private Bus bus;
+
+  @Override
+  public Future<?> start() {
+    JsonObject cfg = config();
+    mongo = new Mongo(vertx, cfg);
+    agents = new AgentStore(mongo);
+    tokens = new RefreshTokenStore(mongo, Duration.ofDays(cfg.getInteger("REFRESH_TOKEN_TTL_DAYS", 30)));
+    jwt = Jwt.fromConfig(vertx, cfg);
+    bus = new Bus(vertx);
+    int memory = cfg.getInteger("PASSWORD_HASH_MEMORY_KB", 19_456);
+    int iterations = cfg.getInteger("PASSWORD_HASH_ITERATIONS", 2);
+    return vertx.executeBlocking(() -> new PasswordHasher(memory, iterations))
+        .compose(h -> {
+          hasher = h;
+          return Future.all(agents.ensureIndexes(), tokens.ensureIndexes());
+        })
+        .compose(v -> seedAdmin(cfg))
+        .compose(v -> Future.all(List.of(
+            bus.serve(Addresses.AUTH_LOGIN, this::login).completion(),
+            bus.serve(Addresses.AUTH_REFRESH, this::refresh).completion(),
+            bus.serve(Addresses.AUTH_LOGOUT, this::logout).completion(),
+            bus.serve(Addresses.AUTH_REVOCATIONS, this::revocations).completion(),
+            bus.serve(Addresses.AGENT_LIST, this::list).completion(),
+            bus.serve(Addresses.AGENT_GET, b -> agents.get(b.getString("id")).map(a -> agentReply(a))).completion(),
+            bus.serve(Addresses.AGENT_CREATE, this::create).completion(),
+            bus.serve(Addresses.AGENT_UPDATE, this::update).completion(),
+            bus.serve(Addresses.AGENT_SET_ACTIVE, this::setActive).completion())))
+        .onSuccess(v -> vertx.setPeriodic(3_600_000, id -> tokens.purgeExpired()
+            .onSuccess(n -> { if (n > 0) log.info("Purged {} expired refresh tokens", n); })));
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (mongo != null) mongo.close();
+    return Future.succeededFuture();
+  }
+
+  // ---- first start
+
+  private Future<Void> seedAdmin(JsonObject cfg) {
+    return agents.count().compose(n -> {
+      if (n > 0) return Future.succeededFuture();
+      String email = cfg.getString("CRM_ADMIN_EMAIL", "admin@crm.local");
+      String given = cfg.getString("CRM_ADMIN_PASSWORD", "");
+      String password = given.isEmpty() ? generatePassword() : given;
+      return hash(password).compose(h -> agents.insert(newAgentDoc(email, h, "Admin", "User", Roles.ADMIN, null, null)))
+          .onSuccess(id -> {
+            if (given.isEmpty()) {
+              log.warn("First start: created admin {} with generated password {}  (shown once; change it)", email, password);
+            } else {
+              log.info("First start: created admin {} (password from CRM_ADMIN_PASSWORD)", email);
+            }
+          })
+          .recover(err -> Mongo.isDuplicateKey(err) || err instanceof CrmException ce && ce.code() == ErrorCode.DUPLICATE_RESOURCE
+              ? Future.succeededFuture() : Future.failedFuture(err)) // another node seeded it first
+          .mapEmpty();
+    });
+  }
+
+  private static String generatePassword() {
+    String alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    SecureRandom r = new SecureRandom();
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 16; i++) sb.append(alphabet.charAt(r.nextInt(alphabet.length())));
+    return sb.toString();
+  }
+
+  // ---- sessions
+
+  private Future<JsonObject> login(JsonObject body) {
+    String email = Check.requiredString(body, "email", 320).trim().toLowerCase();
+    String password = Check.requiredString(body, "password", MAX_PASSWORD);
+    return agents.findByEmail(email).compose(doc -> {
+      if (doc == null) {
+        return vertx.executeBlocking(() -> { hasher.verifyDummy(password); return null; }, false)
+            .compose(v -> Future.failedFuture(badCredentials()));
+      }
+      return vertx.executeBlocking(() -> hasher.verify(password, doc.getString("passwordHash")), false)
+          .compose(ok -> {
+            if (!ok) return Future.failedFuture(badCredentials());
+            if (!doc.getBoolean("isActive", false)) {
+              return Future.failedFuture(new CrmException(ErrorCode.AUTH_INSUFFICIENT_PERMISSIONS, "Account is deactivated"));
+            }
+            String family = Mongo.newId();
+            return tokens.issue(doc.getString("_id"), family)
+                .compose(refresh -> agents.touchLogin(doc.getString("_id")).map(v -> refresh))
+                .map(refresh -> new JsonObject().put("success", true)
+                    .put("token", accessToken(doc, family))
+                    .put("refreshToken", refresh)
+                    .put("expiresIn", jwt.expiresInSeconds())
+                    .put("agent", AgentStore.toApi(doc.copy().put("lastLogin", Mongo.now()))));
+          });
+    });
+  }
+
+  private static CrmException badCredentials() {
+    return new CrmException(ErrorCode.AUTH_CREDENTIALS_INVALID, "Invalid email or password");
+  }
+
+  private Future<JsonObject> refresh(JsonObject body) {
+    String token = Check.requiredString(body, "refreshToken", 512);
+    return tokens.spend(token).compose(spent -> agents.findById(spent.getString("agentId")).compose(doc -> {
+      if (doc == null || !doc.getBoolean("isActive", false)) {
+        return tokens.revokeFamily(spent.getString("family")).compose(n -> Future.failedFuture(
+            new CrmException(ErrorCode.AUTH_TOKEN_INVALID, "Account is deactivated")));
+      }
+      String family = spent.getString("family");
+      return tokens.issue(doc.getString("_id"), family).map(next -> new JsonObject().put("success", true)
+          .put("token", accessToken(doc, family)).put("refreshToken", next).put("expiresIn", jwt.expiresInSeconds()));
+    })).recover(err -> {
+      if (err instanceof RefreshTokenStore.ReusedToken reused) {
+        log.warn("Refresh token reuse: session {} revoked", reused.family);
+        publishRevoked(new JsonObject().put("sessionId", reused.family));
+      }
+      return Future.failedFuture(err);
+    });
+  }
+
+  private Future<JsonObject> logout(JsonObject body) {
+    String sessionId = Check.requiredString(body, "sessionId", 64);
+    String refresh = Check.optionalString(body, "refreshToken", 512);
+    Future<String> other = refresh == null ? Future.succeededFuture(null) : tokens.familyOf(refresh);
+    return other.compose(fam -> {
+      List<Future<Long>> revokes = new ArrayList<>();
+      revokes.add(tokens.revokeFamily(sessionId));
+      if (fam != null && !fam.equals(sessionId)) revokes.add(tokens.revokeFamily(fam));
+      return Future.all(revokes).map(v -> fam);
+    }).map(fam -> {
+      publishRevoked(new JsonObject().put("sessionId", sessionId));
+      if (fam != null && !fam.equals(sessionId)) publishRevoked(new JsonObject().put("sessionId", fam));
+      return new JsonObject().put("success", true).put("message", "Logged out");
+    });
+  }
+
+  private void publishRevoked(JsonObject event) {
+    bus.publish(Addresses.EVT_AUTH_REVOKED, event.put("until", Instant.now().plusSeconds(jwt.expiresInSeconds()).toString()));
+  }
+
+  /** What the HTTP and socket verticles need at start to refuse still-unexpired tokens of revoked sessions. */
+  private Future<JsonObject> revocations(JsonObject body) {
+    Instant since = Instant.now().minusSeconds(jwt.expiresInSeconds());
+    return Future.all(agents.tokensRevokedSince(since), tokens.familiesRevokedSince(since))
+        .map(all -> new JsonObject()
+            .put("agents", all.<JsonObject>resultAt(0))
+            .put("revokedSessions", new JsonArray(all.<List<String>>resultAt(1)))
+            .put("until", Instant.now().plusSeconds(jwt.expiresInSeconds()).toString()));
+  }
+
+  private String accessToken(JsonObject doc, String family) {
+    return jwt.issue(doc.getString("_id"), doc.getString("email"), doc.getString("role"),
+        permissionsOf(doc), family);
+  }
+
+  private static List<String> permissionsOf(JsonObject doc) {
+    JsonArray stored = doc.getJsonArray("permissions");
+    if (stored == null) return Roles.permissionsOf(doc.getString("role"));
+    List<String> out = new ArrayList<>();
+    for (Object p : stored) if (p instanceof String s) out.add(s);
+    return out;
+  }
+
+  // ---- agent management
+
+  private Future<JsonObject> list(JsonObject body) {
+    JsonObject filter = new JsonObject();
+    String role = Check.oneOf(Check.optionalString(body, "role", 32), "role", Roles.ALL);
+    if (role != null) filter.put("role", role);
+    String status = Check.oneOf(Check.optionalString(body, "status", 32), "status", STATUSES);
+    if (status != null) filter.put("status", status);
+    Boolean active = Check.optionalBoolean(body, "isActive");
+    if (active != null) filter.put("isActive", active);
+    String search = Check.optionalString(body, "search", 200);
+    if (search != null && !search.isBlank()) filter.mergeIn(AgentStore.searchFilter(search.trim()));
+    int skip = Check.optionalInt(body, "skip", 0, Integer.MAX_VALUE) == null ? 0 : body.getInteger("skip");
+    int limit = Check.optionalInt(body, "limit", 1, 100) == null ? 20 : body.getInteger("limit");
+    return agents.list(filter, skip, limit);
+  }
+
+  private Future<JsonObject> create(JsonObject body) {
+    String email = Check.email(Check.requiredString(body, "email", 320), "email");
+    String password = Check.requiredString(body, "password", MAX_PASSWORD);
+    checkPassword(password);
+    String firstName = Check.requiredString(body, "firstName", 100).trim();
+    String lastName = Check.requiredString(body, "lastName", 100).trim();
+    String role = Check.oneOf(Check.optionalString(body, "role", 32), "role", Roles.ALL);
+    JsonArray permissions = Check.optionalStrings(body, "permissions", 64, 64);
+    String avatar = Check.optionalString(body, "avatar", 2048);
+    return hash(password)
+        .compose(h -> agents.insert(newAgentDoc(email, h, firstName, lastName, role == null ? Roles.AGENT : role,
+            permissions, avatar)))
+        .recover(err -> Mongo.isDuplicateKey(err) || err instanceof CrmException ce && ce.code() == ErrorCode.DUPLICATE_RESOURCE
+            ? Future.failedFuture(new CrmException(ErrorCode.DUPLICATE_RESOURCE, "An agent with this email already exists", "email", null))
+            : Future.failedFuture(err))
+        .compose(agents::get)
+        .map(doc -> {
+          bus.publish(Addresses.EVT_AGENT_CREATED, new JsonObject().put("agentId", doc.getString("_id")));
+          return agentReply(doc);
+        });
+  }
+
+  private static void checkPassword(String password) {
+    if (password.length() < MIN_PASSWORD) {
+      throw CrmException.validation("password", "password must be at least " + MIN_PASSWORD + " characters");
+    }
+  }
+
+  private static JsonObject newAgentDoc(String email, String hash, String firstName, String lastName, String role,
+                                        JsonArray permissions, String avatar) {
+    JsonObject now = Mongo.now();
+    JsonObject doc = new JsonObject()
+        .put("_id", Mongo.newId())
+        .put("email", email).put("passwordHash", hash)
+        .put("firstName", firstName).put("lastName", lastName)
+        .put("role", role)
+        .put("permissions", permissions != null ? permissions : new JsonArray(Roles.permissionsOf(role)))
+        .put("status", "offline").put("isActive", true)
+        .put("assignedConversations", new JsonArray())
+        .put("createdAt", now).put("updatedAt", now);
+    if (avatar != null) doc.put("avatar", avatar);
+    return doc;
+  }
+
+  private Future<JsonObject> update(JsonObject body) {
+    String id = Check.requiredString(body, "id", 64);
+    JsonObject changes = body.getJsonObject("changes", new JsonObject());
+    JsonObject set = new JsonObject();
+    String firstName = Check.optionalString(changes, "firstName", 100);
+    if (firstName != null) set.put("firstName", nonBlank(firstName, "firstName"));
+    String lastName = Check.optionalString(changes, "lastName", 100);
+    if (lastName != null) set.put("lastName", nonBlank(lastName, "lastName"));
+    String email = Check.optionalString(changes, "email", 320);
+    if (email != null) set.put("email", Check.email(email, "email"));
+    String avatar = Check.optionalString(changes, "avatar", 2048);
+    if (avatar != null) set.put("avatar", avatar);
+    String status = Check.oneOf(Check.optionalString(changes, "status", 32), "status", STATUSES);
+    if (status != null) set.put("status", status);
+    String role = Check.oneOf(Check.optionalString(changes, "role", 32), "role", Roles.ALL);
+    JsonArray permissions = Check.optionalStrings(changes, "permissions", 64, 64);
+    if (role != null) {
+      set.put("role", role);
+      set.put("permissions", permissions != null ? permissions : new JsonArray(Roles.permissionsOf(role)));
+    } else if (permissions != null) {
+      set.put("permissions", permissions);
+    }
+    Boolean active = Check.optionalBoolean(changes, "isActive");
+    String password = Check.optionalString(changes, "password", MAX_PASSWORD);
+    if (password != null) checkPassword(password);
+    if (set.isEmpty() && password == null && active == null) {
+      return Future.failedFuture(CrmException.validation(null, "Nothing to update"));
+    }
+    Future<Void> guard = (role != null && !role.equals(Roles.ADMIN)) || Boolean.FALSE.equals(active)
+        ? ensureNotLastAdmin(id) : Future.succeededFuture();
+    Future<JsonObject> result = guard
+        .compose(v -> password == null ? Future.succeededFuture(set) : hash(password).map(h -> set.put("passwordHash", h)))
+        .compose(s -> s.isEmpty() ? agents.get(id) : agents.update(id, s))
+        .recover(err -> Mongo.isDuplicateKey(err) || err instanceof CrmException ce && ce.code() == ErrorCode.DUPLICATE_RESOURCE
+            ? Future.failedFuture(new CrmException(ErrorCode.DUPLICATE_RESOURCE, "An agent with this email already exists", "email", null))
+            : Future.failedFuture(err));
+    if (active != null) {
+      result = result.compose(doc -> applyActive(id, active));
+    } else if (password != null || role != null || permissions != null) {
+      // credentials or rights changed: end the agent's sessions so new tokens carry the new rights
+      result = result.compose(doc -> revokeAgentTokens(id).map(doc));
+    }
+    return result.map(doc -> {
+      bus.publish(Addresses.EVT_AGENT_UPDATED, new JsonObject().put("agentId", id));
+      return agentReply(doc);
+    });
+  }
+
+  private Future<JsonObject> setActive(JsonObject body) {
+    String id = Check.requiredString(body, "id", 64);
+    Boolean active = Check.optionalBoolean(body, "active");
+    if (active == null) throw CrmException.validation("active", "active is required");
+    Future<Void> guard = active ? Future.succeededFuture() : ensureNotLastAdmin(id);
+    return guard.compose(v -> applyActive(id, active)).map(doc -> {
+      bus.publish(Addresses.EVT_AGENT_UPDATED, new JsonObject().put("agentId", id));
+      return agentReply(doc);
+    });
+  }
+
+  private Future<JsonObject> applyActive(String id, boolean active) {
+    JsonObject set = new JsonObject().put("isActive", active);
+    if (!active) set.put("status", "offline");
+    return agents.update(id, set).compose(doc -> active ? Future.succeededFuture(doc) : revokeAgentTokens(id).map(doc));
+  }
+
+  /**
+   * Ends every session of an agent: refresh tokens revoked, and access tokens issued before now refused by
+   * every node (the event, and {@code tokensValidAfter} for nodes that start later).
+   */
+  private Future<Void> revokeAgentTokens(String id) {
+    long now = Instant.now().getEpochSecond();
+    return agents.setTokensValidAfter(id, now)
+        .compose(v -> tokens.revokeAgent(id))
+        .map(n -> {
+          publishRevoked(new JsonObject().put("agentId", id).put("validAfter", now));
+          return null;
+        });
+  }
+
+  /** Refuses to demote or deactivate the last active admin: nobody could manage agents afterwards. */
+  private Future<Void> ensureNotLastAdmin(String id) {
+    return agents.get(id).compose(doc -> {
+      if (!Roles.ADMIN.equals(doc.getString("role")) || !doc.getBoolean("isActive", false)) {
+        return Future.succeededFuture();
+      }
+      return agents.countActiveAdmins().compose(n -> n > 1 ? Future.succeededFuture()
+          : Future.failedFuture(new CrmException(ErrorCode.BUSINESS_RULE_VIOLATION,
+              "The last active admin cannot be deactivated or demoted")));
+    });
+  }
+
+  private static String nonBlank(String s, String field) {
+    if (s.isBlank()) throw CrmException.validation(field, field + " must not be empty");
+    return s.trim();
+  }
+
+  private Future<String> hash(String password) {
+    return vertx.executeBlocking(() -> hasher.hash(password), false);
+  }
+
+  private static JsonObject agentReply(JsonObject doc) {
+    return new JsonObject().put("success", true).put("agent", AgentStore.toApi(doc));
+  }
+}

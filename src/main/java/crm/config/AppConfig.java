@@ -1,0 +1,190 @@
+package crm.config;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The validated configuration. Keys are the environment-variable names (see README); every value can
+ * come from conf/config.json, the file named by CRM_CONFIG, the environment, or a system property.
+ * {@link #from} fails fast with a message naming the offending key.
+ */
+public record AppConfig(
+    int port,
+    String host,
+    int httpInstances,
+    String mongoUri,
+    String mongoDb,
+    String dataDir,
+    String dbBackend,
+    int dbCommitIntervalMs,
+    String jwtSecret,
+    int jwtExpiresIn,
+    int refreshTokenTtlDays,
+    List<String> corsOrigins,
+    String adminEmail,
+    String adminPassword,
+    int passwordHashMemoryKb,
+    int passwordHashIterations,
+    int rateLimitWindowSeconds,
+    int rateLimitAuth,
+    int rateLimitMessages,
+    int rateLimitUpload,
+    int rateLimitDefault,
+    int jsonBodyLimit,
+    boolean cluster,
+    String clusterHost,
+    String clusterConfig,
+    int shutdownGraceSeconds) {
+
+  /** Keys read from the environment and system properties (the env store's allowlist). */
+  public static final List<String> KEYS = List.of(
+      "PORT", "HOST", "HTTP_INSTANCES", "MONGO_URI", "MONGO_DB", "CRM_DATA_DIR", "CRM_DB_BACKEND",
+      "DB_COMMIT_INTERVAL_MS", "JWT_SECRET", "JWT_EXPIRES_IN", "REFRESH_TOKEN_TTL_DAYS", "CORS_ORIGINS",
+      "CRM_ADMIN_EMAIL", "CRM_ADMIN_PASSWORD", "PASSWORD_HASH_MEMORY_KB", "PASSWORD_HASH_ITERATIONS",
+      "RATE_LIMIT_WINDOW_SECONDS", "RATE_LIMIT_AUTH", "RATE_LIMIT_MESSAGES", "RATE_LIMIT_UPLOAD",
+      "RATE_LIMIT_DEFAULT", "JSON_BODY_LIMIT", "CRM_CLUSTER", "CLUSTER_HOST", "CLUSTER_CONFIG",
+      "SHUTDOWN_GRACE_SECONDS");
+
+  private static final Set<String> SECRET_KEYS = Set.of("JWT_SECRET", "CRM_ADMIN_PASSWORD", "MONGO_URI");
+
+  public static AppConfig from(JsonObject raw) {
+    Reader r = new Reader(raw);
+    String backend = r.string("CRM_DB_BACKEND", "h2").toLowerCase(Locale.ROOT);
+    if (!backend.equals("h2") && !backend.equals("memory")) {
+      throw new InvalidConfigException("CRM_DB_BACKEND", "must be h2 or memory, got '" + backend + "'");
+    }
+    String secret = r.string("JWT_SECRET", "");
+    if (!secret.isEmpty() && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
+      throw new InvalidConfigException("JWT_SECRET", "must be at least 32 bytes for HS256");
+    }
+    String email = r.string("CRM_ADMIN_EMAIL", "admin@crm.local").trim().toLowerCase(Locale.ROOT);
+    if (!email.matches("^[^@\\s]+@[^@\\s]+$")) {
+      throw new InvalidConfigException("CRM_ADMIN_EMAIL", "is not an email address");
+    }
+    List<String> origins = Arrays.stream(r.string("CORS_ORIGINS", "http://localhost:4200").split(","))
+        .map(String::trim).filter(s -> !s.isEmpty()).toList();
+    for (String origin : origins) {
+      if (!origin.equals("*") && !origin.matches("^https?://[^/\\s]+$")) {
+        throw new InvalidConfigException("CORS_ORIGINS", "'" + origin + "' is not an origin like http://host:port");
+      }
+    }
+    return new AppConfig(
+        r.integer("PORT", 5000, 0, 65535),
+        r.string("HOST", "0.0.0.0"),
+        r.integer("HTTP_INSTANCES", 0, 0, 256),
+        r.string("MONGO_URI", ""),
+        r.nonEmpty("MONGO_DB", "crm"),
+        r.nonEmpty("CRM_DATA_DIR", "./data"),
+        backend,
+        r.integer("DB_COMMIT_INTERVAL_MS", 5, 0, 1000),
+        secret,
+        r.integer("JWT_EXPIRES_IN", 3600, 1, 86_400 * 7),
+        r.integer("REFRESH_TOKEN_TTL_DAYS", 30, 1, 365),
+        origins,
+        email,
+        r.string("CRM_ADMIN_PASSWORD", ""),
+        r.integer("PASSWORD_HASH_MEMORY_KB", 19_456, 8, 4_194_304),
+        r.integer("PASSWORD_HASH_ITERATIONS", 2, 1, 100),
+        r.integer("RATE_LIMIT_WINDOW_SECONDS", 60, 1, 86_400),
+        r.integer("RATE_LIMIT_AUTH", 5, 1, Integer.MAX_VALUE),
+        r.integer("RATE_LIMIT_MESSAGES", 10, 1, Integer.MAX_VALUE),
+        r.integer("RATE_LIMIT_UPLOAD", 5, 1, Integer.MAX_VALUE),
+        r.integer("RATE_LIMIT_DEFAULT", 100, 1, Integer.MAX_VALUE),
+        r.integer("JSON_BODY_LIMIT", 1_048_576, 1024, 64 * 1_048_576),
+        r.bool("CRM_CLUSTER", false),
+        r.nonEmpty("CLUSTER_HOST", "127.0.0.1"),
+        r.nonEmpty("CLUSTER_CONFIG", "cluster.xml"),
+        r.integer("SHUTDOWN_GRACE_SECONDS", 10, 0, 600));
+  }
+
+  public boolean embeddedDb() {
+    return mongoUri.isBlank();
+  }
+
+  /** The configuration as the JSON every verticle is deployed with (same keys as the inputs). */
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("PORT", port).put("HOST", host).put("HTTP_INSTANCES", httpInstances)
+        .put("MONGO_URI", mongoUri).put("MONGO_DB", mongoDb).put("CRM_DATA_DIR", dataDir)
+        .put("CRM_DB_BACKEND", dbBackend).put("DB_COMMIT_INTERVAL_MS", dbCommitIntervalMs)
+        .put("JWT_SECRET", jwtSecret).put("JWT_EXPIRES_IN", jwtExpiresIn)
+        .put("REFRESH_TOKEN_TTL_DAYS", refreshTokenTtlDays)
+        .put("CORS_ORIGINS", String.join(",", corsOrigins))
+        .put("CRM_ADMIN_EMAIL", adminEmail).put("CRM_ADMIN_PASSWORD", adminPassword)
+        .put("PASSWORD_HASH_MEMORY_KB", passwordHashMemoryKb)
+        .put("PASSWORD_HASH_ITERATIONS", passwordHashIterations)
+        .put("RATE_LIMIT_WINDOW_SECONDS", rateLimitWindowSeconds).put("RATE_LIMIT_AUTH", rateLimitAuth)
+        .put("RATE_LIMIT_MESSAGES", rateLimitMessages).put("RATE_LIMIT_UPLOAD", rateLimitUpload)
+        .put("RATE_LIMIT_DEFAULT", rateLimitDefault).put("JSON_BODY_LIMIT", jsonBodyLimit)
+        .put("CRM_CLUSTER", cluster).put("CLUSTER_HOST", clusterHost).put("CLUSTER_CONFIG", clusterConfig)
+        .put("SHUTDOWN_GRACE_SECONDS", shutdownGraceSeconds);
+  }
+
+  /** The configuration with secrets masked, for logs and --print-config. */
+  public JsonObject toSafeJson() {
+    JsonObject json = toJson();
+    for (String key : SECRET_KEYS) {
+      String value = json.getString(key, "");
+      if (!value.isEmpty()) json.put(key, "****");
+    }
+    return json;
+  }
+
+  /** Reads one typed value; strings (environment, raw-data) and JSON values alike. */
+  private record Reader(JsonObject raw) {
+    String string(String key, String def) {
+      Object v = raw.getValue(key);
+      if (v == null) return def;
+      if (v instanceof JsonObject || v instanceof JsonArray) {
+        throw new InvalidConfigException(key, "must be a string");
+      }
+      return v.toString();
+    }
+
+    String nonEmpty(String key, String def) {
+      String s = string(key, def).trim();
+      if (s.isEmpty()) throw new InvalidConfigException(key, "must not be empty");
+      return s;
+    }
+
+    int integer(String key, int def, int min, int max) {
+      Object v = raw.getValue(key);
+      if (v == null || (v instanceof String s && s.isBlank())) return def;
+      long n;
+      if (v instanceof Number num) {
+        if (num.doubleValue() != Math.rint(num.doubleValue())) {
+          throw new InvalidConfigException(key, "must be a whole number, got " + v);
+        }
+        n = num.longValue();
+      } else if (v instanceof String s) {
+        try {
+          n = Long.parseLong(s.trim());
+        } catch (NumberFormatException e) {
+          throw new InvalidConfigException(key, "must be a whole number, got '" + s + "'");
+        }
+      } else {
+        throw new InvalidConfigException(key, "must be a whole number, got " + v);
+      }
+      if (n < min || n > max) {
+        throw new InvalidConfigException(key, "must be between " + min + " and " + max + ", got " + n);
+      }
+      return (int) n;
+    }
+
+    boolean bool(String key, boolean def) {
+      Object v = raw.getValue(key);
+      if (v == null || (v instanceof String s && s.isBlank())) return def;
+      if (v instanceof Boolean b) return b;
+      String s = v.toString().trim().toLowerCase(Locale.ROOT);
+      return switch (s) {
+        case "true", "1", "yes", "on" -> true;
+        case "false", "0", "no", "off" -> false;
+        default -> throw new InvalidConfigException(key, "must be true or false, got '" + v + "'");
+      };
+    }
+  }
+}

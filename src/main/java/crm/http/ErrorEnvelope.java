@@ -1,0 +1,86 @@
+package crm.http;
+
+import crm.bus.Bus;
+import crm.bus.CrmException;
+import crm.bus.ErrorCode;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place that writes an error body: {@code {success:false, error:{code,message,details,field}, timestamp, path}}.
+ * Every non-2xx answer of the HTTP server goes through here, and each error is logged here, once.
+ */
+public final class ErrorEnvelope {
+  private static final Logger log = LoggerFactory.getLogger(ErrorEnvelope.class);
+
+  private ErrorEnvelope() {}
+
+  /** Router failure handler and status error handler alike. */
+  public static void handle(RoutingContext ctx) {
+    send(ctx, toCrm(ctx.failure(), ctx.statusCode()));
+  }
+
+  public static void send(RoutingContext ctx, CrmException err) {
+    HttpServerResponse res = ctx.response();
+    int status = err.code().httpStatus();
+    String path = ctx.request().path();
+    if (status >= 500) {
+      log.error("{} {} -> {} {} [{}]", ctx.request().method(), path, status, err.code(), RequestLog.id(ctx),
+          ctx.failure() instanceof CrmException ? null : ctx.failure());
+    } else {
+      log.debug("{} {} -> {} {}", ctx.request().method(), path, status, err.code());
+    }
+    if (res.headWritten()) {
+      res.reset();
+      return;
+    }
+    JsonObject error = new JsonObject().put("code", err.code().name()).put("message", err.getMessage());
+    if (err.details() != null) error.put("details", err.details());
+    if (err.field() != null) error.put("field", err.field());
+    JsonObject body = new JsonObject().put("success", false).put("error", error)
+        .put("timestamp", Instant.now().toString()).put("path", path);
+    if (err.code() == ErrorCode.RATE_LIMIT_EXCEEDED && err.details() instanceof JsonObject d) {
+      res.putHeader("Retry-After", String.valueOf(d.getLong("retryAfter", 1L)));
+    }
+    res.setStatusCode(status)
+        .putHeader("Content-Type", "application/json; charset=utf-8")
+        .end(body.encode());
+  }
+
+  /** Maps anything that can fail a request to the API error it stands for. */
+  static CrmException toCrm(Throwable failure, int status) {
+    if (failure instanceof CrmException ce) return ce;
+    if (failure instanceof ReplyException) return Bus.fromReply(failure);
+    if (failure instanceof DecodeException) {
+      return new CrmException(ErrorCode.VALIDATION_FAILED, "Malformed JSON body");
+    }
+    if (failure instanceof HttpException he) return ofStatus(he.getStatusCode());
+    if (failure != null && status < 400) {
+      return new CrmException(ErrorCode.INTERNAL_SERVER_ERROR, "Internal server error");
+    }
+    return ofStatus(status);
+  }
+
+  static CrmException ofStatus(int status) {
+    return switch (status) {
+      case 400 -> new CrmException(ErrorCode.VALIDATION_FAILED, "Bad request");
+      case 401 -> new CrmException(ErrorCode.AUTH_TOKEN_INVALID, "Authentication required");
+      case 403 -> new CrmException(ErrorCode.AUTH_INSUFFICIENT_PERMISSIONS, "Forbidden");
+      case 404 -> new CrmException(ErrorCode.RESOURCE_NOT_FOUND, "Resource not found");
+      case 405 -> new CrmException(ErrorCode.METHOD_NOT_ALLOWED, "Method not allowed");
+      case 413 -> new CrmException(ErrorCode.PAYLOAD_TOO_LARGE, "Request body too large");
+      case 415 -> new CrmException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
+      case 429 -> new CrmException(ErrorCode.RATE_LIMIT_EXCEEDED, "Too many requests");
+      case 503 -> new CrmException(ErrorCode.SERVICE_UNAVAILABLE, "Service unavailable");
+      case 504 -> new CrmException(ErrorCode.GATEWAY_TIMEOUT, "Gateway timeout");
+      default -> new CrmException(ErrorCode.INTERNAL_SERVER_ERROR, "Internal server error");
+    };
+  }
+}

@@ -1,0 +1,123 @@
+package crm.http;
+
+import crm.auth.Authenticator;
+import crm.auth.Permission;
+import crm.bus.Bus;
+import crm.bus.CrmException;
+import crm.bus.ErrorCode;
+import crm.storage.Mongo;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The HTTP front: /api/v2 (JWT, RBAC, rate limits, validation, error envelope), /health, /ready, /metrics. */
+public final class HttpVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(HttpVerticle.class);
+  public static final String API_PREFIX = "/api/v2";
+  public static final String RUNTIME_MAP = "crm.runtime";
+
+  private HttpServer server;
+  private Mongo mongo;
+
+  /** The built routers: the root one to serve, the API one for route introspection. */
+  public record Routes(Router root, ApiRouter api) {}
+
+  @Override
+  public Future<?> start() {
+    JsonObject cfg = config();
+    mongo = new Mongo(vertx, cfg);
+    return routes(vertx, cfg, mongo).compose(routes -> {
+      HttpServerOptions options = new HttpServerOptions()
+          .setCompressionSupported(true)
+          .setMaxInitialLineLength(8192)
+          .setMaxHeaderSize(16 * 1024);
+      server = vertx.createHttpServer(options).requestHandler(routes.root());
+      return server.listen(cfg.getInteger("PORT", 5000), cfg.getString("HOST", "0.0.0.0"));
+    }).onSuccess(s -> {
+      vertx.sharedData().getLocalMap(RUNTIME_MAP).put("http.port", s.actualPort());
+      log.debug("HTTP listening on {}", s.actualPort());
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    int grace = config().getInteger("SHUTDOWN_GRACE_SECONDS", 10);
+    Future<Void> closed = server == null ? Future.succeededFuture() : server.shutdown(grace, TimeUnit.SECONDS);
+    return closed.onComplete(ar -> { if (mongo != null) mongo.close(); });
+  }
+
+  /** Builds every route; used by the verticle and by the tests that walk the route table. */
+  public static Future<Routes> routes(Vertx vertx, JsonObject cfg, Mongo mongo) {
+    Future<Buffer> openapi = vertx.fileSystem().readFile("openapi.json");
+    return Future.all(Authenticator.create(vertx, cfg), openapi).map(all -> {
+      Authenticator auth = all.resultAt(0);
+      Buffer openapiDoc = all.resultAt(1);
+      Bus bus = new Bus(vertx);
+
+      Router root = Router.router(vertx);
+      root.route().handler(new RequestLog());
+      root.route().handler(cors(cfg.getString("CORS_ORIGINS", "http://localhost:4200")));
+
+      root.get("/health").handler(ctx -> Http.ok(ctx, new JsonObject().put("status", "UP")));
+      root.get("/ready").handler(ctx -> mongo.ping()
+          .timeout(3, TimeUnit.SECONDS)
+          .onSuccess(v -> Http.ok(ctx, new JsonObject().put("status", "READY").put("database", "up")))
+          .onFailure(err -> ctx.fail(new CrmException(ErrorCode.DATABASE_ERROR, "Database unreachable"))));
+      if (vertx.isMetricsEnabled()) {
+        root.get("/metrics").handler(PrometheusScrapingHandler.create());
+      } else {
+        root.get("/metrics").handler(ctx -> ctx.fail(new CrmException(ErrorCode.SERVICE_UNAVAILABLE, "Metrics are disabled")));
+      }
+
+      Router apiRouter = Router.router(vertx);
+      apiRouter.route().handler(BodyHandler.create(false).setBodyLimit(cfg.getInteger("JSON_BODY_LIMIT", 1_048_576)));
+      ApiRouter api = new ApiRouter(apiRouter, auth, new RateLimiter(vertx, cfg));
+      AuthRoutes.mount(api, bus);
+      AgentRoutes.mount(api, bus);
+      api.get("/openapi.json", Permission.AUTHENTICATED, ctx -> ctx.response()
+          .putHeader("Content-Type", "application/json; charset=utf-8").end(openapiDoc));
+
+      root.route(API_PREFIX + "/*").subRouter(apiRouter);
+
+      for (Router r : List.of(root, apiRouter)) {
+        r.route().failureHandler(ErrorEnvelope::handle);
+        for (int status : new int[] {400, 401, 403, 404, 405, 413, 415, 429, 500, 503}) {
+          r.errorHandler(status, ErrorEnvelope::handle);
+        }
+      }
+      return new Routes(root, api);
+    });
+  }
+
+  private static CorsHandler cors(String origins) {
+    List<String> list = List.of(origins.split(",")).stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
+    CorsHandler cors = CorsHandler.create();
+    boolean any = list.contains("*");
+    if (any) {
+      cors.addOrigin("*");
+    } else {
+      cors.addOrigins(list).allowCredentials(true);
+    }
+    return cors
+        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE,
+            HttpMethod.OPTIONS))
+        .allowedHeaders(Set.of("Authorization", "Content-Type", "X-Request-Id", "Idempotency-Key", "Accept"))
+        .exposedHeaders(Set.of("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After",
+            "X-Request-Id"))
+        .maxAgeSeconds(600);
+  }
+}

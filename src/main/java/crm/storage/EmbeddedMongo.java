@@ -1,0 +1,78 @@
+package crm.storage;
+
+import de.bwaldvogel.mongo.MongoBackend;
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The in-JVM MongoDB wire-protocol server used when no MONGO_URI is given. Clients connect to it over
+ * loopback like to any MongoDB. All methods block: call them from Main or a worker thread.
+ */
+public final class EmbeddedMongo implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(EmbeddedMongo.class);
+
+  private final MongoBackend backend;
+  private final MongoServer server;
+  private final InetSocketAddress address;
+
+  private EmbeddedMongo(MongoBackend backend) {
+    this.backend = backend;
+    this.server = new MongoServer(backend);
+    this.server.bind("127.0.0.1", 0);
+    this.address = server.getLocalAddress();
+  }
+
+  /** Starts the H2-file backend under {@code dataDir} (data survives restarts). */
+  public static EmbeddedMongo h2(Path dataDir) {
+    try {
+      Files.createDirectories(dataDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create data directory " + dataDir, e);
+    }
+    Path file = dataDir.resolve("crm.mv.db");
+    EmbeddedMongo db = new EmbeddedMongo(new H2Backend(file.toString()));
+    log.info("Embedded MongoDB (H2 file {}) on {}", file, db.connectionString());
+    return db;
+  }
+
+  /** Starts the in-memory backend (tests, throw-away runs). */
+  public static EmbeddedMongo memory() {
+    EmbeddedMongo db = new EmbeddedMongo(new MemoryBackend());
+    log.info("Embedded MongoDB (in memory) on {}", db.connectionString());
+    return db;
+  }
+
+  public String connectionString() {
+    return "mongodb://" + address.getHostString() + ":" + address.getPort();
+  }
+
+  /** True when {@link #commit()} makes writes durable (the H2 backend); the memory backend has nothing to commit. */
+  public boolean needsCommit() {
+    return backend instanceof H2Backend;
+  }
+
+  /** Forces acknowledged writes to disk. Blocking. */
+  public void commit() {
+    if (backend instanceof H2Backend h2) {
+      h2.commit();
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      server.shutdownNow();
+    } finally {
+      backend.close();
+    }
+    log.info("Embedded MongoDB closed");
+  }
+}

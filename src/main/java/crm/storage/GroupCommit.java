@@ -1,0 +1,64 @@
+package crm.storage;
+
+import crm.bus.Addresses;
+import crm.bus.Bus;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Serves {@link Addresses#STORAGE_SYNC} on this node: a request is answered once a commit that started
+ * after it has reached disk. Requests arriving while a commit runs share the next one (group commit),
+ * so a burst of durable writes costs one disk sync, not one each. The commit runs on a worker thread.
+ */
+public final class GroupCommit extends VerticleBase {
+  private final EmbeddedMongo db;
+  private final long intervalMs;
+  private List<Promise<JsonObject>> waiting = new ArrayList<>();
+  private boolean scheduled;
+
+  public GroupCommit(EmbeddedMongo db, long intervalMs) {
+    this.db = db;
+    this.intervalMs = intervalMs;
+  }
+
+  @Override
+  public Future<?> start() {
+    return new Bus(vertx).serveLocal(Addresses.STORAGE_SYNC, body -> {
+      Promise<JsonObject> promise = Promise.promise();
+      waiting.add(promise);
+      scheduleCommit();
+      return promise.future();
+    }).completion();
+  }
+
+  private void scheduleCommit() {
+    if (scheduled) return;
+    scheduled = true;
+    if (intervalMs > 0) {
+      vertx.setTimer(intervalMs, id -> commit());
+    } else {
+      commit();
+    }
+  }
+
+  private void commit() {
+    List<Promise<JsonObject>> batch = waiting;
+    waiting = new ArrayList<>();
+    JsonObject reply = new JsonObject().put("batch", batch.size());
+    vertx.executeBlocking(() -> {
+      db.commit();
+      return null;
+    }, false).onComplete(ar -> {
+      scheduled = false;
+      for (Promise<JsonObject> p : batch) {
+        if (ar.succeeded()) p.complete(reply);
+        else p.fail(ar.cause());
+      }
+      if (!waiting.isEmpty()) scheduleCommit();
+    });
+  }
+}

@@ -1,0 +1,174 @@
+package crm.storage;
+
+import com.mongodb.MongoBulkWriteException;
+import com.mongodb.MongoException;
+import com.mongodb.MongoWriteException;
+import crm.bus.Addresses;
+import crm.bus.Bus;
+import crm.bus.CrmException;
+import crm.bus.ErrorCode;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.mongo.IndexOptions;
+import io.vertx.ext.mongo.MongoClient;
+import io.vertx.ext.mongo.WriteOption;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * What every store shares: the client, durable writes, index creation, error mapping, and the
+ * conversion between stored documents ({@code $date} values) and API JSON (ISO-8601 strings, {@code _id} + {@code id}).
+ */
+public final class Mongo {
+  public static final String POOL = "crm";
+  private static final int DUPLICATE_KEY = 11000;
+  private static final Pattern OBJECT_ID = Pattern.compile("^[0-9a-fA-F]{24}$");
+
+  private final Vertx vertx;
+  private final MongoClient client;
+  private final boolean sync;
+  private final Bus bus;
+
+  public Mongo(Vertx vertx, JsonObject config) {
+    this.vertx = vertx;
+    this.client = MongoClient.createShared(vertx, clientConfig(config), POOL);
+    this.sync = config.getBoolean("DB_SYNC", false);
+    this.bus = new Bus(vertx);
+  }
+
+  public static JsonObject clientConfig(JsonObject config) {
+    return new JsonObject()
+        .put("connection_string", config.getString("MONGO_URI"))
+        .put("db_name", config.getString("MONGO_DB", "crm"))
+        .put("serverSelectionTimeoutMS", 5000)
+        .put("connectTimeoutMS", 5000);
+  }
+
+  public MongoClient client() { return client; }
+
+  /**
+   * Write concern for writes the outside world is told are stored: majority on a real MongoDB; the
+   * embedded server acknowledges in memory and is made durable by {@link #sync()}.
+   */
+  public WriteOption durableWrite() {
+    return sync ? WriteOption.ACKNOWLEDGED : WriteOption.MAJORITY;
+  }
+
+  /** Completes once every write acknowledged before this call is on disk (group commit on the embedded DB). */
+  public Future<Void> sync() {
+    if (!sync) return Future.succeededFuture();
+    return bus.request(Addresses.STORAGE_SYNC, new JsonObject()).mapEmpty();
+  }
+
+  /** Inserts and waits until the document is durable; returns its id. */
+  public Future<String> insertDurable(String collection, JsonObject doc) {
+    return client.insertWithOptions(collection, doc, durableWrite())
+        .compose(id -> sync().map(v -> id != null ? id : doc.getString("_id")))
+        .recover(Mongo::mapError);
+  }
+
+  public Future<Void> ping() {
+    return client.runCommand("ping", new JsonObject().put("ping", 1)).mapEmpty();
+  }
+
+  public Future<Void> createIndex(String collection, JsonObject keys, IndexOptions options) {
+    return client.createIndexWithOptions(collection, keys, options).recover(Mongo::mapError);
+  }
+
+  public void close() {
+    client.close();
+  }
+
+  // ---- errors
+
+  public static boolean isDuplicateKey(Throwable err) {
+    for (Throwable t = err; t != null; t = t.getCause()) {
+      if (t instanceof MongoWriteException we && we.getError().getCode() == DUPLICATE_KEY) return true;
+      if (t instanceof MongoBulkWriteException be
+          && be.getWriteErrors().stream().anyMatch(e -> e.getCode() == DUPLICATE_KEY)) return true;
+      if (t instanceof MongoException me && me.getCode() == DUPLICATE_KEY) return true;
+    }
+    return false;
+  }
+
+  /** Maps a driver failure to the API error it means: duplicate key -> 409, anything else from the driver -> 503. */
+  public static <T> Future<T> mapError(Throwable err) {
+    if (err instanceof CrmException) return Future.failedFuture(err);
+    if (isDuplicateKey(err)) {
+      return Future.failedFuture(new CrmException(ErrorCode.DUPLICATE_RESOURCE, "Resource already exists"));
+    }
+    if (err instanceof MongoException) {
+      return Future.failedFuture(new CrmException(ErrorCode.DATABASE_ERROR, "Database operation failed"));
+    }
+    return Future.failedFuture(err);
+  }
+
+  // ---- ids and dates
+
+  public static boolean isObjectId(String s) {
+    return s != null && OBJECT_ID.matcher(s).matches();
+  }
+
+  public static String newId() {
+    return new org.bson.types.ObjectId().toHexString();
+  }
+
+  public static JsonObject date(Instant instant) {
+    return new JsonObject().put("$date", instant.truncatedTo(ChronoUnit.MILLIS).toString());
+  }
+
+  public static JsonObject now() {
+    return date(Instant.now());
+  }
+
+  /** A stored date value as an Instant (null when absent or unreadable). */
+  public static Instant instant(Object value) {
+    try {
+      if (value instanceof JsonObject o && o.containsKey("$date")) {
+        Object d = o.getValue("$date");
+        if (d instanceof Number n) return Instant.ofEpochMilli(n.longValue());
+        return Instant.parse(d.toString());
+      }
+      if (value instanceof String s) return Instant.parse(s);
+      if (value instanceof Instant i) return i;
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+    return null;
+  }
+
+  /**
+   * A stored document as API JSON: {@code {$date}} values become ISO-8601 strings (UTC, {@code Z}),
+   * {@code {$oid}} values hex strings, and a top-level {@code id} mirrors {@code _id}.
+   */
+  public static JsonObject toApi(JsonObject doc) {
+    if (doc == null) return null;
+    JsonObject out = (JsonObject) plain(doc);
+    if (out.containsKey("_id")) out.put("id", out.getValue("_id"));
+    return out;
+  }
+
+  private static Object plain(Object value) {
+    if (value instanceof JsonObject o) {
+      if (o.size() == 1 && o.containsKey("$date")) {
+        Instant i = instant(o);
+        return i == null ? o.getValue("$date") : i.toString();
+      }
+      if (o.size() == 1 && o.containsKey("$oid")) return o.getString("$oid");
+      JsonObject out = new JsonObject();
+      for (Map.Entry<String, Object> e : o) out.put(e.getKey(), plain(e.getValue()));
+      return out;
+    }
+    if (value instanceof JsonArray a) {
+      JsonArray out = new JsonArray();
+      for (Object v : a) out.add(plain(v));
+      return out;
+    }
+    return value;
+  }
+}
