@@ -34,22 +34,20 @@ public final class Main {
       cfg = AppConfig.from(raw);
     } catch (InvalidConfigException e) {
       System.err.println(e.getMessage());
-      bootstrap.close();
       System.exit(2);
       return;
     } catch (Exception e) {
       System.err.println("Cannot read configuration: " + e.getMessage());
-      bootstrap.close();
       System.exit(2);
       return;
     } finally {
-      if (printConfig) bootstrap.close();
+      bootstrap.close().await(10, TimeUnit.SECONDS);
     }
     if (printConfig) {
       System.out.println(cfg.toSafeJson().encodePrettily());
+      System.exit(0);
       return;
     }
-    bootstrap.close();
 
     if (cfg.cluster() && cfg.jwtSecret().isEmpty()) {
       System.err.println("Invalid configuration JWT_SECRET: must be set when clustered (every node must verify every node's tokens)");

@@ -105,7 +105,7 @@ public final class AgentVerticle extends VerticleBase {
   // ---- sessions
 
   private Future<JsonObject> login(JsonObject body) {
-    String email = Check.requiredString(body, "email", 320).trim().toLowerCase();
+    String email = Check.requiredString(body, "email", 320).trim().toLowerCase(java.util.Locale.ROOT);
     String password = Check.requiredString(body, "password", MAX_PASSWORD);
     return agents.findByEmail(email).compose(doc -> {
       if (doc == null) {
