@@ -1,0 +1,112 @@
+package crm.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+import java.util.stream.Stream;
+
+/** {@link AppConfig#from}: types, ranges and the key named in the error, without starting anything. */
+class AppConfigTest {
+
+  @Test
+  void empty_input_gives_the_same_configuration_as_the_shipped_conf_file() throws Exception {
+    JsonObject shipped = new JsonObject(Files.readString(Path.of("conf/config.json")));
+    assertThat(AppConfig.from(new JsonObject())).isEqualTo(AppConfig.from(shipped));
+    assertThat(shipped.fieldNames()).containsExactlyInAnyOrderElementsOf(AppConfig.KEYS);
+  }
+
+  @Test
+  void strings_from_the_environment_are_converted() {
+    AppConfig cfg = AppConfig.from(new JsonObject()
+        .put("PORT", " 8080 ").put("CRM_CLUSTER", "on").put("RATE_LIMIT_AUTH", "7")
+        .put("CRM_DB_BACKEND", "MEMORY").put("CRM_ADMIN_EMAIL", " Boss@Example.COM ")
+        .put("MONGO_DB", "00123").put("HTTP_INSTANCES", ""));
+    assertThat(cfg.port()).isEqualTo(8080);
+    assertThat(cfg.cluster()).isTrue();
+    assertThat(cfg.rateLimitAuth()).isEqualTo(7);
+    assertThat(cfg.dbBackend()).isEqualTo("memory");
+    assertThat(cfg.adminEmail()).isEqualTo("boss@example.com");
+    assertThat(cfg.mongoDb()).isEqualTo("00123");
+    assertThat(cfg.httpInstances()).as("blank means default").isZero();
+    assertThat(cfg.toJson().getValue("MONGO_DB")).isEqualTo("00123");
+  }
+
+  @Test
+  void whole_floats_are_accepted_as_integers() {
+    assertThat(AppConfig.from(new JsonObject().put("PORT", 6000.0)).port()).isEqualTo(6000);
+  }
+
+  static Stream<Arguments> invalid() {
+    return Stream.of(
+        Arguments.of("PORT", "abc"),
+        Arguments.of("PORT", 70000),
+        Arguments.of("PORT", -1),
+        Arguments.of("PORT", 1.5),
+        Arguments.of("PORT", true),
+        Arguments.of("PORT", new JsonObject().put("value", 1)),
+        Arguments.of("PORT", "99999999999999999999"),
+        Arguments.of("HOST", new JsonObject()),
+        Arguments.of("MONGO_URI", new JsonArray().add("mongodb://x")),
+        Arguments.of("MONGO_DB", "  "),
+        Arguments.of("CRM_DATA_DIR", ""),
+        Arguments.of("CRM_DB_BACKEND", "oracle"),
+        Arguments.of("DB_COMMIT_INTERVAL_MS", 5000),
+        Arguments.of("JWT_SECRET", "31-bytes-secret-xxxxxxxxxxxxxxx"),
+        Arguments.of("JWT_EXPIRES_IN", 0),
+        Arguments.of("CORS_ORIGINS", "localhost:4200"),
+        Arguments.of("CORS_ORIGINS", "http://ok.example,http://bad.example/path"),
+        Arguments.of("CRM_ADMIN_EMAIL", "not-an-email"),
+        Arguments.of("PASSWORD_HASH_ITERATIONS", "0"),
+        Arguments.of("RATE_LIMIT_AUTH", 0),
+        Arguments.of("JSON_BODY_LIMIT", 10),
+        Arguments.of("CRM_CLUSTER", "maybe"),
+        Arguments.of("CRM_CLUSTER", 2),
+        Arguments.of("CLUSTER_HOST", " "),
+        Arguments.of("SHUTDOWN_GRACE_SECONDS", "ten"));
+  }
+
+  @ParameterizedTest(name = "{0} = {1}")
+  @MethodSource("invalid")
+  void invalid_values_fail_naming_the_key(String key, Object value) {
+    assertThatThrownBy(() -> AppConfig.from(new JsonObject().put(key, value)))
+        .isInstanceOfSatisfying(InvalidConfigException.class, e -> {
+          assertThat(e.key()).isEqualTo(key);
+          assertThat(e.getMessage()).startsWith("Invalid configuration " + key + ":");
+        });
+  }
+
+  @Test
+  void a_32_byte_secret_is_enough_and_multibyte_characters_count_as_bytes() {
+    assertThat(AppConfig.from(new JsonObject().put("JWT_SECRET", "x".repeat(32))).jwtSecret()).hasSize(32);
+    // 16 characters, 32 bytes in UTF-8
+    assertThat(AppConfig.from(new JsonObject().put("JWT_SECRET", "é".repeat(16))).jwtSecret()).hasSize(16);
+    assertThatThrownBy(() -> AppConfig.from(new JsonObject().put("JWT_SECRET", "é".repeat(15) + "x")))
+        .isInstanceOf(InvalidConfigException.class);
+  }
+
+  @Test
+  void safe_json_masks_set_secrets_only() {
+    AppConfig cfg = AppConfig.from(new JsonObject().put("JWT_SECRET", "s".repeat(40))
+        .put("MONGO_URI", "mongodb://u:p@h/db"));
+    JsonObject safe = cfg.toSafeJson();
+    assertThat(safe.getString("JWT_SECRET")).isEqualTo("****");
+    assertThat(safe.getString("MONGO_URI")).isEqualTo("****");
+    assertThat(safe.getString("CRM_ADMIN_PASSWORD")).isEmpty();
+    assertThat(cfg.toJson().getString("JWT_SECRET")).isEqualTo("s".repeat(40));
+  }
+
+  @Test
+  void to_json_round_trips() {
+    AppConfig cfg = AppConfig.from(new JsonObject().put("PORT", 1234).put("CORS_ORIGINS", "http://a.example, http://b.example")
+        .put("CRM_CLUSTER", true).put("JWT_SECRET", "s".repeat(40)));
+    assertThat(AppConfig.from(cfg.toJson())).isEqualTo(cfg);
+  }
+}
