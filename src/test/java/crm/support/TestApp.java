@@ -36,7 +36,10 @@ public final class TestApp implements AutoCloseable {
   public final AppConfig config;
   public final Path dataDir;
 
-  private TestApp(Vertx vertx, App app, AppConfig config, Path dataDir) {
+  private final boolean ownsDataDir;
+
+  private TestApp(Vertx vertx, App app, AppConfig config, Path dataDir, boolean ownsDataDir) {
+    this.ownsDataDir = ownsDataDir;
     this.vertx = vertx;
     this.app = app;
     this.config = config;
@@ -71,7 +74,10 @@ public final class TestApp implements AutoCloseable {
 
   /** Starts with {@link #defaults()} overridden by {@code overrides}. */
   public static TestApp start(JsonObject overrides) {
-    JsonObject raw = defaults().mergeIn(overrides);
+    JsonObject defaults = defaults();
+    String ownDir = overrides.containsKey("CRM_DATA_DIR") ? null : defaults.getString("CRM_DATA_DIR");
+    if (ownDir == null) deleteTree(Path.of(defaults.getString("CRM_DATA_DIR")));
+    JsonObject raw = defaults.mergeIn(overrides);
     AppConfig cfg = AppConfig.from(raw);
     Vertx vertx = Vertx.builder().with(new VertxOptions()
         .setBlockedThreadCheckInterval(200)
@@ -80,7 +86,7 @@ public final class TestApp implements AutoCloseable {
         .build();
     try {
       App app = App.start(vertx, cfg).await(60, TimeUnit.SECONDS);
-      return new TestApp(vertx, app, cfg, Path.of(cfg.dataDir()));
+      return new TestApp(vertx, app, cfg, Path.of(cfg.dataDir()), ownDir != null);
     } catch (Exception e) {
       vertx.close();
       throw new IllegalStateException("test app did not start", e);
@@ -148,6 +154,17 @@ public final class TestApp implements AutoCloseable {
       vertx.close().await(30, TimeUnit.SECONDS);
     } catch (Exception ignored) {
       // already closed
+    }
+    if (ownsDataDir) deleteTree(dataDir);
+  }
+
+  /** Deletes a directory tree (test temp dirs); missing is fine. */
+  public static void deleteTree(Path dir) {
+    if (!Files.exists(dir)) return;
+    try (var paths = Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // best effort: a temp dir left behind is harmless
     }
   }
 }
