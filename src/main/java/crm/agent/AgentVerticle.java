@@ -328,9 +328,14 @@ public final class AgentVerticle extends VerticleBase {
    */
   private Future<Void> revokeAgentTokens(String id) {
     long now = Instant.now().getEpochSecond();
+    Instant since = Instant.now().minusSeconds(jwt.expiresInSeconds());
     return agents.setTokensValidAfter(id, now)
         .compose(v -> tokens.revokeAgent(id))
-        .map(n -> {
+        .compose(n -> tokens.familiesRevokedSince(id, since))
+        .map(sessions -> {
+          // "valid after" has the one-second resolution of iat: a token issued earlier in this same second would pass
+          // it, so the revoked sessions are named too (and a login later in this second still works)
+          for (String sid : sessions) publishRevoked(new JsonObject().put("sessionId", sid));
           publishRevoked(new JsonObject().put("agentId", id).put("validAfter", now));
           return null;
         });

@@ -108,7 +108,16 @@ final class RefreshTokenStore {
 
   /** Families revoked since {@code since}: access tokens of those sessions may still be unexpired. */
   Future<List<String>> familiesRevokedSince(Instant since) {
-    JsonObject filter = new JsonObject().put("revokedAt", new JsonObject().put("$gte", Mongo.date(since)));
+    return familiesRevoked(new JsonObject(), since);
+  }
+
+  /** The sessions of one agent revoked since {@code since}. */
+  Future<List<String>> familiesRevokedSince(String agentId, Instant since) {
+    return familiesRevoked(new JsonObject().put("agentId", agentId), since);
+  }
+
+  private Future<List<String>> familiesRevoked(JsonObject filter, Instant since) {
+    filter.put("revokedAt", new JsonObject().put("$gte", Mongo.date(since)));
     return mongo.client().findWithOptions(COLLECTION, filter, new FindOptions().setFields(new JsonObject().put("family", 1)))
         .map(docs -> docs.stream().map(d -> d.getString("family")).distinct().toList())
         .recover(Mongo::mapError);

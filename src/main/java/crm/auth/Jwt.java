@@ -66,10 +66,13 @@ public final class Jwt {
     }
     return strict.authenticate(new TokenCredentials(token))
         .map(user -> toPrincipal(user.attributes().getJsonObject("accessToken")))
-        .recover(err -> ignoringExpiry.authenticate(new TokenCredentials(token))
-            .transform(ar -> Future.failedFuture(ar.succeeded()
-                ? new CrmException(ErrorCode.AUTH_TOKEN_EXPIRED, "Token expired")
-                : invalid())));
+        // our own claim checks (toPrincipal) already failed with the right code: only a token the library refused
+        // may turn out to be merely expired
+        .recover(err -> err instanceof CrmException ? Future.failedFuture(err)
+            : ignoringExpiry.authenticate(new TokenCredentials(token))
+                .transform(ar -> Future.failedFuture(ar.succeeded()
+                    ? new CrmException(ErrorCode.AUTH_TOKEN_EXPIRED, "Token expired")
+                    : invalid())));
   }
 
   private static CrmException invalid() {

@@ -18,7 +18,8 @@ public final class Http {
   /** The JSON object body: 415 when it is not declared JSON, 400 when malformed or not an object. */
   public static JsonObject body(RoutingContext ctx) {
     RequestBody body = ctx.body();
-    if (body == null || body.length() == 0) return new JsonObject();
+    // length() is -1 when the request carried no body at all (no Content-Length, no Transfer-Encoding)
+    if (body == null || body.length() <= 0) return new JsonObject();
     String type = ctx.request().getHeader("Content-Type");
     if (type == null || !type.toLowerCase().startsWith("application/json")) {
       throw new CrmException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
