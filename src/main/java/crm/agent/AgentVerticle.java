@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +27,7 @@ import org.slf4j.LoggerFactory;
 public final class AgentVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(AgentVerticle.class);
   private static final Set<String> STATUSES = Set.of("online", "offline", "busy", "away");
+  private static final String ADMIN_LOCK = "crm.agents.last-admin";
   static final int MIN_PASSWORD = 8;
   static final int MAX_PASSWORD = 256;
 
@@ -285,17 +287,15 @@ public final class AgentVerticle extends VerticleBase {
     if (set.isEmpty() && password == null && active == null) {
       return Future.failedFuture(CrmException.validation(null, "Nothing to update"));
     }
-    Future<Void> guard = (role != null && !role.equals(Roles.ADMIN)) || Boolean.FALSE.equals(active)
-        ? ensureNotLastAdmin(id) : Future.succeededFuture();
-    Future<JsonObject> result = guard
-        .compose(v -> password == null ? Future.succeededFuture(set) : hash(password).map(h -> set.put("passwordHash", h)))
+    boolean mayRemoveAdmin = (role != null && !role.equals(Roles.ADMIN)) || Boolean.FALSE.equals(active);
+    Supplier<Future<JsonObject>> write = () -> (password == null ? Future.succeededFuture(set) : hash(password).map(h -> set.put("passwordHash", h)))
         .compose(s -> s.isEmpty() ? agents.get(id) : agents.update(id, s))
         .recover(err -> Mongo.isDuplicateKey(err) || err instanceof CrmException ce && ce.code() == ErrorCode.DUPLICATE_RESOURCE
             ? Future.failedFuture(new CrmException(ErrorCode.DUPLICATE_RESOURCE, "An agent with this email already exists", "email", null))
-            : Future.failedFuture(err));
-    if (active != null) {
-      result = result.compose(doc -> applyActive(id, active));
-    } else if (password != null || role != null || permissions != null) {
+            : Future.failedFuture(err))
+        .compose(doc -> active != null ? applyActive(id, active) : Future.succeededFuture(doc));
+    Future<JsonObject> result = mayRemoveAdmin ? keepingAnAdmin(id, write) : write.get();
+    if (active == null && (password != null || role != null || permissions != null)) {
       // credentials or rights changed: end the agent's sessions so new tokens carry the new rights
       result = result.compose(doc -> revokeAgentTokens(id).map(doc));
     }
@@ -309,8 +309,8 @@ public final class AgentVerticle extends VerticleBase {
     String id = Check.requiredString(body, "id", 64);
     Boolean active = Check.optionalBoolean(body, "active");
     if (active == null) throw CrmException.validation("active", "active is required");
-    Future<Void> guard = active ? Future.succeededFuture() : ensureNotLastAdmin(id);
-    return guard.compose(v -> applyActive(id, active)).map(doc -> {
+    Future<JsonObject> result = active ? applyActive(id, active) : keepingAnAdmin(id, () -> applyActive(id, active));
+    return result.map(doc -> {
       bus.publish(Addresses.EVT_AGENT_UPDATED, new JsonObject().put("agentId", id));
       return agentReply(doc);
     });
@@ -341,16 +341,19 @@ public final class AgentVerticle extends VerticleBase {
         });
   }
 
-  /** Refuses to demote or deactivate the last active admin: nobody could manage agents afterwards. */
-  private Future<Void> ensureNotLastAdmin(String id) {
-    return agents.get(id).compose(doc -> {
+  /**
+   * Runs a write that may demote or deactivate an admin, refusing it when that admin is the last active one.
+   * Check and write hold one cluster-wide lock, so two admins removing each other at once cannot both succeed.
+   */
+  private Future<JsonObject> keepingAnAdmin(String id, Supplier<Future<JsonObject>> write) {
+    return vertx.sharedData().withLock(ADMIN_LOCK, 10_000, () -> agents.get(id).compose(doc -> {
       if (!Roles.ADMIN.equals(doc.getString("role")) || !doc.getBoolean("isActive", false)) {
-        return Future.succeededFuture();
+        return write.get();
       }
-      return agents.countActiveAdmins().compose(n -> n > 1 ? Future.succeededFuture()
+      return agents.countActiveAdmins().compose(n -> n > 1 ? write.get()
           : Future.failedFuture(new CrmException(ErrorCode.BUSINESS_RULE_VIOLATION,
               "The last active admin cannot be deactivated or demoted")));
-    });
+    }));
   }
 
   private static String nonBlank(String s, String field) {

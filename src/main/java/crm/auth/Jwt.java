@@ -54,7 +54,8 @@ public final class Jwt {
     permissions.forEach(perms::add);
     JsonObject claims = new JsonObject()
         .put("sub", agentId).put("email", email).put("role", role)
-        .put("permissions", perms).put("sid", sessionId);
+        .put("permissions", perms).put("sid", sessionId)
+        .put("jti", java.util.UUID.randomUUID().toString()); // two tokens issued in one second still differ
     return strict.generateToken(claims, new JWTOptions().setAlgorithm(ALG).setIssuer(ISSUER)
         .setExpiresInSeconds(expiresInSeconds));
   }

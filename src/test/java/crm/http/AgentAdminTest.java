@@ -24,7 +24,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** The admin's management of agents: validation, duplicates, the agent's JSON, listing, and the last-admin rule. */
@@ -344,14 +343,10 @@ class AgentAdminTest {
   }
 
   /**
-   * BUG (not fixed here): ensureNotLastAdmin counts the active admins, then writes, with nothing making the two
-   * atomic. Two admins deactivating each other at the same time both see "2 active admins" and both succeed,
-   * leaving none (reproduced on the first round, both answer 200). A fix needs the check and the write under one
-   * lock (e.g. vertx.sharedData().getLockWithTimeout, cluster-wide when clustered) or an equivalent atomic scheme.
-   * Runs on its own app: when the bug is present the seeded admin ends up inactive.
+   * Two admins deactivating each other at the same moment: check-then-write without a lock let both succeed and left
+   * no active admin (reproduced on the first round before the fix). Runs on its own app.
    */
   @Test
-  @Disabled("BUG: concurrent deactivations can remove the last active admin (AgentVerticle.ensureNotLastAdmin is check-then-act)")
   void two_admins_deactivating_each_other_at_once_leave_one_active_admin() throws Exception {
     try (TestApp own = TestApp.start()) {
       String seededToken = own.adminToken();
