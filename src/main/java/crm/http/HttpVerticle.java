@@ -96,7 +96,7 @@ public final class HttpVerticle extends VerticleBase {
       for (Router r : List.of(root, apiRouter)) {
         r.route().failureHandler(ErrorEnvelope::handle);
         for (int status : new int[] {400, 401, 403, 404, 405, 413, 415, 429, 500, 503}) {
-          r.errorHandler(status, ErrorEnvelope::handle);
+          r.errorHandler(status, ErrorEnvelope.forStatus(status));
         }
       }
       return new Routes(root, api);
