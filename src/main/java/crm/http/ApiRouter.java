@@ -67,11 +67,24 @@ public final class ApiRouter {
         .handler(ctx -> authorize(ctx, permission))
         .handler(ctx -> {
           try {
+            checkQuery(ctx);
             handler.handle(ctx);
           } catch (CrmException e) {
             ctx.fail(e);
           }
         });
+  }
+
+  /**
+   * A query string that does not decode ({@code ?page=%zz}) is the client's mistake: 400, not the 500 that
+   * {@code getParam}'s IllegalArgumentException would become inside the handler.
+   */
+  private static void checkQuery(RoutingContext ctx) {
+    try {
+      ctx.request().params();
+    } catch (IllegalArgumentException e) {
+      throw new CrmException(ErrorCode.VALIDATION_FAILED, "Malformed query string: invalid percent-encoding");
+    }
   }
 
   private void readToken(RoutingContext ctx) {

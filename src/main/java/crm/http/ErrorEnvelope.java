@@ -3,6 +3,7 @@ package crm.http;
 import crm.bus.Bus;
 import crm.bus.CrmException;
 import crm.bus.ErrorCode;
+import io.vertx.core.Handler;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
@@ -25,6 +26,15 @@ public final class ErrorEnvelope {
   /** Router failure handler and status error handler alike. */
   public static void handle(RoutingContext ctx) {
     send(ctx, toCrm(ctx.failure(), ctx.statusCode()));
+  }
+
+  /**
+   * The error handler for one status. Vert.x calls a router's error handler for a status without always recording
+   * that status on the context (e.g. 400 for a path whose percent-encoding does not decode): then
+   * {@code ctx.statusCode()} is -1 and {@link #handle} alone would answer 500.
+   */
+  public static Handler<RoutingContext> forStatus(int status) {
+    return ctx -> send(ctx, toCrm(ctx.failure(), ctx.statusCode() == -1 ? status : ctx.statusCode()));
   }
 
   public static void send(RoutingContext ctx, CrmException err) {

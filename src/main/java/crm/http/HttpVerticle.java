@@ -84,7 +84,10 @@ public final class HttpVerticle extends VerticleBase {
       }
 
       Router apiRouter = Router.router(vertx);
-      apiRouter.route().handler(BodyHandler.create(false).setBodyLimit(cfg.getInteger("JSON_BODY_LIMIT", 1_048_576)));
+      // no merging of form attributes into the params: the API takes JSON only, and merging decodes the query string
+      // in the body's end handler, where a malformed one threw out of the router and the request never got an answer
+      apiRouter.route().handler(BodyHandler.create(false).setMergeFormAttributes(false)
+          .setBodyLimit(cfg.getInteger("JSON_BODY_LIMIT", 1_048_576)));
       ApiRouter api = new ApiRouter(apiRouter, auth, new RateLimiter(vertx, cfg));
       AuthRoutes.mount(api, bus);
       AgentRoutes.mount(api, bus);
@@ -96,7 +99,7 @@ public final class HttpVerticle extends VerticleBase {
       for (Router r : List.of(root, apiRouter)) {
         r.route().failureHandler(ErrorEnvelope::handle);
         for (int status : new int[] {400, 401, 403, 404, 405, 413, 415, 429, 500, 503}) {
-          r.errorHandler(status, ErrorEnvelope::handle);
+          r.errorHandler(status, ErrorEnvelope.forStatus(status));
         }
       }
       return new Routes(root, api);
