@@ -5,6 +5,9 @@ import crm.bus.CrmException;
 import crm.bus.ErrorCode;
 import io.vertx.core.Handler;
 import io.vertx.core.eventbus.ReplyException;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -51,6 +54,36 @@ public final class ErrorEnvelope {
       res.reset();
       return;
     }
+    write(res, path, err);
+  }
+
+  /**
+   * Requests Vert.x refuses before any routing (request line or headers too long, unparsable request): the same
+   * envelope, instead of Vert.x's empty answer.
+   */
+  public static void invalidRequest(HttpServerRequest req) {
+    Throwable cause = req.decoderResult() == null ? null : req.decoderResult().cause();
+    CrmException err;
+    if (cause instanceof TooLongHttpLineException) {
+      err = new CrmException(ErrorCode.URI_TOO_LONG, "Request line too long");
+    } else if (cause instanceof TooLongHttpHeaderException) {
+      err = new CrmException(ErrorCode.HEADERS_TOO_LARGE, "Request headers too large");
+    } else {
+      err = new CrmException(ErrorCode.VALIDATION_FAILED, "Malformed HTTP request");
+    }
+    log.debug("invalid request -> {}", err.code(), cause);
+    String path;
+    try {
+      path = req.path() == null ? "" : req.path();
+    } catch (RuntimeException e) {
+      path = "";
+    }
+    HttpServerResponse res = req.response();
+    res.putHeader("Connection", "close");
+    write(res, path, err);
+  }
+
+  private static void write(HttpServerResponse res, String path, CrmException err) {
     JsonObject error = new JsonObject().put("code", err.code().name()).put("message", err.getMessage());
     if (err.details() != null) error.put("details", err.details());
     if (err.field() != null) error.put("field", err.field());
@@ -59,7 +92,7 @@ public final class ErrorEnvelope {
     if (err.code() == ErrorCode.RATE_LIMIT_EXCEEDED && err.details() instanceof JsonObject d) {
       res.putHeader("Retry-After", String.valueOf(d.getLong("retryAfter", 1L)));
     }
-    res.setStatusCode(status)
+    res.setStatusCode(err.code().httpStatus())
         .putHeader("Content-Type", "application/json; charset=utf-8")
         .end(body.encode());
   }
@@ -86,6 +119,8 @@ public final class ErrorEnvelope {
       case 404 -> new CrmException(ErrorCode.RESOURCE_NOT_FOUND, "Resource not found");
       case 405 -> new CrmException(ErrorCode.METHOD_NOT_ALLOWED, "Method not allowed");
       case 413 -> new CrmException(ErrorCode.PAYLOAD_TOO_LARGE, "Request body too large");
+      case 414 -> new CrmException(ErrorCode.URI_TOO_LONG, "Request line too long");
+      case 431 -> new CrmException(ErrorCode.HEADERS_TOO_LARGE, "Request headers too large");
       case 415 -> new CrmException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
       case 429 -> new CrmException(ErrorCode.RATE_LIMIT_EXCEEDED, "Too many requests");
       case 503 -> new CrmException(ErrorCode.SERVICE_UNAVAILABLE, "Service unavailable");

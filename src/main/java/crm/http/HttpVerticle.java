@@ -45,7 +45,8 @@ public final class HttpVerticle extends VerticleBase {
           .setCompressionSupported(true)
           .setMaxInitialLineLength(8192)
           .setMaxHeaderSize(16 * 1024);
-      server = vertx.createHttpServer(options).requestHandler(routes.root());
+      server = vertx.createHttpServer(options).requestHandler(routes.root())
+          .invalidRequestHandler(ErrorEnvelope::invalidRequest);
       return server.listen(cfg.getInteger("PORT", 5000), cfg.getString("HOST", "0.0.0.0"));
     }).onSuccess(s -> {
       vertx.sharedData().getLocalMap(RUNTIME_MAP).put("http.port", s.actualPort());
@@ -70,7 +71,17 @@ public final class HttpVerticle extends VerticleBase {
 
       Router root = Router.router(vertx);
       root.route().handler(new RequestLog());
-      root.route().handler(cors(cfg.getString("CORS_ORIGINS", "http://localhost:4200")));
+      // browsers call the API; /health, /ready and /metrics are for probes and scrapers, which send no Origin
+      List<String> origins = origins(cfg.getString("CORS_ORIGINS", "http://localhost:4200"));
+      root.route(API_PREFIX + "/*").handler(ctx -> {
+        String origin = ctx.request().getHeader("Origin");
+        if (origin != null && !origins.contains("*") && !origins.contains(origin)) {
+          ctx.fail(new CrmException(ErrorCode.ORIGIN_NOT_ALLOWED, "Origin " + origin + " is not allowed (CORS_ORIGINS)"));
+        } else {
+          ctx.next();
+        }
+      });
+      root.route(API_PREFIX + "/*").handler(cors(origins));
 
       root.get("/health").handler(ctx -> Http.ok(ctx, new JsonObject().put("status", "UP")));
       root.get("/ready").handler(ctx -> mongo.ping()
@@ -106,8 +117,11 @@ public final class HttpVerticle extends VerticleBase {
     });
   }
 
-  private static CorsHandler cors(String origins) {
-    List<String> list = List.of(origins.split(",")).stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
+  static List<String> origins(String csv) {
+    return List.of(csv.split(",")).stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
+  }
+
+  private static CorsHandler cors(List<String> list) {
     CorsHandler cors = CorsHandler.create();
     boolean any = list.contains("*");
     if (any) {

@@ -107,6 +107,9 @@ class CorsTest {
           assertEnvelope(res, res.statusCode(), code, path);
         }
       });
+      assertEnvelope(answers.get("/api/v2/auth/me"), 403, "ORIGIN_NOT_ALLOWED", "/api/v2/auth/me");
+      // probes and scrapers are not browsers: /health answers whatever the Origin
+      assertThat(answers.get("/health").statusCode()).isEqualTo(200);
       // a look-alike of the allowed origin is foreign as well
       for (String lookalike : List.of("http://localhost:4201", "https://localhost:4200", "http://localhost:4200.evil.com",
           "http://evil.com/http://localhost:4200")) {
@@ -135,8 +138,8 @@ class CorsTest {
     void both_origins_are_accepted_and_each_gets_its_own_name_back() {
       for (String origin : List.of(SPA, ADMIN_UI)) {
         assertPreflightAllowed(preflight(app, origin, LOGIN), origin);
-        HttpResponse<Buffer> res = getFrom(app, origin, "/health", null);
-        assertThat(res.statusCode()).isEqualTo(200);
+        HttpResponse<Buffer> res = getFrom(app, origin, "/api/v2/auth/me", null);
+        assertThat(res.statusCode()).isEqualTo(401);
         assertThat(res.getHeader("Access-Control-Allow-Origin")).isEqualTo(origin);
         // the answer depends on the Origin: caches must know
         assertThat(tokens(res.getHeader("Vary"))).contains("origin");

@@ -313,4 +313,51 @@ class ErrorEnvelopeTest {
       assertThat(res.getHeader("X-Request-Id")).as("for %s", insane).isNotEqualTo(insane).matches(UUID_RE);
     }
   }
+
+  // ---- requests Vert.x refuses before routing
+
+  /** Sends raw bytes on a socket and returns the whole answer (status line, headers, body). */
+  private static String raw(String request) throws Exception {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", app.port)) {
+      socket.setSoTimeout(5000);
+      socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      socket.getOutputStream().flush();
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      byte[] buf = new byte[8192];
+      try {
+        for (int n; (n = socket.getInputStream().read(buf)) > 0; ) out.write(buf, 0, n);
+      } catch (java.net.SocketTimeoutException done) {
+        // the server kept the connection open: what arrived is the answer
+      }
+      return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+  }
+
+  private static JsonObject rawBody(String answer) {
+    return new JsonObject(answer.substring(answer.indexOf("\r\n\r\n") + 4).trim());
+  }
+
+  @Test
+  void a_request_line_too_long_is_414_with_the_envelope() throws Exception {
+    String answer = raw("GET /api/v2/agents?q=" + "a".repeat(10_000) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    assertThat(answer).matches("(?s)HTTP/1\\.[01] 414 .*");
+    JsonObject body = rawBody(answer);
+    assertThat(body.getBoolean("success")).isFalse();
+    assertThat(body.getJsonObject("error").getString("code")).isEqualTo("URI_TOO_LONG");
+    assertThat(body.getString("timestamp")).isNotBlank();
+  }
+
+  @Test
+  void headers_too_large_are_431_with_the_envelope() throws Exception {
+    String answer = raw("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(20_000) + "\r\n\r\n");
+    assertThat(answer).matches("(?s)HTTP/1\\.[01] 431 .*");
+    assertThat(rawBody(answer).getJsonObject("error").getString("code")).isEqualTo("HEADERS_TOO_LARGE");
+  }
+
+  @Test
+  void a_garbage_request_is_400_with_the_envelope() throws Exception {
+    String answer = raw("GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n");
+    assertThat(answer).matches("(?s)HTTP/1\\.[01] 400 .*");
+    assertThat(rawBody(answer).getJsonObject("error").getString("code")).isEqualTo("VALIDATION_FAILED");
+  }
 }

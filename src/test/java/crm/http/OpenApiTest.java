@@ -82,4 +82,13 @@ class OpenApiTest {
     assertThat(doc.getJsonArray("servers").getJsonObject(0).getString("url")).isEqualTo("/api/v2");
     assertThat(doc.getJsonObject("components").getJsonObject("schemas").containsKey("ErrorResponse")).isTrue();
   }
+
+  @Test
+  void every_error_code_is_documented() {
+    List<String> documented = doc.getJsonObject("components").getJsonObject("schemas").getJsonObject("ErrorResponse")
+        .getJsonObject("properties").getJsonObject("error").getJsonObject("properties").getJsonObject("code")
+        .getJsonArray("enum").getList();
+    List<String> codes = java.util.Arrays.stream(crm.bus.ErrorCode.values()).map(Enum::name).toList();
+    assertThat(documented).containsExactlyInAnyOrderElementsOf(codes);
+  }
 }
