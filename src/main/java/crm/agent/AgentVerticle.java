@@ -11,6 +11,7 @@ import crm.bus.ErrorCode;
 import crm.storage.Mongo;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.security.SecureRandom;
@@ -37,6 +38,7 @@ public final class AgentVerticle extends VerticleBase {
   private PasswordHasher hasher;
   private Jwt jwt;
   private Bus bus;
+  private WorkerExecutor hashPool;
 
   @Override
   public Future<?> start() {
@@ -48,7 +50,10 @@ public final class AgentVerticle extends VerticleBase {
     bus = new Bus(vertx);
     int memory = cfg.getInteger("PASSWORD_HASH_MEMORY_KB", 19_456);
     int iterations = cfg.getInteger("PASSWORD_HASH_ITERATIONS", 2);
-    return vertx.executeBlocking(() -> new PasswordHasher(memory, iterations))
+    // hashing gets its own pool, one thread per core: a login flood then queues here instead of taking every worker
+    // thread (group commits and file IO run there) or allocating memory cost x 20 threads at once
+    hashPool = vertx.createSharedWorkerExecutor("crm-password-hash", Math.max(1, Runtime.getRuntime().availableProcessors()));
+    return hashPool.executeBlocking(() -> new PasswordHasher(memory, iterations))
         .compose(h -> {
           hasher = h;
           return Future.all(agents.ensureIndexes(), tokens.ensureIndexes());
@@ -71,7 +76,7 @@ public final class AgentVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     if (mongo != null) mongo.close();
-    return Future.succeededFuture();
+    return hashPool == null ? Future.succeededFuture() : hashPool.close();
   }
 
   // ---- first start
@@ -111,10 +116,10 @@ public final class AgentVerticle extends VerticleBase {
     String password = Check.requiredString(body, "password", MAX_PASSWORD);
     return agents.findByEmail(email).compose(doc -> {
       if (doc == null) {
-        return vertx.executeBlocking(() -> { hasher.verifyDummy(password); return null; }, false)
+        return hashPool.executeBlocking(() -> { hasher.verifyDummy(password); return null; }, false)
             .compose(v -> Future.failedFuture(badCredentials()));
       }
-      return vertx.executeBlocking(() -> hasher.verify(password, doc.getString("passwordHash")), false)
+      return hashPool.executeBlocking(() -> hasher.verify(password, doc.getString("passwordHash")), false)
           .compose(ok -> {
             if (!ok) return Future.failedFuture(badCredentials());
             if (!doc.getBoolean("isActive", false)) {
@@ -362,7 +367,7 @@ public final class AgentVerticle extends VerticleBase {
   }
 
   private Future<String> hash(String password) {
-    return vertx.executeBlocking(() -> hasher.hash(password), false);
+    return hashPool.executeBlocking(() -> hasher.hash(password), false);
   }
 
   private static JsonObject agentReply(JsonObject doc) {

@@ -1,0 +1,105 @@
+package crm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import crm.support.ChildJvm;
+import crm.support.TestApp;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * SIGTERM to a real server process: requests already being served are answered, the process exits by itself,
+ * and what was written is on disk for the next start.
+ */
+class GracefulShutdownTest {
+  private static final Pattern LISTENING = Pattern.compile("listening on http://[^:]+:(\\d+)");
+
+  @Test
+  void sigterm_finishes_in_flight_requests_then_exits_cleanly() throws Exception {
+    Path dataDir = Files.createTempDirectory("crm-shutdown");
+    try {
+      Map<String, String> env = Map.of(
+          "PORT", "0", "HOST", "127.0.0.1", "HTTP_INSTANCES", "1", "CRM_DATA_DIR", dataDir.toString(),
+          "JWT_SECRET", TestApp.JWT_SECRET, "CRM_ADMIN_EMAIL", TestApp.ADMIN_EMAIL,
+          "CRM_ADMIN_PASSWORD", TestApp.ADMIN_PASSWORD, "RATE_LIMIT_AUTH", "1000",
+          // slow hashing: each login stays in flight for a while
+          "PASSWORD_HASH_MEMORY_KB", "32768", "PASSWORD_HASH_ITERATIONS", "12");
+      Process server = ChildJvm.builder(dataDir, env,
+          // the production logging config: the test one hides the INFO lines this test reads
+          List.of("-Dlogback.configurationFile=" + Path.of("src/main/resources/logback.xml").toAbsolutePath()),
+          "crm.Main", List.of()).redirectErrorStream(true).start();
+      LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+      Thread reader = new Thread(() -> {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
+          for (String line; (line = r.readLine()) != null; ) lines.add(line);
+        } catch (Exception ignored) {
+          // process gone
+        }
+      });
+      reader.setDaemon(true);
+      reader.start();
+
+      int port = -1;
+      StringBuilder log = new StringBuilder();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (port < 0 && System.nanoTime() < deadline) {
+        String line = lines.poll(1, TimeUnit.SECONDS);
+        if (line == null) continue;
+        log.append(line).append('\n');
+        Matcher m = LISTENING.matcher(line);
+        if (m.find()) port = Integer.parseInt(m.group(1));
+      }
+      assertThat(port).as("server started; log:\n" + log).isPositive();
+
+      // HTTP/1.1 as browsers speak it to a plain-http API (the JDK client would otherwise upgrade to h2c)
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+      String login = "{\"email\":\"" + TestApp.ADMIN_EMAIL + "\",\"password\":\"" + TestApp.ADMIN_PASSWORD + "\"}";
+      HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v2/auth/login"))
+          .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(login)).build();
+      // warm-up: one login end to end, so the slow path is known to work
+      assertThat(http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+
+      List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
+      for (int i = 0; i < 4; i++) inFlight.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
+      Thread.sleep(150); // the requests have reached the server and are hashing
+      server.toHandle().destroy(); // SIGTERM (Process.destroy() would also close our end of its stdout)
+
+      assertThat(server.waitFor(40, TimeUnit.SECONDS)).as("process exits after SIGTERM").isTrue();
+      reader.join(5000);
+      for (String line; (line = lines.poll()) != null; ) log.append(line).append('\n');
+      for (CompletableFuture<HttpResponse<String>> f : inFlight) {
+        HttpResponse<String> res = f.get(30, TimeUnit.SECONDS);
+        assertThat(res.statusCode()).as(res.body() + "\nserver log:\n" + log).isEqualTo(200);
+        assertThat(res.body()).contains("\"refreshToken\"");
+      }
+      assertThat(log).contains("Shutting down").contains("Stopped cleanly");
+
+      // the refresh tokens handed out while stopping were made durable: a new start accepts them
+      String refresh = new io.vertx.core.json.JsonObject(inFlight.get(0).get().body()).getString("refreshToken");
+      try (TestApp again = TestApp.start(new io.vertx.core.json.JsonObject()
+          .put("CRM_DB_BACKEND", "h2").put("CRM_DATA_DIR", dataDir.toString()))) {
+        var res = again.post("/api/v2/auth/refresh", null, new io.vertx.core.json.JsonObject().put("refreshToken", refresh));
+        assertThat(res.statusCode()).as(res.bodyAsString()).isEqualTo(200);
+      }
+    } finally {
+      TestApp.deleteTree(dataDir);
+    }
+  }
+}
