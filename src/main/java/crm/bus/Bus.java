@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -36,29 +37,22 @@ public final class Bus {
 
   /** Serves {@code address}: the handler's result is the reply, its failure the mapped ServiceException. */
   public MessageConsumer<JsonObject> serve(String address, Function<JsonObject, Future<JsonObject>> handler) {
-    return vertx.eventBus().<JsonObject>consumer(address, msg -> {
-      Future<JsonObject> result;
-      try {
-        JsonObject body = msg.body() == null ? new JsonObject() : msg.body();
-        result = handler.apply(body);
-      } catch (Throwable t) {
-        result = Future.failedFuture(t);
-      }
-      result.onSuccess(msg::reply).onFailure(err -> msg.reply(toServiceException(address, err)));
-    });
+    return vertx.eventBus().<JsonObject>consumer(address, msg -> answer(address, msg, handler));
   }
 
   /** Node-local variant of {@link #serve} for things that exist once per JVM (the embedded database). */
   public MessageConsumer<JsonObject> serveLocal(String address, Function<JsonObject, Future<JsonObject>> handler) {
-    return vertx.eventBus().<JsonObject>localConsumer(address, msg -> {
-      Future<JsonObject> result;
-      try {
-        result = handler.apply(msg.body() == null ? new JsonObject() : msg.body());
-      } catch (Throwable t) {
-        result = Future.failedFuture(t);
-      }
-      result.onSuccess(msg::reply).onFailure(err -> msg.reply(toServiceException(address, err)));
-    });
+    return vertx.eventBus().<JsonObject>localConsumer(address, msg -> answer(address, msg, handler));
+  }
+
+  private static void answer(String address, Message<JsonObject> msg, Function<JsonObject, Future<JsonObject>> handler) {
+    Future<JsonObject> result;
+    try {
+      result = handler.apply(msg.body() == null ? new JsonObject() : msg.body());
+    } catch (Throwable t) {
+      result = Future.failedFuture(t);
+    }
+    result.onSuccess(msg::reply).onFailure(err -> msg.reply(toServiceException(address, err)));
   }
 
   public Future<JsonObject> request(String address, JsonObject body) {

@@ -1,6 +1,6 @@
 package crm.http;
 
-import static crm.http.EnvelopeAssert.assertEnvelope;
+import static crm.support.ApiErrors.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import crm.support.TestApp;
@@ -85,7 +85,7 @@ class CorsTest {
 
       // error answers to the SPA carry CORS too, or the browser hides the envelope from it
       HttpResponse<Buffer> error = getFrom(app, SPA, "/api/v2/auth/me", null);
-      assertEnvelope(error, 401, "AUTH_TOKEN_INVALID", "/api/v2/auth/me");
+      assertError(error, 401, "AUTH_TOKEN_INVALID", "/api/v2/auth/me");
       assertThat(error.getHeader("Access-Control-Allow-Origin")).isEqualTo(SPA);
       assertThat(tokens(error.getHeader("Access-Control-Expose-Headers"))).contains("x-ratelimit-remaining");
     }
@@ -104,10 +104,10 @@ class CorsTest {
         // refused or not, an error answer is an envelope
         if (res.statusCode() >= 400) {
           String code = new JsonObject(res.bodyAsString()).getJsonObject("error", new JsonObject()).getString("code");
-          assertEnvelope(res, res.statusCode(), code, path);
+          assertError(res, res.statusCode(), code, path);
         }
       });
-      assertEnvelope(answers.get("/api/v2/auth/me"), 403, "ORIGIN_NOT_ALLOWED", "/api/v2/auth/me");
+      assertError(answers.get("/api/v2/auth/me"), 403, "ORIGIN_NOT_ALLOWED", "/api/v2/auth/me");
       // probes and scrapers are not browsers: /health answers whatever the Origin
       assertThat(answers.get("/health").statusCode()).isEqualTo(200);
       // a look-alike of the allowed origin is foreign as well

@@ -1,6 +1,6 @@
 package crm.http;
 
-import static crm.http.EnvelopeAssert.assertEnvelope;
+import static crm.support.ApiErrors.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import crm.support.TestApp;
@@ -80,7 +80,7 @@ class PaginationTest {
     cases.put("?limit=1e2", "limit");
     cases.put("?page=2&limit=1000", "limit");
     cases.forEach((query, field) -> {
-      JsonObject error = assertEnvelope(app.get(AGENTS + query, admin), 400, "VALIDATION_FAILED", AGENTS);
+      JsonObject error = assertError(app.get(AGENTS + query, admin), 400, "VALIDATION_FAILED", AGENTS);
       assertThat(error.getString("field")).as(query).isEqualTo(field);
     });
   }

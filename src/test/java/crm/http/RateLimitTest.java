@@ -1,6 +1,6 @@
 package crm.http;
 
-import static crm.http.EnvelopeAssert.assertEnvelope;
+import static crm.support.ApiErrors.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import crm.support.TestApp;
@@ -130,7 +130,7 @@ class RateLimitTest {
     assertThat(before).extracting(RateLimitTest::remaining).containsExactly(2, 1, 0);
     assertThat(before).extracting(RateLimitTest::limit).containsOnly(AUTH_LIMIT);
 
-    JsonObject error = assertEnvelope(limited, 429, "RATE_LIMIT_EXCEEDED", LOGIN);
+    JsonObject error = assertError(limited, 429, "RATE_LIMIT_EXCEEDED", LOGIN);
     assertThat(error.getJsonObject("details").getInteger("limit")).isEqualTo(AUTH_LIMIT);
     assertThat(limit(limited)).isEqualTo(AUTH_LIMIT);
     assertThat(remaining(limited)).isZero();
@@ -139,7 +139,7 @@ class RateLimitTest {
     // still limited while the window lasts; a wrong password or a bad body does not get through either
     HttpResponse<Buffer> again = c.post(LOGIN).sendJsonObject(new JsonObject().put("email", 1)).await();
     if (reset(again) == reset(limited)) {
-      assertEnvelope(again, 429, "RATE_LIMIT_EXCEEDED", LOGIN);
+      assertError(again, 429, "RATE_LIMIT_EXCEEDED", LOGIN);
       assertThat(again.getHeader("Retry-After")).matches("[0-9]+");
     }
 
@@ -164,7 +164,7 @@ class RateLimitTest {
     assertThat(limit(me)).isEqualTo(DEFAULT_LIMIT);
     // and so does an anonymous default-bucket request of that address: it is refused for the token, not the limit
     HttpResponse<Buffer> anonymous = me(c, null);
-    assertEnvelope(anonymous, 401, "AUTH_TOKEN_INVALID", ME);
+    assertError(anonymous, 401, "AUTH_TOKEN_INVALID", ME);
     assertThat(limit(anonymous)).isEqualTo(DEFAULT_LIMIT);
     assertThat(remaining(anonymous)).isEqualTo(DEFAULT_LIMIT - 1);
 
@@ -182,7 +182,7 @@ class RateLimitTest {
     List<HttpResponse<Buffer>> before = sameWindowBeforeLast(a);
     assertThat(before).extracting(HttpResponse::statusCode).containsOnly(200);
     assertThat(before).extracting(RateLimitTest::remaining).containsExactly(4, 3, 2, 1, 0);
-    assertEnvelope(limited, 429, "RATE_LIMIT_EXCEEDED", ME);
+    assertError(limited, 429, "RATE_LIMIT_EXCEEDED", ME);
     assertRetryAfter(limited, now);
 
     // B, same address, same window: its own full budget
@@ -199,7 +199,7 @@ class RateLimitTest {
     // and A stays limited, whatever address it calls from, until its window ends
     HttpResponse<Buffer> aElsewhere = me(from("127.0.0.31"), tokenA);
     if (reset(aElsewhere) == reset(limited)) {
-      assertEnvelope(aElsewhere, 429, "RATE_LIMIT_EXCEEDED", ME);
+      assertError(aElsewhere, 429, "RATE_LIMIT_EXCEEDED", ME);
     }
   }
 

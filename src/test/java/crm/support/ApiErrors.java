@@ -19,6 +19,7 @@ public final class ApiErrors {
     String text = res.bodyAsString();
     assertThat(res.statusCode()).as("status of %s", text).isEqualTo(status);
     assertThat(res.getHeader("Content-Type")).as("content type").startsWith("application/json");
+    assertThat(res.getHeader("X-Request-Id")).as("X-Request-Id header").isNotBlank();
     JsonObject body = new JsonObject(text);
     assertThat(body.getValue("success")).as("success in %s", text).isEqualTo(false);
     JsonObject error = body.getJsonObject("error");
