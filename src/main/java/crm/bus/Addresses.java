@@ -17,6 +17,29 @@ public final class Addresses {
   public static final String AGENT_UPDATE = "crm.agent.update";
   public static final String AGENT_SET_ACTIVE = "crm.agent.set_active";
 
+  // whatsapp
+  /** Durably store one raw webhook body (the HTTP route's only bus call); reply once it is on disk. */
+  public static final String WHATSAPP_INTAKE = "crm.whatsapp.intake";
+  /** Send a message to a customer through the Graph API (or the sandbox). */
+  public static final String WHATSAPP_SEND = "crm.whatsapp.send";
+  /** Webhook backlog and message counts, for operations and the ingest benchmark. */
+  public static final String WHATSAPP_STATS = "crm.whatsapp.stats";
+
+  // conversations, customers and messages (the inbox domain)
+  /** A batch of parsed inbound messages: customers upserted, conversations found or opened, messages stored once. */
+  public static final String CONVERSATION_RECORD_INBOUND = "crm.conversation.record_inbound";
+  /** A batch of delivery statuses for outbound messages (monotonic; unknown ids kept for later). */
+  public static final String CONVERSATION_RECORD_STATUSES = "crm.conversation.record_statuses";
+  /** A media attachment of a stored message became available (or finally failed). */
+  public static final String CONVERSATION_ATTACHMENT_READY = "crm.conversation.attachment_ready";
+  /** Store an outbound message as pending (24 h window, idempotency key) before it is sent. */
+  public static final String CONVERSATION_PREPARE_OUTBOUND = "crm.conversation.prepare_outbound";
+  /** The Graph API's answer for a pending outbound message: its wamid, or the final error. */
+  public static final String CONVERSATION_OUTBOUND_RESULT = "crm.conversation.outbound_result";
+  /** Inbound messages whose media is still to be fetched (for the downloader's retry sweep). */
+  public static final String CONVERSATION_PENDING_MEDIA = "crm.conversation.pending_media";
+  public static final String CONVERSATION_STATS = "crm.conversation.stats";
+
   // storage (node-local: the embedded database's group commit)
   public static final String STORAGE_SYNC = "crm.storage.sync";
   public static final String STORAGE_PING = "crm.storage.ping";
@@ -24,6 +47,15 @@ public final class Addresses {
   // domain events (publish)
   public static final String EVT_AGENT_CREATED = "crm.events.agent.created";
   public static final String EVT_AGENT_UPDATED = "crm.events.agent.updated";
+  /** Payload as the spec's socket event {@code conversation:new_message}: conversationId, message, customer. */
+  public static final String EVT_CONVERSATION_NEW_MESSAGE = "crm.events.conversation.new_message";
+  /** A stored message changed (attachment ready, reaction added): conversationId, message. */
+  public static final String EVT_MESSAGE_UPDATED = "crm.events.message.updated";
+  /** Payload as the spec's socket event {@code message:status_update}: messageId, status, timestamp (+ conversationId, error). */
+  public static final String EVT_MESSAGE_STATUS_UPDATED = "crm.events.message.status_updated";
+  public static final String EVT_CUSTOMER_CREATED = "crm.events.customer.created";
+  public static final String EVT_CONVERSATION_CREATED = "crm.events.conversation.created";
+
   /** An agent was deactivated or a session (refresh-token family) revoked: access tokens carrying it stop working. */
   public static final String EVT_AUTH_REVOKED = "crm.events.auth.revoked";
 }

@@ -38,7 +38,21 @@ public record AppConfig(
     boolean cluster,
     String clusterHost,
     String clusterConfig,
-    int shutdownGraceSeconds) {
+    int shutdownGraceSeconds,
+    String whatsappApiUrl,
+    String whatsappApiVersion,
+    String whatsappPhoneNumberId,
+    String whatsappAccessToken,
+    String whatsappAppSecret,
+    String whatsappVerifyToken,
+    int whatsappWebhookBodyLimit,
+    List<String> whatsappMediaHosts,
+    int whatsappMediaMaxBytes,
+    int whatsappSendRate,
+    int whatsappSendMaxAttempts,
+    int whatsappRetryBaseMs,
+    int whatsappHttpTimeoutMs,
+    int whatsappSandboxDelayMs) {
 
   /** Keys read from the environment and system properties (the env store's allowlist). */
   public static final List<String> KEYS = List.of(
@@ -47,9 +61,14 @@ public record AppConfig(
       "CRM_ADMIN_EMAIL", "CRM_ADMIN_PASSWORD", "PASSWORD_HASH_MEMORY_KB", "PASSWORD_HASH_ITERATIONS",
       "RATE_LIMIT_WINDOW_SECONDS", "RATE_LIMIT_AUTH", "RATE_LIMIT_MESSAGES", "RATE_LIMIT_UPLOAD",
       "RATE_LIMIT_DEFAULT", "JSON_BODY_LIMIT", "CRM_CLUSTER", "CLUSTER_HOST", "CLUSTER_CONFIG",
-      "SHUTDOWN_GRACE_SECONDS");
+      "SHUTDOWN_GRACE_SECONDS",
+      "WHATSAPP_API_URL", "WHATSAPP_API_VERSION", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_ACCESS_TOKEN",
+      "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_WEBHOOK_BODY_LIMIT", "WHATSAPP_MEDIA_HOSTS",
+      "WHATSAPP_MEDIA_MAX_BYTES", "WHATSAPP_SEND_RATE", "WHATSAPP_SEND_MAX_ATTEMPTS", "WHATSAPP_RETRY_BASE_MS",
+      "WHATSAPP_HTTP_TIMEOUT_MS", "WHATSAPP_SANDBOX_DELAY_MS");
 
-  private static final Set<String> SECRET_KEYS = Set.of("JWT_SECRET", "CRM_ADMIN_PASSWORD", "MONGO_URI");
+  private static final Set<String> SECRET_KEYS = Set.of("JWT_SECRET", "CRM_ADMIN_PASSWORD", "MONGO_URI",
+      "WHATSAPP_ACCESS_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN");
 
   public static AppConfig from(JsonObject raw) {
     Reader r = new Reader(raw);
@@ -72,6 +91,21 @@ public record AppConfig(
         throw new InvalidConfigException("CORS_ORIGINS", "'" + origin + "' is not an origin like http://host:port");
       }
     }
+    String apiUrl = r.nonEmpty("WHATSAPP_API_URL", "https://graph.facebook.com").replaceAll("/+$", "");
+    if (!apiUrl.matches("^https?://[^/\\s]+(/[^\\s]*)?$")) {
+      throw new InvalidConfigException("WHATSAPP_API_URL", "must be an http(s) URL, got '" + apiUrl + "'");
+    }
+    String version = r.nonEmpty("WHATSAPP_API_VERSION", "v21.0");
+    if (!version.matches("^v\\d+\\.\\d+$")) {
+      throw new InvalidConfigException("WHATSAPP_API_VERSION", "must look like v21.0, got '" + version + "'");
+    }
+    String phoneId = r.string("WHATSAPP_PHONE_NUMBER_ID", "").trim();
+    if (!phoneId.isEmpty() && !phoneId.matches("^\\d{1,32}$")) {
+      throw new InvalidConfigException("WHATSAPP_PHONE_NUMBER_ID", "must be the numeric phone number id");
+    }
+    List<String> mediaHosts = Arrays.stream(r.string("WHATSAPP_MEDIA_HOSTS",
+            "lookaside.fbsbx.com,*.fbsbx.com,*.fbcdn.net,*.whatsapp.net").split(","))
+        .map(String::trim).map(h -> h.toLowerCase(Locale.ROOT)).filter(h -> !h.isEmpty()).toList();
     return new AppConfig(
         r.integer("PORT", 5000, 0, 65535),
         r.string("HOST", "0.0.0.0"),
@@ -98,7 +132,26 @@ public record AppConfig(
         r.bool("CRM_CLUSTER", false),
         r.nonEmpty("CLUSTER_HOST", "127.0.0.1"),
         r.nonEmpty("CLUSTER_CONFIG", "cluster.xml"),
-        r.integer("SHUTDOWN_GRACE_SECONDS", 10, 0, 600));
+        r.integer("SHUTDOWN_GRACE_SECONDS", 10, 0, 600),
+        apiUrl,
+        version,
+        phoneId,
+        r.string("WHATSAPP_ACCESS_TOKEN", "").trim(),
+        r.string("WHATSAPP_APP_SECRET", "").trim(),
+        r.string("WHATSAPP_VERIFY_TOKEN", ""),
+        r.integer("WHATSAPP_WEBHOOK_BODY_LIMIT", 4 * 1_048_576, 3 * 1_048_576, 64 * 1_048_576),
+        mediaHosts,
+        r.integer("WHATSAPP_MEDIA_MAX_BYTES", 100 * 1_048_576, 1024, Integer.MAX_VALUE),
+        r.integer("WHATSAPP_SEND_RATE", 80, 1, 10_000),
+        r.integer("WHATSAPP_SEND_MAX_ATTEMPTS", 5, 1, 20),
+        r.integer("WHATSAPP_RETRY_BASE_MS", 500, 1, 60_000),
+        r.integer("WHATSAPP_HTTP_TIMEOUT_MS", 15_000, 100, 300_000),
+        r.integer("WHATSAPP_SANDBOX_DELAY_MS", 300, 0, 60_000));
+  }
+
+  /** No Graph API credentials: outbound messages are recorded and their statuses simulated. */
+  public boolean whatsappSandbox() {
+    return whatsappAccessToken.isEmpty() || whatsappPhoneNumberId.isEmpty();
   }
 
   public boolean embeddedDb() {
@@ -121,7 +174,15 @@ public record AppConfig(
         .put("RATE_LIMIT_MESSAGES", rateLimitMessages).put("RATE_LIMIT_UPLOAD", rateLimitUpload)
         .put("RATE_LIMIT_DEFAULT", rateLimitDefault).put("JSON_BODY_LIMIT", jsonBodyLimit)
         .put("CRM_CLUSTER", cluster).put("CLUSTER_HOST", clusterHost).put("CLUSTER_CONFIG", clusterConfig)
-        .put("SHUTDOWN_GRACE_SECONDS", shutdownGraceSeconds);
+        .put("SHUTDOWN_GRACE_SECONDS", shutdownGraceSeconds)
+        .put("WHATSAPP_API_URL", whatsappApiUrl).put("WHATSAPP_API_VERSION", whatsappApiVersion)
+        .put("WHATSAPP_PHONE_NUMBER_ID", whatsappPhoneNumberId).put("WHATSAPP_ACCESS_TOKEN", whatsappAccessToken)
+        .put("WHATSAPP_APP_SECRET", whatsappAppSecret).put("WHATSAPP_VERIFY_TOKEN", whatsappVerifyToken)
+        .put("WHATSAPP_WEBHOOK_BODY_LIMIT", whatsappWebhookBodyLimit)
+        .put("WHATSAPP_MEDIA_HOSTS", String.join(",", whatsappMediaHosts))
+        .put("WHATSAPP_MEDIA_MAX_BYTES", whatsappMediaMaxBytes).put("WHATSAPP_SEND_RATE", whatsappSendRate)
+        .put("WHATSAPP_SEND_MAX_ATTEMPTS", whatsappSendMaxAttempts).put("WHATSAPP_RETRY_BASE_MS", whatsappRetryBaseMs)
+        .put("WHATSAPP_HTTP_TIMEOUT_MS", whatsappHttpTimeoutMs).put("WHATSAPP_SANDBOX_DELAY_MS", whatsappSandboxDelayMs);
   }
 
   /** The configuration with secrets masked, for logs and --print-config. */
