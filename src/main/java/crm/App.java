@@ -3,6 +3,8 @@ package crm;
 import crm.agent.AgentVerticle;
 import crm.bus.Bus;
 import crm.config.AppConfig;
+import crm.conversation.ConversationVerticle;
+import crm.whatsapp.WhatsappVerticle;
 import crm.http.HttpVerticle;
 import crm.storage.EmbeddedMongo;
 import crm.storage.GroupCommit;
@@ -55,6 +57,8 @@ public final class App {
       int httpInstances = cfg.httpInstances() > 0 ? cfg.httpInstances() : Runtime.getRuntime().availableProcessors();
       chain = chain
           .compose(v -> deploy(vertx, ids, AgentVerticle::new, conf, 1))
+          .compose(v -> deploy(vertx, ids, ConversationVerticle::new, conf, 1))
+          .compose(v -> deploy(vertx, ids, WhatsappVerticle::new, conf, 1))
           .compose(v -> deploy(vertx, ids, HttpVerticle::new, conf, httpInstances));
       return chain.map(v -> new App(vertx, prepared.embedded, ids, conf))
           .recover(err -> {
@@ -78,7 +82,10 @@ public final class App {
     JsonObject conf = cfg.toJson();
     Path dataDir = Path.of(cfg.dataDir());
     if (cfg.jwtSecret().isEmpty()) {
-      conf.put("JWT_SECRET", persistentSecret(dataDir));
+      conf.put("JWT_SECRET", persistentSecret(dataDir, "jwt-secret", "JWT_SECRET"));
+    }
+    if (cfg.whatsappAppSecret().isEmpty()) {
+      conf.put("WHATSAPP_APP_SECRET", persistentSecret(dataDir, "whatsapp-app-secret", "WHATSAPP_APP_SECRET"));
     }
     EmbeddedMongo embedded = null;
     if (cfg.embeddedDb()) {
@@ -91,9 +98,12 @@ public final class App {
     return new Prepared(embedded, conf);
   }
 
-  /** A random JWT secret generated once and kept in the data directory, so restarts keep sessions. */
-  static String persistentSecret(Path dataDir) {
-    Path file = dataDir.resolve("jwt-secret");
+  /**
+   * A random secret generated once and kept in the data directory (mode 0600), so restarts keep sessions and
+   * local tools (scripts/simulate-inbound) can sign with it.
+   */
+  static String persistentSecret(Path dataDir, String fileName, String key) {
+    Path file = dataDir.resolve(fileName);
     try {
       Files.createDirectories(dataDir);
       if (Files.exists(file)) {
@@ -103,7 +113,7 @@ public final class App {
       byte[] raw = new byte[48];
       new SecureRandom().nextBytes(raw);
       String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
-      Path tmp = dataDir.resolve("jwt-secret.tmp");
+      Path tmp = dataDir.resolve(fileName + ".tmp");
       Files.writeString(tmp, secret, StandardCharsets.UTF_8);
       try {
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
@@ -111,10 +121,10 @@ public final class App {
         // not a POSIX file system
       }
       Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      log.warn("JWT_SECRET is not set: generated one and stored it in {} (set JWT_SECRET in production)", file);
+      log.warn("{} is not set: generated one and stored it in {} (set {} in production)", key, file, key);
       return secret;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot keep the JWT secret in " + file, e);
+      throw new UncheckedIOException("cannot keep " + key + " in " + file, e);
     }
   }
 

@@ -2,10 +2,12 @@ package crm.http;
 
 import crm.auth.Authenticator;
 import crm.auth.Permission;
+import crm.bus.Addresses;
 import crm.bus.Bus;
 import crm.bus.CrmException;
 import crm.bus.ErrorCode;
 import crm.storage.Mongo;
+import crm.whatsapp.WebhookRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
@@ -94,6 +96,8 @@ public final class HttpVerticle extends VerticleBase {
         root.get("/metrics").handler(ctx -> ctx.fail(new CrmException(ErrorCode.SERVICE_UNAVAILABLE, "Metrics are disabled")));
       }
 
+      WebhookRoutes.mount(vertx, root, cfg);
+
       Router apiRouter = Router.router(vertx);
       // no merging of form attributes into the params: the API takes JSON only, and merging decodes the query string
       // in the body's end handler, where a malformed one threw out of the router and the request never got an answer
@@ -102,6 +106,8 @@ public final class HttpVerticle extends VerticleBase {
       ApiRouter api = new ApiRouter(apiRouter, auth, new RateLimiter(vertx, cfg));
       AuthRoutes.mount(api, bus);
       AgentRoutes.mount(api, bus);
+      api.get("/whatsapp/stats", Permission.READ_ANALYTICS, ctx ->
+          Http.reply(ctx, bus.request(Addresses.WHATSAPP_STATS, new JsonObject())));
       api.get("/openapi.json", Permission.AUTHENTICATED, ctx -> ctx.response()
           .putHeader("Content-Type", "application/json; charset=utf-8").end(openapiDoc));
 

@@ -11,12 +11,16 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.mongo.BulkOperation;
+import io.vertx.ext.mongo.BulkWriteOptions;
 import io.vertx.ext.mongo.IndexOptions;
+import io.vertx.ext.mongo.MongoClientBulkWriteResult;
 import io.vertx.ext.mongo.MongoClient;
 import io.vertx.ext.mongo.WriteOption;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -70,6 +74,44 @@ public final class Mongo {
     return client.insertWithOptions(collection, doc, durableWrite())
         .compose(id -> sync().map(v -> id != null ? id : doc.getString("_id")))
         .recover(Mongo::mapError);
+  }
+
+  /**
+   * Inserts many documents in one round trip, unordered, durably. Documents whose unique key already exists are
+   * skipped (that is how redelivered data is absorbed); returns the positions of the documents actually inserted.
+   */
+  public Future<java.util.BitSet> insertManyDurable(String collection, List<JsonObject> docs) {
+    java.util.BitSet inserted = new java.util.BitSet(docs.size());
+    if (docs.isEmpty()) return Future.succeededFuture(inserted);
+    inserted.set(0, docs.size());
+    List<BulkOperation> ops = docs.stream().map(BulkOperation::createInsert).toList();
+    return client.bulkWriteWithOptions(collection, ops, new BulkWriteOptions(false).setWriteOption(durableWrite()))
+        .map(res -> inserted)
+        .recover(err -> {
+          MongoBulkWriteException bulk = findCause(err, MongoBulkWriteException.class);
+          if (bulk == null || bulk.getWriteErrors().stream().anyMatch(e -> e.getCode() != DUPLICATE_KEY)) {
+            return mapError(err);
+          }
+          bulk.getWriteErrors().forEach(e -> inserted.clear(e.getIndex()));
+          return Future.succeededFuture(inserted);
+        })
+        .compose(bits -> sync().map(bits));
+  }
+
+  /** Several writes in one round trip (unordered), durable when {@code durable}. */
+  public Future<MongoClientBulkWriteResult> bulk(String collection, List<BulkOperation> ops, boolean durable) {
+    if (ops.isEmpty()) return Future.succeededFuture(new MongoClientBulkWriteResult());
+    BulkWriteOptions options = new BulkWriteOptions(false);
+    if (durable) options.setWriteOption(durableWrite());
+    Future<MongoClientBulkWriteResult> res = client.bulkWriteWithOptions(collection, ops, options).recover(Mongo::mapError);
+    return durable ? res.compose(r -> sync().map(r)) : res;
+  }
+
+  private static <T extends Throwable> T findCause(Throwable err, Class<T> type) {
+    for (Throwable t = err; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) return type.cast(t);
+    }
+    return null;
   }
 
   public Future<Void> ping() {

@@ -1,0 +1,109 @@
+package crm.conversation;
+
+import crm.storage.Mongo;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.mongo.BulkOperation;
+import io.vertx.ext.mongo.FindOptions;
+import io.vertx.ext.mongo.IndexOptions;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The only code that touches {@code conversations}. At most one active (open or assigned) conversation per
+ * customer: an active conversation carries {@code activeKey} = its customer id under a sparse unique index, removed
+ * when it is resolved or closed; so two nodes opening one at once cannot both succeed.
+ */
+final class ConversationStore {
+  static final String COLLECTION = "conversations";
+  static final List<String> ACTIVE = List.of("open", "assigned");
+
+  private final Mongo mongo;
+
+  ConversationStore(Mongo mongo) {
+    this.mongo = mongo;
+  }
+
+  Future<Void> ensureIndexes() {
+    return Future.all(
+        mongo.createIndex(COLLECTION, new JsonObject().put("activeKey", 1),
+            new IndexOptions().unique(true).sparse(true).name("one_active_per_customer")),
+        mongo.createIndex(COLLECTION, new JsonObject().put("customerId", 1).put("status", 1), new IndexOptions().name("customer_status")),
+        mongo.createIndex(COLLECTION, new JsonObject().put("updatedAt", -1), new IndexOptions().name("updated")))
+        .mapEmpty();
+  }
+
+  /** The active conversation of each customer, opening one (status open) for those that have none. */
+  Future<Opened> activeFor(Collection<String> customerIds, boolean aiEnabled) {
+    return findActive(customerIds).compose(found -> {
+      List<String> missing = customerIds.stream().filter(id -> !found.containsKey(id)).distinct().toList();
+      if (missing.isEmpty()) return Future.succeededFuture(new Opened(found, List.of()));
+      JsonObject now = Mongo.now();
+      List<JsonObject> docs = new ArrayList<>();
+      for (String customerId : missing) {
+        docs.add(new JsonObject()
+            .put("_id", Mongo.newId()).put("customerId", customerId).put("activeKey", customerId)
+            .put("status", "open").put("priority", "medium").put("tags", new JsonArray())
+            .put("messageCount", 0).put("unreadCount", 0).put("isAIEnabled", aiEnabled)
+            .put("metadata", new JsonObject()).put("createdAt", now).put("updatedAt", now));
+      }
+      return mongo.insertManyDurable(COLLECTION, docs).compose(inserted -> {
+        List<JsonObject> created = new ArrayList<>();
+        for (int i = inserted.nextSetBit(0); i >= 0; i = inserted.nextSetBit(i + 1)) created.add(docs.get(i));
+        // a concurrent writer opened the others: read them back
+        return findActive(customerIds).map(all -> new Opened(all, created));
+      });
+    });
+  }
+
+  /** Active conversations by customer id, and the ones this call created. */
+  record Opened(Map<String, JsonObject> byCustomer, List<JsonObject> created) {}
+
+  private Future<Map<String, JsonObject>> findActive(Collection<String> customerIds) {
+    JsonObject filter = new JsonObject()
+        .put("activeKey", new JsonObject().put("$in", new JsonArray(List.copyOf(customerIds))));
+    return mongo.client().findWithOptions(COLLECTION, filter, new FindOptions()).recover(Mongo::mapError).map(docs -> {
+      Map<String, JsonObject> out = new HashMap<>();
+      for (JsonObject d : docs) out.put(d.getString("customerId"), d);
+      return out;
+    });
+  }
+
+  Future<JsonObject> byId(String id) {
+    if (!Mongo.isObjectId(id)) return Future.succeededFuture(null);
+    return mongo.client().findOne(COLLECTION, new JsonObject().put("_id", id), null).recover(Mongo::mapError);
+  }
+
+  /** What a batch of new messages does to one conversation. */
+  record Activity(String conversationId, int inbound, int outbound, JsonObject lastMessage, JsonObject lastAt) {}
+
+  /**
+   * Counts new messages and moves {@code lastMessage} forward (never back: a late, older message does not replace
+   * a newer one), one round trip for all conversations.
+   */
+  Future<Void> recordActivity(Collection<Activity> activities) {
+    List<BulkOperation> ops = new ArrayList<>();
+    JsonObject now = Mongo.now();
+    for (Activity a : activities) {
+      JsonObject id = new JsonObject().put("_id", a.conversationId());
+      JsonObject inc = new JsonObject().put("messageCount", a.inbound() + a.outbound());
+      if (a.inbound() > 0) inc.put("unreadCount", a.inbound());
+      JsonObject set = new JsonObject().put("updatedAt", now);
+      JsonObject max = new JsonObject();
+      if (a.inbound() > 0) max.put("lastInboundAt", a.lastAt());
+      JsonObject update = new JsonObject().put("$inc", inc).put("$set", set);
+      if (!max.isEmpty()) update.put("$max", max);
+      ops.add(BulkOperation.createUpdate(id, update));
+      JsonObject newer = id.copy().put("$or", new JsonArray()
+          .add(new JsonObject().put("lastMessageAt", new JsonObject().put("$lt", a.lastAt())))
+          .add(new JsonObject().put("lastMessageAt", (Object) null)));
+      ops.add(BulkOperation.createUpdate(newer, new JsonObject().put("$set", new JsonObject()
+          .put("lastMessage", a.lastMessage()).put("lastMessageAt", a.lastAt()))));
+    }
+    return mongo.bulk(COLLECTION, ops, false).mapEmpty();
+  }
+}

@@ -1,0 +1,302 @@
+package crm.conversation;
+
+import crm.bus.Addresses;
+import crm.bus.Bus;
+import crm.bus.Check;
+import crm.bus.CrmException;
+import crm.bus.ErrorCode;
+import crm.customer.Phone;
+import crm.storage.Mongo;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+
+/** The inbox domain: customers, conversations and messages, as the WhatsApp verticle and (later) the REST API use them. */
+public final class ConversationVerticle extends VerticleBase {
+  static final Duration SERVICE_WINDOW = Duration.ofHours(24);
+  private static final Set<String> OUTBOUND_TYPES = Set.of("text", "template", "image", "document", "audio", "video", "reaction", "read");
+
+  private Mongo mongo;
+  private CustomerStore customers;
+  private ConversationStore conversations;
+  private MessageStore messages;
+  private InboundRecorder inbound;
+  private Bus bus;
+
+  @Override
+  public Future<?> start() {
+    mongo = new Mongo(vertx, config());
+    customers = new CustomerStore(mongo);
+    conversations = new ConversationStore(mongo);
+    messages = new MessageStore(mongo);
+    bus = new Bus(vertx);
+    inbound = new InboundRecorder(customers, conversations, messages, bus, true);
+    return Future.all(customers.ensureIndexes(), conversations.ensureIndexes(), messages.ensureIndexes())
+        .compose(v -> Future.all(List.of(
+            bus.serve(Addresses.CONVERSATION_RECORD_INBOUND, inbound::record).completion(),
+            bus.serve(Addresses.CONVERSATION_RECORD_STATUSES, this::recordStatuses).completion(),
+            bus.serve(Addresses.CONVERSATION_ATTACHMENT_READY, this::attachmentReady).completion(),
+            bus.serve(Addresses.CONVERSATION_PREPARE_OUTBOUND, this::prepareOutbound).completion(),
+            bus.serve(Addresses.CONVERSATION_OUTBOUND_RESULT, this::outboundResult).completion(),
+            bus.serve(Addresses.CONVERSATION_PENDING_MEDIA, this::pendingMedia).completion(),
+            bus.serve(Addresses.CONVERSATION_STATS, this::stats).completion())));
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (mongo != null) mongo.close();
+    return Future.succeededFuture();
+  }
+
+  // ---- statuses
+
+  /** {statuses:[parsed...]}: each applied if it moves its message forward; unknown ids kept until the message appears. */
+  private Future<JsonObject> recordStatuses(JsonObject body) {
+    List<JsonObject> statuses = new ArrayList<>();
+    for (Object o : body.getJsonArray("statuses", new JsonArray())) {
+      if (o instanceof JsonObject s && s.getString("waMessageId") != null && s.getString("status") != null) statuses.add(s);
+    }
+    statuses.sort(Comparator.comparingInt(s -> MessageStore.RANK.getOrDefault(s.getString("status"), 0)));
+    return applyStatuses(statuses).compose(unmatched -> {
+      List<String> ids = unmatched.stream().map(s -> s.getString("waMessageId")).distinct().toList();
+      return messages.byWamids(ids).compose(known -> {
+        List<JsonObject> early = unmatched.stream().filter(s -> !known.containsKey(s.getString("waMessageId"))).toList();
+        if (early.isEmpty()) return Future.succeededFuture(0);
+        // kept; then looked at once more, in case the send result stored the wamid in between
+        List<String> earlyIds = early.stream().map(s -> s.getString("waMessageId")).distinct().toList();
+        return messages.keepPending(early)
+            .compose(v -> messages.byWamids(earlyIds))
+            .compose(now -> applyKept(List.copyOf(now.keySet())))
+            .map(v -> early.size());
+      });
+    }).map(kept -> new JsonObject().put("received", statuses.size()).put("kept", kept));
+  }
+
+  /** Applies statuses; returns those that changed nothing (unknown message, or not a step forward). */
+  private Future<List<JsonObject>> applyStatuses(List<JsonObject> statuses) {
+    List<JsonObject> unmatched = new ArrayList<>();
+    Future<Void> chain = Future.succeededFuture();
+    for (JsonObject s : statuses) { // in rank order, so several statuses of one message end on the furthest
+      chain = chain.compose(v -> {
+        Instant at = Mongo.instant(s.getString("timestamp"));
+        JsonObject error = s.getJsonObject("error"); // described by the WhatsApp verticle
+        return messages.applyStatus(s.getString("waMessageId"), s.getString("status"),
+                Mongo.date(at == null ? Instant.now() : at), error)
+            .map(doc -> {
+              if (doc == null) unmatched.add(s);
+              else publishStatus(doc, s.getString("status"), at, error);
+              return null;
+            });
+      });
+    }
+    return chain.map(v -> unmatched);
+  }
+
+  private Future<Void> applyKept(List<String> wamids) {
+    return messages.takePending(wamids).compose(kept -> {
+      List<JsonObject> sorted = new ArrayList<>(kept);
+      sorted.sort(Comparator.comparingInt(s -> MessageStore.RANK.getOrDefault(s.getString("status"), 0)));
+      return applyStatuses(sorted).mapEmpty();
+    });
+  }
+
+  private void publishStatus(JsonObject doc, String status, Instant at, JsonObject error) {
+    JsonObject event = new JsonObject().put("messageId", doc.getString("_id"))
+        .put("whatsappMessageId", doc.getString("whatsappMessageId"))
+        .put("conversationId", doc.getString("conversationId"))
+        .put("status", status).put("timestamp", (at == null ? Instant.now() : at).toString());
+    if (error != null) event.put("error", error);
+    bus.publish(Addresses.EVT_MESSAGE_STATUS_UPDATED, event);
+  }
+
+  // ---- media
+
+  private Future<JsonObject> attachmentReady(JsonObject body) {
+    String messageId = Check.requiredString(body, "messageId", 64);
+    Integer index = Check.optionalInt(body, "index", 0, 100);
+    JsonObject attachment = body.getJsonObject("attachment");
+    if (index == null || attachment == null) throw CrmException.validation("attachment", "index and attachment are required");
+    return messages.setAttachment(messageId, index, attachment).map(doc -> {
+      if (doc == null) throw CrmException.notFound(ErrorCode.RESOURCE_NOT_FOUND, "Message");
+      JsonObject api = MessageStore.toApi(doc);
+      bus.publish(Addresses.EVT_MESSAGE_UPDATED, new JsonObject().put("conversationId", doc.getString("conversationId"))
+          .put("message", api));
+      return new JsonObject().put("message", api);
+    });
+  }
+
+  private Future<JsonObject> pendingMedia(JsonObject body) {
+    int limit = body.getInteger("limit", 50);
+    return messages.withPendingMedia(Math.max(1, Math.min(limit, 500))).map(docs -> {
+      JsonArray out = new JsonArray();
+      for (JsonObject d : docs) {
+        JsonArray atts = d.getJsonArray("attachments", new JsonArray());
+        for (int i = 0; i < atts.size(); i++) {
+          JsonObject a = atts.getJsonObject(i);
+          if ("pending".equals(a.getString("status"))) {
+            out.add(a.copy().put("index", i).put("messageId", d.getString("_id")));
+          }
+        }
+      }
+      return new JsonObject().put("attachments", out);
+    });
+  }
+
+  // ---- outbound
+
+  /**
+   * Resolves who a send goes to, checks the 24 h customer service window, and stores the message as pending under
+   * its idempotency key. A key already used returns the message stored the first time ({@code duplicate: true}).
+   */
+  private Future<JsonObject> prepareOutbound(JsonObject body) {
+    String type = Check.oneOf(Check.optionalString(body, "type", 16), "type", OUTBOUND_TYPES);
+    if (type == null) type = "text";
+    String conversationId = Check.optionalString(body, "conversationId", 64);
+    String to = Check.optionalString(body, "to", 32);
+    String key = Check.optionalString(body, "idempotencyKey", 200);
+    String kind = type;
+    Future<JsonObject> existing = key == null ? Future.succeededFuture(null) : messages.byIdempotencyKey(key);
+    return existing.compose(found -> {
+      if (found != null) return Future.succeededFuture(duplicateReply(found));
+      return target(conversationId, to).compose(t -> prepareFor(kind, body, key, t.customer(), t.conversation()));
+    });
+  }
+
+  private record Target(JsonObject customer, JsonObject conversation) {}
+
+  private Future<Target> target(String conversationId, String to) {
+    if (conversationId != null) {
+      return conversations.byId(conversationId).compose(conv -> {
+        if (conv == null) throw CrmException.notFound(ErrorCode.CONVERSATION_NOT_FOUND, "Conversation");
+        return customers.byId(conv.getString("customerId")).map(c -> {
+          if (c == null) throw CrmException.notFound(ErrorCode.CUSTOMER_NOT_FOUND, "Customer");
+          return new Target(c, conv);
+        });
+      });
+    }
+    if (to == null) throw CrmException.validation("conversationId", "conversationId or to is required");
+    String phone = Phone.normalize(to);
+    if (phone == null) throw new CrmException(ErrorCode.PHONE_NUMBER_INVALID, "Invalid phone number", "to", null);
+    String canonical = Phone.canonical(phone);
+    return customers.byPhone(List.of(canonical)).compose(found -> {
+      JsonObject customer = found.get(canonical);
+      if (customer == null) throw CrmException.notFound(ErrorCode.CUSTOMER_NOT_FOUND, "Customer");
+      return conversations.activeFor(List.of(customer.getString("_id")), true)
+          .map(opened -> new Target(customer, opened.byCustomer().get(customer.getString("_id"))));
+    });
+  }
+
+  private Future<JsonObject> prepareFor(String type, JsonObject body, String key, JsonObject customer, JsonObject conversation) {
+    if (customer.getBoolean("isBlocked", false) && !type.equals("read")) {
+      throw new CrmException(ErrorCode.BUSINESS_RULE_VIOLATION, "The customer is blocked");
+    }
+    if (!type.equals("template") && !type.equals("read")) checkWindow(customer);
+    String waTo = customer.getString("waId", customer.getString("phoneNumber"));
+    String targetId = Check.optionalString(body, "targetMessageId", 128);
+    String replyTo = Check.optionalString(body, "replyTo", 128);
+    Future<JsonObject> target = lookupMessage(targetId);
+    Future<JsonObject> quoted = lookupMessage(replyTo);
+    return Future.all(target, quoted).compose(v -> {
+      JsonObject reply = new JsonObject().put("to", waTo).put("conversationId", conversation.getString("_id"))
+          .put("customerId", customer.getString("_id"));
+      if (target.result() != null) reply.put("targetWamid", target.result().getString("whatsappMessageId"));
+      else if (targetId != null) throw CrmException.notFound(ErrorCode.RESOURCE_NOT_FOUND, "Message " + targetId);
+      if (quoted.result() != null) reply.put("contextWamid", quoted.result().getString("whatsappMessageId"));
+      if (type.equals("read")) return Future.succeededFuture(reply.put("duplicate", false));
+      JsonObject doc = outboundDoc(type, body, key, customer, conversation, quoted.result());
+      return messages.insertOne(doc).compose(isNew -> {
+        if (!isNew) { // the same key raced in from another request
+          return messages.byIdempotencyKey(key).map(this::duplicateReply);
+        }
+        JsonObject last = new JsonObject().put("content", doc.getString("content"))
+            .put("timestamp", Mongo.instant(doc.getValue("timestamp")).toString()).put("from", "agent")
+            .put("type", doc.getString("type"));
+        return conversations.recordActivity(List.of(new ConversationStore.Activity(conversation.getString("_id"), 0, 1,
+                last, doc.getJsonObject("timestamp"))))
+            .compose(x -> customers.touchOutbound(customer.getString("_id")))
+            .map(x -> reply.put("duplicate", false).put("messageId", doc.getString("_id"))
+                .put("message", MessageStore.toApi(doc)));
+      });
+    });
+  }
+
+  private JsonObject duplicateReply(JsonObject found) {
+    return new JsonObject().put("duplicate", true).put("messageId", found.getString("_id"))
+        .put("conversationId", found.getString("conversationId")).put("message", MessageStore.toApi(found));
+  }
+
+  private static void checkWindow(JsonObject customer) {
+    Instant last = Mongo.instant(customer.getValue("lastInboundAt"));
+    if (last == null || last.isBefore(Instant.now().minus(SERVICE_WINDOW))) {
+      throw new CrmException(ErrorCode.WHATSAPP_WINDOW_CLOSED,
+          "The customer has not written in the last 24 hours: only a template message can be sent", null,
+          new JsonObject().put("lastInboundAt", last == null ? null : last.toString()));
+    }
+  }
+
+  private Future<JsonObject> lookupMessage(String idOrWamid) {
+    if (idOrWamid == null) return Future.succeededFuture(null);
+    if (Mongo.isObjectId(idOrWamid)) return messages.byId(idOrWamid);
+    return messages.byWamids(List.of(idOrWamid)).map(m -> m.get(idOrWamid));
+  }
+
+  private static JsonObject outboundDoc(String type, JsonObject body, String key, JsonObject customer, JsonObject conversation,
+                                        JsonObject quoted) {
+    JsonObject now = Mongo.now();
+    String specType = switch (type) {
+      case "template" -> "template";
+      case "image" -> "image";
+      case "document", "audio", "video" -> "document";
+      default -> "text";
+    };
+    JsonObject metadata = new JsonObject().put("waType", type);
+    for (String f : List.of("templateName", "language", "templateParams", "emoji", "mediaUrl", "caption")) {
+      if (body.getValue(f) != null) metadata.put(f, body.getValue(f));
+    }
+    JsonObject doc = new JsonObject()
+        .put("_id", Mongo.newId())
+        .put("conversationId", conversation.getString("_id"))
+        .put("customerId", customer.getString("_id"))
+        .put("direction", "outbound").put("type", specType)
+        .put("content", body.getString("content", ""))
+        .put("status", "pending").put("statusRank", MessageStore.RANK.get("pending"))
+        .put("metadata", metadata)
+        .put("timestamp", now).put("createdAt", now).put("updatedAt", now);
+    if (key != null) doc.put("idempotencyKey", key);
+    if (body.getString("agentId") != null) doc.put("agentId", body.getString("agentId"));
+    if (quoted != null) doc.put("replyTo", quoted.getString("_id"));
+    if (body.getString("mediaUrl") != null) {
+      doc.put("attachments", new JsonArray().add(new JsonObject().put("type", type).put("url", body.getString("mediaUrl"))
+          .put("filename", body.getString("filename", "")).put("size", 0)));
+    }
+    return doc;
+  }
+
+  /** {messageId, wamid | error, response}: the message becomes sent (and kept statuses apply) or failed. */
+  private Future<JsonObject> outboundResult(JsonObject body) {
+    String messageId = Check.requiredString(body, "messageId", 64);
+    String wamid = Check.optionalString(body, "wamid", 256);
+    JsonObject error = body.getJsonObject("error");
+    return messages.recordSendResult(messageId, wamid, error, body.getJsonObject("response")).compose(doc -> {
+      if (doc == null) return messages.byId(messageId).map(d -> new JsonObject().put("message", d == null ? null : MessageStore.toApi(d)));
+      publishStatus(doc, doc.getString("status"), Instant.now(), error);
+      Future<Void> kept = wamid == null ? Future.succeededFuture() : applyKept(List.of(wamid));
+      return kept.compose(v -> messages.byId(messageId)).map(d -> new JsonObject().put("message", MessageStore.toApi(d)));
+    });
+  }
+
+  // ---- stats
+
+  private Future<JsonObject> stats(JsonObject body) {
+    return Future.all(messages.count(new JsonObject().put("direction", "inbound")),
+            messages.count(new JsonObject().put("direction", "outbound")))
+        .map(all -> new JsonObject().put("inboundMessages", all.<Long>resultAt(0)).put("outboundMessages", all.<Long>resultAt(1)));
+  }
+}

@@ -1,0 +1,115 @@
+package crm.conversation;
+
+import crm.storage.Mongo;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.mongo.BulkOperation;
+import io.vertx.ext.mongo.FindOptions;
+import io.vertx.ext.mongo.IndexOptions;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The only code that touches {@code customers}. A customer is identified by {@code phoneNumber}: the canonical
+ * E.164 digits (see {@link crm.customer.Phone#canonical}), unique; {@code waId} is the form WhatsApp last used,
+ * the one messages are sent to.
+ */
+final class CustomerStore {
+  static final String COLLECTION = "customers";
+
+  private final Mongo mongo;
+
+  CustomerStore(Mongo mongo) {
+    this.mongo = mongo;
+  }
+
+  Future<Void> ensureIndexes() {
+    return Future.all(
+        mongo.createIndex(COLLECTION, new JsonObject().put("phoneNumber", 1), new IndexOptions().unique(true).name("phone_unique")),
+        mongo.createIndex(COLLECTION, new JsonObject().put("lastInteraction", -1), new IndexOptions().name("last_interaction")))
+        .mapEmpty();
+  }
+
+  /** One inbound contact: who wrote, under which WhatsApp id and profile name, and when they last wrote. */
+  record Contact(String phoneNumber, String waId, String profileName, JsonObject lastAt) {}
+
+  /**
+   * Creates the customers not yet known and records the latest inbound time of all of them, in one round trip;
+   * returns the stored customers by phone number.
+   */
+  Future<Map<String, JsonObject>> upsertInbound(Collection<Contact> contacts) {
+    List<BulkOperation> ops = new ArrayList<>();
+    JsonObject now = Mongo.now();
+    for (Contact c : contacts) {
+      String[] names = splitName(c.profileName());
+      JsonObject onInsert = new JsonObject()
+          .put("_id", Mongo.newId()).put("tags", new JsonArray()).put("isBlocked", false)
+          .put("customFields", new JsonObject()).put("totalConversations", 0).put("createdAt", now);
+      if (names[0] != null) onInsert.put("firstName", names[0]);
+      if (names[1] != null) onInsert.put("lastName", names[1]);
+      if (c.profileName() != null) onInsert.put("profileName", c.profileName());
+      JsonObject update = new JsonObject()
+          .put("$setOnInsert", onInsert)
+          .put("$set", new JsonObject().put("waId", c.waId()).put("updatedAt", now))
+          .put("$max", new JsonObject().put("lastInteraction", c.lastAt()).put("lastInboundAt", c.lastAt()));
+      ops.add(BulkOperation.createUpdate(new JsonObject().put("phoneNumber", c.phoneNumber()), update, true, false));
+    }
+    List<String> phones = contacts.stream().map(Contact::phoneNumber).toList();
+    return mongo.bulk(COLLECTION, ops, false)
+        .recover(err -> Mongo.isDuplicateKey(err) ? mongo.bulk(COLLECTION, ops, false) : Future.failedFuture(err))
+        .compose(r -> byPhone(phones));
+  }
+
+  Future<Map<String, JsonObject>> byPhone(List<String> phones) {
+    JsonObject filter = new JsonObject().put("phoneNumber", new JsonObject().put("$in", new JsonArray(phones)));
+    return mongo.client().findWithOptions(COLLECTION, filter, new FindOptions()).recover(Mongo::mapError).map(docs -> {
+      Map<String, JsonObject> out = new HashMap<>();
+      for (JsonObject d : docs) out.put(d.getString("phoneNumber"), d);
+      return out;
+    });
+  }
+
+  Future<JsonObject> byId(String id) {
+    if (!Mongo.isObjectId(id)) return Future.succeededFuture(null);
+    return mongo.client().findOne(COLLECTION, new JsonObject().put("_id", id), null).recover(Mongo::mapError);
+  }
+
+  /** Counts a new conversation for each customer id given (once per occurrence). */
+  Future<Void> countConversations(List<String> customerIds) {
+    Map<String, Integer> n = new HashMap<>();
+    customerIds.forEach(id -> n.merge(id, 1, Integer::sum));
+    List<BulkOperation> ops = new ArrayList<>();
+    n.forEach((id, count) -> ops.add(BulkOperation.createUpdate(new JsonObject().put("_id", id),
+        new JsonObject().put("$inc", new JsonObject().put("totalConversations", count)))));
+    return mongo.bulk(COLLECTION, ops, false).mapEmpty();
+  }
+
+  Future<Void> touchOutbound(String id) {
+    JsonObject now = Mongo.now();
+    return mongo.client().updateCollection(COLLECTION, new JsonObject().put("_id", id),
+            new JsonObject().put("$set", new JsonObject().put("updatedAt", now)).put("$max", new JsonObject().put("lastInteraction", now)))
+        .recover(Mongo::mapError).mapEmpty();
+  }
+
+  /** First name = first word of the WhatsApp profile name, last name = the rest. */
+  static String[] splitName(String profileName) {
+    if (profileName == null || profileName.isBlank()) return new String[] {null, null};
+    String name = profileName.strip();
+    int space = name.indexOf(' ');
+    return space < 0 ? new String[] {name, null} : new String[] {name.substring(0, space), name.substring(space + 1).strip()};
+  }
+
+  /** The customer summary events and conversations carry. */
+  static JsonObject summary(JsonObject doc) {
+    JsonObject out = new JsonObject().put("_id", doc.getString("_id")).put("id", doc.getString("_id"))
+        .put("phoneNumber", doc.getString("phoneNumber"));
+    for (String f : List.of("firstName", "lastName", "avatar")) {
+      if (doc.getString(f) != null) out.put(f, doc.getString(f));
+    }
+    return out;
+  }
+}

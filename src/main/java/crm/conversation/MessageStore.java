@@ -1,0 +1,166 @@
+package crm.conversation;
+
+import crm.storage.Mongo;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.mongo.BulkOperation;
+import io.vertx.ext.mongo.FindOptions;
+import io.vertx.ext.mongo.IndexOptions;
+import io.vertx.ext.mongo.UpdateOptions;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The only code that touches {@code messages} and {@code pending_statuses}. A WhatsApp message id is stored once
+ * (sparse unique {@code whatsappMessageId}); an outbound send request is stored once per idempotency key (sparse
+ * unique {@code idempotencyKey}). Delivery status only moves forward ({@link #RANK}).
+ */
+final class MessageStore {
+  static final String COLLECTION = "messages";
+  static final String PENDING_STATUSES = "pending_statuses";
+
+  /** sent < delivered < failed < read: a late "delivered" never replaces "read"; "read" proves a "failed" wrong. */
+  static final Map<String, Integer> RANK = Map.of("pending", 0, "sent", 10, "delivered", 20, "failed", 25, "read", 30);
+
+  private final Mongo mongo;
+
+  MessageStore(Mongo mongo) {
+    this.mongo = mongo;
+  }
+
+  Future<Void> ensureIndexes() {
+    return Future.all(List.of(
+        mongo.createIndex(COLLECTION, new JsonObject().put("whatsappMessageId", 1),
+            new IndexOptions().unique(true).sparse(true).name("wamid_unique")),
+        mongo.createIndex(COLLECTION, new JsonObject().put("idempotencyKey", 1),
+            new IndexOptions().unique(true).sparse(true).name("idempotency_unique")),
+        mongo.createIndex(COLLECTION, new JsonObject().put("conversationId", 1).put("timestamp", 1),
+            new IndexOptions().name("conversation_time")),
+        mongo.createIndex(PENDING_STATUSES, new JsonObject().put("whatsappMessageId", 1), new IndexOptions().name("wamid")))).mapEmpty();
+  }
+
+  /** Inserts durably; returns which of {@code docs} were new (the others' WhatsApp ids were already stored). */
+  Future<BitSet> insertAll(List<JsonObject> docs) {
+    return mongo.insertManyDurable(COLLECTION, docs);
+  }
+
+  Future<Map<String, JsonObject>> byWamids(List<String> wamids) {
+    if (wamids.isEmpty()) return Future.succeededFuture(Map.of());
+    JsonObject filter = new JsonObject().put("whatsappMessageId", new JsonObject().put("$in", new JsonArray(wamids)));
+    return mongo.client().findWithOptions(COLLECTION, filter, new FindOptions()).recover(Mongo::mapError).map(docs -> {
+      Map<String, JsonObject> out = new HashMap<>();
+      for (JsonObject d : docs) out.put(d.getString("whatsappMessageId"), d);
+      return out;
+    });
+  }
+
+  Future<JsonObject> byId(String id) {
+    if (!Mongo.isObjectId(id)) return Future.succeededFuture(null);
+    return mongo.client().findOne(COLLECTION, new JsonObject().put("_id", id), null).recover(Mongo::mapError);
+  }
+
+  Future<JsonObject> byIdempotencyKey(String key) {
+    return mongo.client().findOne(COLLECTION, new JsonObject().put("idempotencyKey", key), null).recover(Mongo::mapError);
+  }
+
+  /** Inserts one message durably; false when its unique key (idempotency key, wamid) already exists. */
+  Future<Boolean> insertOne(JsonObject doc) {
+    return mongo.insertManyDurable(COLLECTION, List.of(doc)).map(bits -> bits.get(0));
+  }
+
+  /**
+   * Applies one status if it moves the message forward; returns the updated message, or null when the message is
+   * unknown or already further along.
+   */
+  Future<JsonObject> applyStatus(String wamid, String status, JsonObject at, JsonObject error) {
+    int rank = RANK.getOrDefault(status, -1);
+    if (rank < 0) return Future.succeededFuture(null);
+    JsonObject filter = new JsonObject().put("whatsappMessageId", wamid).put("statusRank", new JsonObject().put("$lt", rank));
+    JsonObject set = new JsonObject().put("status", status).put("statusRank", rank).put("updatedAt", Mongo.now())
+        .put("statusTimestamps." + status, at);
+    if (error != null) set.put("metadata.error", error);
+    return mongo.client().findOneAndUpdateWithOptions(COLLECTION, filter, new JsonObject().put("$set", set),
+        new FindOptions(), new UpdateOptions().setReturningNewDocument(true).setWriteOption(mongo.durableWrite()))
+        .recover(Mongo::mapError);
+  }
+
+  /** Keeps statuses that arrived before the message's wamid was stored. */
+  Future<Void> keepPending(List<JsonObject> statuses) {
+    List<BulkOperation> ops = new ArrayList<>();
+    for (JsonObject s : statuses) {
+      JsonObject doc = s.copy().put("_id", s.getString("waMessageId") + "|" + s.getString("status"))
+          .put("whatsappMessageId", s.getString("waMessageId")).put("receivedAt", Mongo.now());
+      ops.add(BulkOperation.createReplace(new JsonObject().put("_id", doc.getString("_id")), doc, true));
+    }
+    return mongo.bulk(PENDING_STATUSES, ops, true).mapEmpty();
+  }
+
+  /** Removes and returns the kept statuses of these wamids. */
+  Future<List<JsonObject>> takePending(List<String> wamids) {
+    if (wamids.isEmpty()) return Future.succeededFuture(List.of());
+    JsonObject filter = new JsonObject().put("whatsappMessageId", new JsonObject().put("$in", new JsonArray(wamids)));
+    return mongo.client().find(PENDING_STATUSES, filter).recover(Mongo::mapError).compose(found -> found.isEmpty()
+        ? Future.succeededFuture(found)
+        : mongo.client().removeDocuments(PENDING_STATUSES, filter).recover(Mongo::mapError).map(found));
+  }
+
+  /** Adds (or, with an empty emoji, removes) the customer's reaction on a message; returns the message or null. */
+  Future<JsonObject> react(String wamid, String emoji, JsonObject at) {
+    JsonObject update = emoji == null || emoji.isEmpty()
+        ? new JsonObject().put("$unset", new JsonObject().put("metadata.reaction", ""))
+        : new JsonObject().put("$set", new JsonObject().put("metadata.reaction",
+            new JsonObject().put("emoji", emoji).put("from", "customer").put("timestamp", at)));
+    return mongo.client().findOneAndUpdateWithOptions(COLLECTION, new JsonObject().put("whatsappMessageId", wamid), update,
+        new FindOptions(), new UpdateOptions().setReturningNewDocument(true)).recover(Mongo::mapError);
+  }
+
+  /** Replaces attachment {@code index} of a message; returns the updated message or null. */
+  Future<JsonObject> setAttachment(String messageId, int index, JsonObject attachment) {
+    JsonObject update = new JsonObject().put("$set", new JsonObject()
+        .put("attachments." + index, attachment).put("updatedAt", Mongo.now()));
+    return mongo.client().findOneAndUpdateWithOptions(COLLECTION, new JsonObject().put("_id", messageId), update,
+        new FindOptions(), new UpdateOptions().setReturningNewDocument(true)).recover(Mongo::mapError);
+  }
+
+  /** Inbound messages with an attachment still pending download, oldest first. */
+  Future<List<JsonObject>> withPendingMedia(int limit) {
+    JsonObject filter = new JsonObject().put("attachments.status", "pending");
+    return mongo.client().findWithOptions(COLLECTION, filter,
+        new FindOptions().setLimit(limit).setSort(new JsonObject().put("timestamp", 1))).recover(Mongo::mapError);
+  }
+
+  /** Records the Graph API's answer to a send: wamid and "sent", or "failed" with the error. */
+  Future<JsonObject> recordSendResult(String messageId, String wamid, JsonObject error, JsonObject response) {
+    JsonObject set = new JsonObject().put("updatedAt", Mongo.now());
+    if (wamid != null) {
+      set.put("whatsappMessageId", wamid).put("status", "sent").put("statusRank", RANK.get("sent"))
+          .put("statusTimestamps.sent", Mongo.now());
+    } else {
+      set.put("status", "failed").put("statusRank", RANK.get("failed")).put("metadata.error", error)
+          .put("statusTimestamps.failed", Mongo.now());
+    }
+    if (response != null) set.put("metadata.whatsappResponse", response);
+    JsonObject filter = new JsonObject().put("_id", messageId).put("status", "pending");
+    return mongo.client().findOneAndUpdateWithOptions(COLLECTION, filter, new JsonObject().put("$set", set),
+        new FindOptions(), new UpdateOptions().setReturningNewDocument(true).setWriteOption(mongo.durableWrite()))
+        .recover(Mongo::mapError)
+        .compose(doc -> mongo.sync().map(doc));
+  }
+
+  Future<Long> count(JsonObject filter) {
+    return mongo.client().count(COLLECTION, filter).recover(Mongo::mapError);
+  }
+
+  /** The API form of a message: ISO dates, {@code id} and {@code _id}, internal fields dropped. */
+  static JsonObject toApi(JsonObject doc) {
+    JsonObject out = Mongo.toApi(doc);
+    out.remove("statusRank");
+    out.remove("customerId");
+    if (!out.containsKey("metadata")) out.put("metadata", new JsonObject());
+    return out;
+  }
+}

@@ -1,0 +1,87 @@
+package crm.whatsapp;
+
+import crm.storage.Mongo;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.mongo.FindOptions;
+import io.vertx.ext.mongo.IndexOptions;
+import io.vertx.ext.mongo.UpdateOptions;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.BitSet;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The only code that touches {@code webhook_events}: every accepted webhook body, stored before it is acknowledged,
+ * keyed by the SHA-256 of its bytes (Meta's redelivery of the same body is absorbed), {@code pending} until processed.
+ */
+final class WebhookEventStore {
+  static final String COLLECTION = "webhook_events";
+
+  private final Mongo mongo;
+
+  WebhookEventStore(Mongo mongo) {
+    this.mongo = mongo;
+  }
+
+  Future<Void> ensureIndexes() {
+    return mongo.createIndex(COLLECTION, new JsonObject().put("status", 1).put("receivedAt", 1), new IndexOptions().name("status_time"));
+  }
+
+  static String idOf(String raw) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(raw.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Stores the bodies durably in one round trip; returns which were new (the others were stored before). */
+  Future<BitSet> storeAll(List<JsonObject> events) {
+    JsonObject now = Mongo.now();
+    List<JsonObject> docs = events.stream().map(e -> new JsonObject().put("_id", e.getString("_id")).put("raw", e.getString("raw"))
+        .put("status", "pending").put("attempts", 0).put("receivedAt", now)).toList();
+    return mongo.insertManyDurable(COLLECTION, docs);
+  }
+
+  Future<Void> markProcessed(List<String> ids) {
+    if (ids.isEmpty()) return Future.succeededFuture();
+    JsonObject filter = new JsonObject().put("_id", new JsonObject().put("$in", new JsonArray(ids)));
+    JsonObject update = new JsonObject().put("$set", new JsonObject().put("status", "processed").put("processedAt", Mongo.now()));
+    return mongo.client().updateCollectionWithOptions(COLLECTION, filter, update, new UpdateOptions().setMulti(true))
+        .recover(Mongo::mapError).mapEmpty();
+  }
+
+  Future<Void> markFailedAttempt(List<String> ids, String reason) {
+    if (ids.isEmpty()) return Future.succeededFuture();
+    JsonObject filter = new JsonObject().put("_id", new JsonObject().put("$in", new JsonArray(ids)));
+    JsonObject update = new JsonObject().put("$inc", new JsonObject().put("attempts", 1))
+        .put("$set", new JsonObject().put("lastError", reason).put("lastAttemptAt", Mongo.now()));
+    return mongo.client().updateCollectionWithOptions(COLLECTION, filter, update, new UpdateOptions().setMulti(true))
+        .recover(Mongo::mapError).mapEmpty();
+  }
+
+  /** Pending events received before {@code before}, oldest first. */
+  Future<List<JsonObject>> pending(Instant before, int limit) {
+    JsonObject filter = new JsonObject().put("status", "pending")
+        .put("receivedAt", new JsonObject().put("$lt", Mongo.date(before)));
+    return mongo.client().findWithOptions(COLLECTION, filter,
+        new FindOptions().setLimit(limit).setSort(new JsonObject().put("receivedAt", 1).put("_id", 1))).recover(Mongo::mapError);
+  }
+
+  Future<Long> countByStatus(String status) {
+    return mongo.client().count(COLLECTION, new JsonObject().put("status", status)).recover(Mongo::mapError);
+  }
+
+  /** Deletes processed events older than {@code keep} (TTL indexes are not honoured by the embedded server). */
+  Future<Long> purgeProcessed(Duration keep) {
+    JsonObject filter = new JsonObject().put("status", "processed")
+        .put("processedAt", new JsonObject().put("$lt", Mongo.date(Instant.now().minus(keep))));
+    return mongo.client().removeDocuments(COLLECTION, filter).map(r -> r.getRemovedCount()).recover(Mongo::mapError);
+  }
+}

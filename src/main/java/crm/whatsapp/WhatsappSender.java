@@ -1,0 +1,225 @@
+package crm.whatsapp;
+
+import crm.bus.Addresses;
+import crm.bus.Bus;
+import crm.bus.Check;
+import crm.bus.CrmException;
+import crm.bus.ErrorCode;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link Addresses#WHATSAPP_SEND}: the message is stored first (pending, under its idempotency key, after the 24 h
+ * window check), then posted to {@code {WHATSAPP_API_URL}/{version}/{phone-number-id}/messages}; 429, 5xx, network
+ * errors and Meta's throttling codes are retried with exponential backoff and jitter, other Meta errors fail at once.
+ * The outcome (wamid and "sent", or "failed" with Meta's error in words) is recorded before the caller is answered.
+ * Without credentials it runs in sandbox mode: nothing leaves the machine, and sent -> delivered -> read is simulated
+ * through the same status path real webhooks take.
+ */
+final class WhatsappSender {
+  private static final Logger log = LoggerFactory.getLogger(WhatsappSender.class);
+
+  private final Vertx vertx;
+  private final Bus bus;
+  private final WebClient client;
+  private final String messagesUrl;
+  private final String token;
+  private final boolean sandbox;
+  private final int maxAttempts;
+  private final long retryBaseMs;
+  private final long sandboxDelayMs;
+  private final TokenBucket throttle;
+
+  WhatsappSender(Vertx vertx, JsonObject cfg, Bus bus) {
+    this.vertx = vertx;
+    this.bus = bus;
+    this.client = WebClient.create(vertx, new WebClientOptions()
+        .setConnectTimeout(cfg.getInteger("WHATSAPP_HTTP_TIMEOUT_MS", 15_000))
+        .setIdleTimeout(60).setKeepAlive(true).setUserAgent("whatsapp-crm"));
+    this.token = cfg.getString("WHATSAPP_ACCESS_TOKEN", "");
+    String phoneId = cfg.getString("WHATSAPP_PHONE_NUMBER_ID", "");
+    this.sandbox = token.isEmpty() || phoneId.isEmpty();
+    this.messagesUrl = cfg.getString("WHATSAPP_API_URL", "https://graph.facebook.com") + "/"
+        + cfg.getString("WHATSAPP_API_VERSION", "v21.0") + "/" + phoneId + "/messages";
+    this.maxAttempts = cfg.getInteger("WHATSAPP_SEND_MAX_ATTEMPTS", 5);
+    this.retryBaseMs = cfg.getInteger("WHATSAPP_RETRY_BASE_MS", 500);
+    this.sandboxDelayMs = cfg.getInteger("WHATSAPP_SANDBOX_DELAY_MS", 300);
+    this.throttle = new TokenBucket(vertx, cfg.getInteger("WHATSAPP_SEND_RATE", 80));
+    this.timeoutMs = cfg.getInteger("WHATSAPP_HTTP_TIMEOUT_MS", 15_000);
+    if (sandbox) log.info("WhatsApp sender in sandbox mode (no WHATSAPP_ACCESS_TOKEN / WHATSAPP_PHONE_NUMBER_ID)");
+  }
+
+  private final long timeoutMs;
+
+  /** {type, conversationId | to, ...} -> {success, message, whatsappResponse} (see {@link GraphPayloads}). */
+  Future<JsonObject> send(JsonObject body) {
+    JsonObject request = GraphPayloads.validate(body);
+    return bus.request(Addresses.CONVERSATION_PREPARE_OUTBOUND, request).compose(prepared -> {
+      if (prepared.getBoolean("duplicate", false)) {
+        return Future.succeededFuture(new JsonObject().put("success", true).put("duplicate", true)
+            .put("message", prepared.getJsonObject("message")));
+      }
+      JsonObject payload = GraphPayloads.build(request, prepared);
+      if ("read".equals(request.getString("type"))) {
+        return post(payload, 1).map(res -> new JsonObject().put("success", true).put("whatsappResponse", res));
+      }
+      String messageId = prepared.getString("messageId");
+      return post(payload, 1)
+          .compose(res -> recordResult(messageId, res, null)
+              .map(message -> new JsonObject().put("success", true).put("message", message).put("whatsappResponse", res)))
+          .recover(err -> {
+            if (!(err instanceof SendFailure failure)) return Future.failedFuture(err);
+            return recordResult(messageId, null, failure.error).compose(message -> Future.failedFuture(new CrmException(
+                failure.exhausted ? ErrorCode.EXTERNAL_API_ERROR : ErrorCode.MESSAGE_SEND_FAILED,
+                failure.error.getString("userMessage"), null,
+                failure.error.copy().put("messageId", messageId).put("message", message))));
+          });
+    });
+  }
+
+  private Future<JsonObject> recordResult(String messageId, JsonObject response, JsonObject error) {
+    JsonObject result = new JsonObject().put("messageId", messageId);
+    if (response != null) {
+      JsonArray msgs = response.getJsonArray("messages", new JsonArray());
+      String wamid = msgs.isEmpty() ? null : msgs.getJsonObject(0).getString("id");
+      result.put("response", response);
+      if (wamid != null) result.put("wamid", wamid);
+      else result.put("error", new JsonObject().put("code", 0).put("userMessage", "WhatsApp returned no message id"));
+    } else {
+      result.put("error", error);
+    }
+    return bus.request(Addresses.CONVERSATION_OUTBOUND_RESULT, result).map(r -> {
+      if (sandbox && result.getString("wamid") != null) simulateDelivery(result.getString("wamid"));
+      return r.getJsonObject("message");
+    });
+  }
+
+  /** A send that finally failed: Meta's error in words, and whether it was a retryable error that ran out of attempts. */
+  private static final class SendFailure extends RuntimeException {
+    final JsonObject error;
+    final boolean exhausted;
+
+    SendFailure(JsonObject error, boolean exhausted) {
+      super(error.getString("userMessage"), null, false, false);
+      this.error = error;
+      this.exhausted = exhausted;
+    }
+  }
+
+  private Future<JsonObject> post(JsonObject payload, int attempt) {
+    if (sandbox) return Future.succeededFuture(sandboxAnswer(payload));
+    return throttle.take()
+        .compose(v -> client.postAbs(messagesUrl).timeout(timeoutMs)
+            .putHeader("Authorization", "Bearer " + token)
+            .sendJsonObject(payload))
+        .transform(ar -> {
+          if (ar.succeeded() && ar.result().statusCode() / 100 == 2) {
+            JsonObject body = bodyOf(ar.result());
+            return Future.succeededFuture(body == null ? new JsonObject() : body);
+          }
+          JsonObject error;
+          boolean retryable;
+          if (ar.failed()) {
+            error = new JsonObject().put("code", 0).put("title", "network")
+                .put("message", String.valueOf(ar.cause().getMessage()))
+                .put("userMessage", "WhatsApp could not be reached");
+            retryable = true;
+          } else {
+            HttpResponse<Buffer> res = ar.result();
+            JsonObject body = bodyOf(res);
+            JsonObject metaError = body == null ? null : body.getJsonObject("error");
+            error = MetaErrors.describe(metaError).put("httpStatus", res.statusCode());
+            retryable = res.statusCode() == 429 || res.statusCode() >= 500 || MetaErrors.retryable(error.getInteger("code"));
+          }
+          if (retryable && attempt < maxAttempts) {
+            long delay = backoff(attempt);
+            log.debug("Graph API attempt {} failed ({}), retrying in {} ms", attempt, error.getString("message"), delay);
+            Promise<JsonObject> later = Promise.promise();
+            vertx.setTimer(delay, id -> post(payload, attempt + 1).onComplete(later));
+            return later.future();
+          }
+          log.warn("WhatsApp send failed after {} attempt(s): {} {}", attempt, error.getInteger("code"), error.getString("message"));
+          return Future.failedFuture(new SendFailure(error.put("attempts", attempt), retryable));
+        });
+  }
+
+  /** base * 2^(attempt-1), with +-50 % jitter, at most 30 s. */
+  private long backoff(int attempt) {
+    double exp = retryBaseMs * Math.pow(2, attempt - 1);
+    double jitter = 0.5 + ThreadLocalRandom.current().nextDouble();
+    return (long) Math.min(30_000, exp * jitter);
+  }
+
+  private static JsonObject bodyOf(HttpResponse<Buffer> res) {
+    try {
+      return res.body() == null ? null : res.bodyAsJsonObject();
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  // ---- sandbox
+
+  private static JsonObject sandboxAnswer(JsonObject payload) {
+    if ("read".equals(payload.getString("status"))) return new JsonObject().put("success", true);
+    String to = payload.getString("to", "");
+    return new JsonObject().put("messaging_product", "whatsapp")
+        .put("contacts", new JsonArray().add(new JsonObject().put("input", to).put("wa_id", to)))
+        .put("messages", new JsonArray().add(new JsonObject().put("id", "wamid.sandbox." + UUID.randomUUID())))
+        .put("sandbox", true);
+  }
+
+  /** delivered, then read, as status webhooks would report them. */
+  private void simulateDelivery(String wamid) {
+    vertx.setTimer(Math.max(1, sandboxDelayMs), t1 -> status(wamid, "delivered")
+        .onComplete(ar -> vertx.setTimer(Math.max(1, sandboxDelayMs), t2 -> status(wamid, "read"))));
+  }
+
+  private Future<JsonObject> status(String wamid, String status) {
+    JsonObject s = new JsonObject().put("waMessageId", wamid).put("status", status)
+        .put("timestamp", Instant.now().toString()).put("sandbox", true);
+    return bus.request(Addresses.CONVERSATION_RECORD_STATUSES, new JsonObject().put("statuses", new JsonArray().add(s)))
+        .onFailure(err -> log.warn("Sandbox status {} for {} not recorded: {}", status, wamid, err.toString()));
+  }
+
+  /** At most {@code rate} requests per second to Meta from this node, smoothing bursts instead of refusing them. */
+  static final class TokenBucket {
+    private final Vertx vertx;
+    private final double ratePerMs;
+    private final double capacity;
+    private double tokens;
+    private long last;
+
+    TokenBucket(Vertx vertx, int ratePerSecond) {
+      this.vertx = vertx;
+      this.ratePerMs = ratePerSecond / 1000.0;
+      this.capacity = ratePerSecond;
+      this.tokens = ratePerSecond;
+      this.last = System.currentTimeMillis();
+    }
+
+    synchronized Future<Void> take() {
+      long now = System.currentTimeMillis();
+      tokens = Math.min(capacity, tokens + (now - last) * ratePerMs);
+      last = now;
+      tokens -= 1; // may go negative: the debt is the wait
+      if (tokens >= 0) return Future.succeededFuture();
+      long wait = (long) Math.ceil(-tokens / ratePerMs);
+      Promise<Void> p = Promise.promise();
+      vertx.setTimer(Math.max(1, wait), id -> p.complete());
+      return p.future();
+    }
+  }
+}

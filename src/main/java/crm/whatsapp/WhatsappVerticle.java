@@ -1,0 +1,186 @@
+package crm.whatsapp;
+
+import crm.bus.Addresses;
+import crm.bus.Bus;
+import crm.bus.Check;
+import crm.storage.Mongo;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * WhatsApp ingress and egress. Intake: webhook bodies arriving together are stored with one durable write (group
+ * insert), and each is acknowledged once on disk. Processing: stored bodies are parsed and handed to the inbox domain in
+ * batches; a body is marked processed only after its messages and statuses are recorded, so a crash at any point
+ * leaves it pending, and pending bodies are processed at start-up and by a periodic sweep (processing twice changes
+ * nothing). Egress: {@link Addresses#WHATSAPP_SEND} through {@link WhatsappSender}.
+ */
+public final class WhatsappVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(WhatsappVerticle.class);
+  private static final int MAX_BATCH = 200;
+  private static final Duration STALE = Duration.ofSeconds(30);
+  private static final Duration KEEP_PROCESSED = Duration.ofDays(7);
+
+  private Mongo mongo;
+  private WebhookEventStore events;
+  private WhatsappSender sender;
+  private MediaJobs media;
+  private Bus bus;
+
+  private List<Intake> intakeQueue = new ArrayList<>();
+  private boolean storing;
+  private final List<JsonObject> processQueue = new ArrayList<>();
+  private boolean processing;
+  private boolean sweeping;
+
+  private record Intake(String id, String raw, Promise<JsonObject> done) {}
+
+  @Override
+  public Future<?> start() {
+    JsonObject cfg = config();
+    mongo = new Mongo(vertx, cfg);
+    events = new WebhookEventStore(mongo);
+    bus = new Bus(vertx);
+    sender = new WhatsappSender(vertx, cfg, bus);
+    media = new MediaJobs(vertx, cfg, bus, mongo);
+    return events.ensureIndexes()
+        .compose(v -> Future.all(List.of(
+            bus.serve(Addresses.WHATSAPP_INTAKE, this::intake).completion(),
+            bus.serve(Addresses.WHATSAPP_SEND, sender::send).completion(),
+            bus.serve(Addresses.WHATSAPP_STATS, this::stats).completion())))
+        .onSuccess(v -> {
+          // replay what was stored but not processed before the last stop, then keep sweeping
+          sweep(Instant.now().plusSeconds(1));
+          vertx.setPeriodic(STALE.toMillis() / 2, id -> sweep(Instant.now().minus(STALE)));
+          vertx.setPeriodic(3_600_000, id -> events.purgeProcessed(KEEP_PROCESSED));
+          media.start();
+        });
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (mongo != null) mongo.close();
+    return Future.succeededFuture();
+  }
+
+  // ---- intake
+
+  private Future<JsonObject> intake(JsonObject body) {
+    String raw = Check.requiredString(body, "raw", Integer.MAX_VALUE);
+    Promise<JsonObject> done = Promise.promise();
+    intakeQueue.add(new Intake(WebhookEventStore.idOf(raw), raw, done));
+    if (!storing) storeQueued();
+    return done.future();
+  }
+
+  /** Stores everything queued in one durable write; what arrives meanwhile waits for the next one. */
+  private void storeQueued() {
+    List<Intake> batch = intakeQueue;
+    intakeQueue = new ArrayList<>();
+    storing = true;
+    List<JsonObject> docs = batch.stream().map(i -> new JsonObject().put("_id", i.id()).put("raw", i.raw())).toList();
+    events.storeAll(docs).onComplete(ar -> {
+      storing = false;
+      if (ar.succeeded()) {
+        BitSet isNew = ar.result();
+        for (int i = 0; i < batch.size(); i++) {
+          Intake in = batch.get(i);
+          in.done().complete(new JsonObject().put("stored", true).put("duplicate", !isNew.get(i)));
+          if (isNew.get(i)) processQueue.add(new JsonObject().put("_id", in.id()).put("raw", in.raw()));
+        }
+        processQueued();
+      } else {
+        log.error("Webhook intake failed for {} bodies: {}", batch.size(), ar.cause().toString());
+        batch.forEach(in -> in.done().fail(ar.cause()));
+      }
+      if (!intakeQueue.isEmpty()) storeQueued();
+    });
+  }
+
+  // ---- processing
+
+  private void processQueued() {
+    if (processing || processQueue.isEmpty()) return;
+    processing = true;
+    List<JsonObject> batch = new ArrayList<>(processQueue.subList(0, Math.min(MAX_BATCH, processQueue.size())));
+    processQueue.subList(0, batch.size()).clear();
+    process(batch).onComplete(ar -> {
+      processing = false;
+      processQueued();
+    });
+  }
+
+  /** Parses, records and marks a batch of stored bodies; on failure they stay pending for the sweep. */
+  private Future<Void> process(List<JsonObject> batch) {
+    JsonArray messages = new JsonArray();
+    JsonArray statuses = new JsonArray();
+    for (JsonObject event : batch) {
+      JsonObject parsed;
+      try {
+        parsed = InboundParser.parse(new JsonObject(event.getString("raw")));
+      } catch (RuntimeException e) { // stored bodies passed the shape check; this is only defence
+        log.warn("Stored webhook {} does not parse: {}", event.getString("_id"), e.toString());
+        continue;
+      }
+      parsed.getJsonArray("messages", new JsonArray()).forEach(messages::add);
+      for (Object o : parsed.getJsonArray("statuses", new JsonArray())) {
+        JsonObject s = (JsonObject) o;
+        JsonArray errors = s.getJsonArray("errors");
+        if (errors != null && !errors.isEmpty()) s.put("error", MetaErrors.describe(errors.getJsonObject(0)));
+        statuses.add(s);
+      }
+    }
+    List<String> ids = batch.stream().map(e -> e.getString("_id")).toList();
+    Future<JsonObject> recorded = messages.isEmpty() ? Future.succeededFuture(new JsonObject())
+        : bus.request(Addresses.CONVERSATION_RECORD_INBOUND, new JsonObject().put("messages", messages));
+    return recorded
+        .compose(res -> (statuses.isEmpty() ? Future.succeededFuture(new JsonObject())
+            : bus.request(Addresses.CONVERSATION_RECORD_STATUSES, new JsonObject().put("statuses", statuses)))
+            .map(res))
+        .compose(res -> {
+          media.enqueue(res.getJsonArray("results", new JsonArray()));
+          return events.markProcessed(ids);
+        })
+        .recover(err -> {
+          log.warn("Processing {} webhook bodies failed, they stay pending: {}", batch.size(), err.toString());
+          return events.markFailedAttempt(ids, err.toString()).recover(e -> Future.succeededFuture())
+              .compose(v -> Future.failedFuture(err));
+        });
+  }
+
+  /** Processes pending bodies received before {@code before}, batch after batch. */
+  private void sweep(Instant before) {
+    if (sweeping) return;
+    sweeping = true;
+    sweepFrom(before, 0).onComplete(ar -> {
+      sweeping = false;
+      if (ar.succeeded() && ar.result() > 0) log.info("Processed {} stored webhook bodies that were pending", ar.result());
+    });
+  }
+
+  private Future<Integer> sweepFrom(Instant before, int done) {
+    return events.pending(before, MAX_BATCH).compose(found -> {
+      if (found.isEmpty()) return Future.succeededFuture(done);
+      return process(found).compose(v -> found.size() < MAX_BATCH ? Future.succeededFuture(done + found.size())
+          : sweepFrom(before, done + found.size()));
+    });
+  }
+
+  private Future<JsonObject> stats(JsonObject body) {
+    return Future.all(events.countByStatus("pending"), events.countByStatus("processed"),
+            bus.request(Addresses.CONVERSATION_STATS, new JsonObject()))
+        .map(all -> new JsonObject()
+            .put("webhooksPending", all.<Long>resultAt(0))
+            .put("webhooksProcessed", all.<Long>resultAt(1))
+            .mergeIn(all.<JsonObject>resultAt(2)));
+  }
+}
