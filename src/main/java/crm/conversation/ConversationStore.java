@@ -99,7 +99,7 @@ final class ConversationStore {
       if (!max.isEmpty()) update.put("$max", max);
       ops.add(BulkOperation.createUpdate(id, update));
       JsonObject newer = id.copy().put("$or", new JsonArray()
-          .add(new JsonObject().put("lastMessageAt", new JsonObject().put("$lt", a.lastAt())))
+          .add(new JsonObject().put("lastMessageAt", new JsonObject().put("$lte", a.lastAt()))) // same second: arrival order
           .add(new JsonObject().put("lastMessageAt", (Object) null)));
       ops.add(BulkOperation.createUpdate(newer, new JsonObject().put("$set", new JsonObject()
           .put("lastMessage", a.lastMessage()).put("lastMessageAt", a.lastAt()))));

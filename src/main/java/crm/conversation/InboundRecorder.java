@@ -101,8 +101,8 @@ final class InboundRecorder {
         activity.merge(doc.getString("conversationId"),
             new ConversationStore.Activity(doc.getString("conversationId"), 1, 0, last, doc.getJsonObject("timestamp")),
             (a, b) -> new ConversationStore.Activity(a.conversationId(), a.inbound() + 1, 0,
-                Mongo.instant(b.lastAt()).isAfter(Mongo.instant(a.lastAt())) ? b.lastMessage() : a.lastMessage(),
-                Mongo.instant(b.lastAt()).isAfter(Mongo.instant(a.lastAt())) ? b.lastAt() : a.lastAt()));
+                Mongo.instant(b.lastAt()).isBefore(Mongo.instant(a.lastAt())) ? a.lastMessage() : b.lastMessage(),
+                Mongo.instant(b.lastAt()).isBefore(Mongo.instant(a.lastAt())) ? a.lastAt() : b.lastAt()));
       }
       results.add(result);
     }
