@@ -36,8 +36,6 @@ public final class Addresses {
   public static final String CONVERSATION_PREPARE_OUTBOUND = "crm.conversation.prepare_outbound";
   /** The Graph API's answer for a pending outbound message: its wamid, or the final error. */
   public static final String CONVERSATION_OUTBOUND_RESULT = "crm.conversation.outbound_result";
-  /** Inbound messages whose media is still to be fetched (for the downloader's retry sweep). */
-  public static final String CONVERSATION_PENDING_MEDIA = "crm.conversation.pending_media";
   public static final String CONVERSATION_STATS = "crm.conversation.stats";
 
   // storage (node-local: the embedded database's group commit)

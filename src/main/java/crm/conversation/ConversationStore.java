@@ -82,28 +82,26 @@ final class ConversationStore {
   record Activity(String conversationId, int inbound, int outbound, JsonObject lastMessage, JsonObject lastAt) {}
 
   /**
-   * Counts new messages and moves {@code lastMessage} forward (never back: a late, older message does not replace
-   * a newer one), one round trip for all conversations.
+   * Counts new messages and moves {@code lastMessage} forward, one round trip for all conversations. lastMessage is
+   * changed with {@code $max} on a document whose first fields are its time and a sequence number, so a late, older
+   * message never replaces a newer one, and the update names only {@code _id} (indexed on every backend).
    */
   Future<Void> recordActivity(Collection<Activity> activities) {
     List<BulkOperation> ops = new ArrayList<>();
     JsonObject now = Mongo.now();
     for (Activity a : activities) {
-      JsonObject id = new JsonObject().put("_id", a.conversationId());
       JsonObject inc = new JsonObject().put("messageCount", a.inbound() + a.outbound());
       if (a.inbound() > 0) inc.put("unreadCount", a.inbound());
-      JsonObject set = new JsonObject().put("updatedAt", now);
-      JsonObject max = new JsonObject();
+      JsonObject last = new JsonObject().put("at", a.lastAt()).put("seq", SEQ.incrementAndGet()).mergeIn(a.lastMessage());
+      JsonObject max = new JsonObject().put("lastMessage", last);
       if (a.inbound() > 0) max.put("lastInboundAt", a.lastAt());
-      JsonObject update = new JsonObject().put("$inc", inc).put("$set", set);
-      if (!max.isEmpty()) update.put("$max", max);
-      ops.add(BulkOperation.createUpdate(id, update));
-      JsonObject newer = id.copy().put("$or", new JsonArray()
-          .add(new JsonObject().put("lastMessageAt", new JsonObject().put("$lte", a.lastAt()))) // same second: arrival order
-          .add(new JsonObject().put("lastMessageAt", (Object) null)));
-      ops.add(BulkOperation.createUpdate(newer, new JsonObject().put("$set", new JsonObject()
-          .put("lastMessage", a.lastMessage()).put("lastMessageAt", a.lastAt()))));
+      ops.add(BulkOperation.createUpdate(new JsonObject().put("_id", a.conversationId()),
+          new JsonObject().put("$inc", inc).put("$set", new JsonObject().put("updatedAt", now)).put("$max", max)));
     }
     return mongo.bulk(COLLECTION, ops, false).mapEmpty();
   }
+
+  /** Orders messages of one second by when they were recorded (microseconds since the epoch, then a counter). */
+  private final java.util.concurrent.atomic.AtomicLong SEQ = new java.util.concurrent.atomic.AtomicLong(
+      System.currentTimeMillis() * 1000);
 }

@@ -45,7 +45,6 @@ public final class ConversationVerticle extends VerticleBase {
             bus.serve(Addresses.CONVERSATION_ATTACHMENT_READY, this::attachmentReady).completion(),
             bus.serve(Addresses.CONVERSATION_PREPARE_OUTBOUND, this::prepareOutbound).completion(),
             bus.serve(Addresses.CONVERSATION_OUTBOUND_RESULT, this::outboundResult).completion(),
-            bus.serve(Addresses.CONVERSATION_PENDING_MEDIA, this::pendingMedia).completion(),
             bus.serve(Addresses.CONVERSATION_STATS, this::stats).completion())));
   }
 
@@ -64,22 +63,18 @@ public final class ConversationVerticle extends VerticleBase {
       if (o instanceof JsonObject s && s.getString("waMessageId") != null && s.getString("status") != null) statuses.add(s);
     }
     statuses.sort(Comparator.comparingInt(s -> MessageStore.RANK.getOrDefault(s.getString("status"), 0)));
-    return applyStatuses(statuses).compose(unmatched -> {
-      List<String> ids = unmatched.stream().map(s -> s.getString("waMessageId")).distinct().toList();
-      return messages.byWamids(ids).compose(known -> {
-        List<JsonObject> early = unmatched.stream().filter(s -> !known.containsKey(s.getString("waMessageId"))).toList();
-        if (early.isEmpty()) return Future.succeededFuture(0);
-        // kept; then looked at once more, in case the send result stored the wamid in between
-        List<String> earlyIds = early.stream().map(s -> s.getString("waMessageId")).distinct().toList();
-        return messages.keepPending(early)
-            .compose(v -> messages.byWamids(earlyIds))
-            .compose(now -> applyKept(List.copyOf(now.keySet())))
-            .map(v -> early.size());
-      });
+    return applyStatuses(statuses).compose(early -> {
+      if (early.isEmpty()) return Future.succeededFuture(0);
+      // kept; then looked at once more, in case the send result stored the wamid in between
+      List<String> earlyIds = early.stream().map(s -> s.getString("waMessageId")).distinct().toList();
+      return messages.keepPending(early)
+          .compose(v -> messages.byWamids(earlyIds))
+          .compose(now -> applyKept(List.copyOf(now.keySet())))
+          .map(v -> early.size());
     }).map(kept -> new JsonObject().put("received", statuses.size()).put("kept", kept));
   }
 
-  /** Applies statuses; returns those that changed nothing (unknown message, or not a step forward). */
+  /** Applies statuses; returns those whose message is not known (yet). */
   private Future<List<JsonObject>> applyStatuses(List<JsonObject> statuses) {
     List<JsonObject> unmatched = new ArrayList<>();
     Future<Void> chain = Future.succeededFuture();
@@ -89,9 +84,9 @@ public final class ConversationVerticle extends VerticleBase {
         JsonObject error = s.getJsonObject("error"); // described by the WhatsApp verticle
         return messages.applyStatus(s.getString("waMessageId"), s.getString("status"),
                 Mongo.date(at == null ? Instant.now() : at), error)
-            .map(doc -> {
-              if (doc == null) unmatched.add(s);
-              else publishStatus(doc, s.getString("status"), at, error);
+            .map(applied -> {
+              if (applied == null) unmatched.add(s);
+              else if (applied.advanced()) publishStatus(applied.message(), s.getString("status"), at, error);
               return null;
             });
       });
@@ -129,23 +124,6 @@ public final class ConversationVerticle extends VerticleBase {
       bus.publish(Addresses.EVT_MESSAGE_UPDATED, new JsonObject().put("conversationId", doc.getString("conversationId"))
           .put("message", api));
       return new JsonObject().put("message", api);
-    });
-  }
-
-  private Future<JsonObject> pendingMedia(JsonObject body) {
-    int limit = body.getInteger("limit", 50);
-    return messages.withPendingMedia(Math.max(1, Math.min(limit, 500))).map(docs -> {
-      JsonArray out = new JsonArray();
-      for (JsonObject d : docs) {
-        JsonArray atts = d.getJsonArray("attachments", new JsonArray());
-        for (int i = 0; i < atts.size(); i++) {
-          JsonObject a = atts.getJsonObject(i);
-          if ("pending".equals(a.getString("status"))) {
-            out.add(a.copy().put("index", i).put("messageId", d.getString("_id")));
-          }
-        }
-      }
-      return new JsonObject().put("attachments", out);
     });
   }
 
@@ -266,7 +244,7 @@ public final class ConversationVerticle extends VerticleBase {
         .put("customerId", customer.getString("_id"))
         .put("direction", "outbound").put("type", specType)
         .put("content", body.getString("content", ""))
-        .put("status", "pending").put("statusRank", MessageStore.RANK.get("pending"))
+        .put("state", MessageStore.state("pending"))
         .put("metadata", metadata)
         .put("timestamp", now).put("createdAt", now).put("updatedAt", now);
     if (key != null) doc.put("idempotencyKey", key);
@@ -286,7 +264,7 @@ public final class ConversationVerticle extends VerticleBase {
     JsonObject error = body.getJsonObject("error");
     return messages.recordSendResult(messageId, wamid, error, body.getJsonObject("response")).compose(doc -> {
       if (doc == null) return messages.byId(messageId).map(d -> new JsonObject().put("message", d == null ? null : MessageStore.toApi(d)));
-      publishStatus(doc, doc.getString("status"), Instant.now(), error);
+      publishStatus(doc, MessageStore.statusOf(doc), Instant.now(), error);
       Future<Void> kept = wamid == null ? Future.succeededFuture() : applyKept(List.of(wamid));
       return kept.compose(v -> messages.byId(messageId)).map(d -> new JsonObject().put("message", MessageStore.toApi(d)));
     });

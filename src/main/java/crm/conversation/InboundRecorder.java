@@ -74,7 +74,8 @@ final class InboundRecorder {
         docs.add(messageDoc(m, customer, conversation, quoted));
         customerOf.add(customer);
       }
-      return messages.insertAll(docs).compose(inserted -> afterInsert(docs, customerOf, inserted, opened));
+      return messages.insertAll(docs).compose(inserted -> afterInsert(docs, customerOf, inserted, opened))
+          .compose(results -> withStoredMedia(results));
     });
   }
 
@@ -88,13 +89,7 @@ final class InboundRecorder {
       JsonObject result = new JsonObject().put("waMessageId", doc.getString("whatsappMessageId"))
           .put("messageId", doc.getString("_id")).put("conversationId", doc.getString("conversationId")).put("inserted", isNew);
       if (isNew) {
-        JsonArray pendingMedia = new JsonArray();
-        JsonArray atts = doc.getJsonArray("attachments", new JsonArray());
-        for (int a = 0; a < atts.size(); a++) {
-          JsonObject att = atts.getJsonObject(a);
-          if ("pending".equals(att.getString("status"))) pendingMedia.add(att.copy().put("index", a));
-        }
-        result.put("attachments", pendingMedia);
+        result.put("attachments", pendingAttachments(doc));
         JsonObject last = new JsonObject().put("content", doc.getString("content"))
             .put("timestamp", Mongo.instant(doc.getValue("timestamp")).toString()).put("from", "customer")
             .put("type", doc.getString("type"));
@@ -119,6 +114,39 @@ final class InboundRecorder {
       }
       return results;
     });
+  }
+
+  /**
+   * For messages that were already stored (a replay after a crash), reports the attachments still pending on the
+   * stored copy, so their download is scheduled even if the crash came before it was.
+   */
+  private Future<JsonArray> withStoredMedia(JsonArray results) {
+    List<String> dup = new ArrayList<>();
+    for (Object o : results) {
+      JsonObject r = (JsonObject) o;
+      if (!r.getBoolean("inserted")) dup.add(r.getString("waMessageId"));
+    }
+    if (dup.isEmpty()) return Future.succeededFuture(results);
+    return messages.byWamids(dup).map(stored -> {
+      for (Object o : results) {
+        JsonObject r = (JsonObject) o;
+        JsonObject doc = stored.get(r.getString("waMessageId"));
+        if (r.getBoolean("inserted") || doc == null) continue;
+        r.put("messageId", doc.getString("_id")).put("conversationId", doc.getString("conversationId"))
+            .put("attachments", pendingAttachments(doc));
+      }
+      return results;
+    });
+  }
+
+  static JsonArray pendingAttachments(JsonObject doc) {
+    JsonArray pending = new JsonArray();
+    JsonArray atts = doc.getJsonArray("attachments", new JsonArray());
+    for (int a = 0; a < atts.size(); a++) {
+      JsonObject att = atts.getJsonObject(a);
+      if ("pending".equals(att.getString("status"))) pending.add(att.copy().put("index", a));
+    }
+    return pending;
   }
 
   private static JsonObject conversationOf(ConversationStore.Opened opened, String conversationId) {
@@ -172,7 +200,7 @@ final class InboundRecorder {
         .put("direction", "inbound")
         .put("type", m.getString("type", "text"))
         .put("content", m.getString("content", ""))
-        .put("status", "delivered").put("statusRank", MessageStore.RANK.get("delivered"))
+        .put("state", MessageStore.state("delivered"))
         .put("timestamp", Mongo.date(instantOf(m)))
         .put("createdAt", now).put("updatedAt", now);
     JsonArray attachments = new JsonArray();

@@ -17,7 +17,10 @@ import java.util.Map;
 /**
  * The only code that touches {@code messages} and {@code pending_statuses}. A WhatsApp message id is stored once
  * (sparse unique {@code whatsappMessageId}); an outbound send request is stored once per idempotency key (sparse
- * unique {@code idempotencyKey}). Delivery status only moves forward ({@link #RANK}).
+ * unique {@code idempotencyKey}). Delivery status only moves forward: it is stored as {@code state: {rank, status}}
+ * and changed with {@code $max}, which compares the rank first, so concurrent and late statuses cannot move it back,
+ * atomically, with a query on the unique key alone (the embedded server uses an index only when the query names
+ * exactly the indexed fields).
  */
 final class MessageStore {
   static final String COLLECTION = "messages";
@@ -72,20 +75,29 @@ final class MessageStore {
     return mongo.insertManyDurable(COLLECTION, List.of(doc)).map(bits -> bits.get(0));
   }
 
-  /**
-   * Applies one status if it moves the message forward; returns the updated message, or null when the message is
-   * unknown or already further along.
-   */
-  Future<JsonObject> applyStatus(String wamid, String status, JsonObject at, JsonObject error) {
-    int rank = RANK.getOrDefault(status, -1);
-    if (rank < 0) return Future.succeededFuture(null);
-    JsonObject filter = new JsonObject().put("whatsappMessageId", wamid).put("statusRank", new JsonObject().put("$lt", rank));
-    JsonObject set = new JsonObject().put("status", status).put("statusRank", rank).put("updatedAt", Mongo.now())
-        .put("statusTimestamps." + status, at);
-    if (error != null) set.put("metadata.error", error);
-    return mongo.client().findOneAndUpdateWithOptions(COLLECTION, filter, new JsonObject().put("$set", set),
-        new FindOptions(), new UpdateOptions().setReturningNewDocument(true).setWriteOption(mongo.durableWrite()))
-        .recover(Mongo::mapError);
+  static JsonObject state(String status) {
+    return new JsonObject().put("rank", RANK.get(status)).put("status", status);
+  }
+
+  /** The outcome of one status: the message after it, and whether it moved the status forward. */
+  record Applied(JsonObject message, boolean advanced) {}
+
+  /** Applies one status (forward only); null when no message has this wamid. */
+  Future<Applied> applyStatus(String wamid, String status, JsonObject at, JsonObject error) {
+    if (!RANK.containsKey(status)) return Future.succeededFuture(null);
+    JsonObject set = new JsonObject().put("updatedAt", Mongo.now()).put("statusTimestamps." + status, at);
+    if (error != null) set.put("failure", error);
+    JsonObject update = new JsonObject().put("$max", new JsonObject().put("state", state(status))).put("$set", set);
+    return mongo.client().findOneAndUpdateWithOptions(COLLECTION, new JsonObject().put("whatsappMessageId", wamid), update,
+            new FindOptions(), new UpdateOptions().setReturningNewDocument(false))
+        .recover(Mongo::mapError)
+        .map(before -> {
+          if (before == null) return null;
+          int was = before.getJsonObject("state", state("pending")).getInteger("rank", 0);
+          JsonObject after = before.copy().put("state", was < RANK.get(status) ? state(status) : before.getJsonObject("state"));
+          if (error != null) after.put("failure", error);
+          return new Applied(after, was < RANK.get(status));
+        });
   }
 
   /** Keeps statuses that arrived before the message's wamid was stored. */
@@ -126,26 +138,16 @@ final class MessageStore {
         new FindOptions(), new UpdateOptions().setReturningNewDocument(true)).recover(Mongo::mapError);
   }
 
-  /** Inbound messages with an attachment still pending download, oldest first. */
-  Future<List<JsonObject>> withPendingMedia(int limit) {
-    JsonObject filter = new JsonObject().put("attachments.status", "pending");
-    return mongo.client().findWithOptions(COLLECTION, filter,
-        new FindOptions().setLimit(limit).setSort(new JsonObject().put("timestamp", 1))).recover(Mongo::mapError);
-  }
-
   /** Records the Graph API's answer to a send: wamid and "sent", or "failed" with the error. */
   Future<JsonObject> recordSendResult(String messageId, String wamid, JsonObject error, JsonObject response) {
     JsonObject set = new JsonObject().put("updatedAt", Mongo.now());
-    if (wamid != null) {
-      set.put("whatsappMessageId", wamid).put("status", "sent").put("statusRank", RANK.get("sent"))
-          .put("statusTimestamps.sent", Mongo.now());
-    } else {
-      set.put("status", "failed").put("statusRank", RANK.get("failed")).put("metadata.error", error)
-          .put("statusTimestamps.failed", Mongo.now());
-    }
+    String status = wamid != null ? "sent" : "failed";
+    set.put("statusTimestamps." + status, Mongo.now());
+    if (wamid != null) set.put("whatsappMessageId", wamid);
+    else set.put("failure", error);
     if (response != null) set.put("metadata.whatsappResponse", response);
-    JsonObject filter = new JsonObject().put("_id", messageId).put("status", "pending");
-    return mongo.client().findOneAndUpdateWithOptions(COLLECTION, filter, new JsonObject().put("$set", set),
+    JsonObject update = new JsonObject().put("$set", set).put("$max", new JsonObject().put("state", state(status)));
+    return mongo.client().findOneAndUpdateWithOptions(COLLECTION, new JsonObject().put("_id", messageId), update,
         new FindOptions(), new UpdateOptions().setReturningNewDocument(true).setWriteOption(mongo.durableWrite()))
         .recover(Mongo::mapError)
         .compose(doc -> mongo.sync().map(doc));
@@ -155,12 +157,22 @@ final class MessageStore {
     return mongo.client().count(COLLECTION, filter).recover(Mongo::mapError);
   }
 
-  /** The API form of a message: ISO dates, {@code id} and {@code _id}, internal fields dropped. */
+  /** The API form of a message: ISO dates, {@code id} and {@code _id}, {@code status}, internal fields dropped. */
   static JsonObject toApi(JsonObject doc) {
     JsonObject out = Mongo.toApi(doc);
-    out.remove("statusRank");
+    JsonObject state = (JsonObject) out.remove("state");
+    out.put("status", state == null ? "pending" : state.getString("status"));
     out.remove("customerId");
-    if (!out.containsKey("metadata")) out.put("metadata", new JsonObject());
+    JsonObject metadata = out.getJsonObject("metadata");
+    if (metadata == null) out.put("metadata", metadata = new JsonObject());
+    Object failure = out.remove("failure");
+    if ("failed".equals(out.getString("status")) && failure != null) metadata.put("error", failure);
     return out;
+  }
+
+  /** The stored status name of a message document. */
+  static String statusOf(JsonObject doc) {
+    JsonObject state = doc.getJsonObject("state");
+    return state == null ? "pending" : state.getString("status");
   }
 }

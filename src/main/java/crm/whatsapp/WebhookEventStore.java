@@ -10,7 +10,6 @@ import io.vertx.ext.mongo.UpdateOptions;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.BitSet;
 import java.util.HexFormat;
@@ -18,7 +17,9 @@ import java.util.List;
 
 /**
  * The only code that touches {@code webhook_events}: every accepted webhook body, stored before it is acknowledged,
- * keyed by the SHA-256 of its bytes (Meta's redelivery of the same body is absorbed), {@code pending} until processed.
+ * keyed by the SHA-256 of its bytes (Meta's redelivery of the same body while it waits is absorbed), and deleted once
+ * processed. The collection holds only what is not processed yet, so the start-up replay and the sweep read a small
+ * collection (the embedded server has no secondary indexes), and a later redelivery is processed again, harmlessly.
  */
 final class WebhookEventStore {
   static final String COLLECTION = "webhook_events";
@@ -30,7 +31,7 @@ final class WebhookEventStore {
   }
 
   Future<Void> ensureIndexes() {
-    return mongo.createIndex(COLLECTION, new JsonObject().put("status", 1).put("receivedAt", 1), new IndexOptions().name("status_time"));
+    return mongo.createIndex(COLLECTION, new JsonObject().put("receivedAt", 1), new IndexOptions().name("received"));
   }
 
   static String idOf(String raw) {
@@ -49,12 +50,11 @@ final class WebhookEventStore {
     return mongo.insertManyDurable(COLLECTION, docs);
   }
 
+  /** Processed: gone (its effects are stored; processing it again would change nothing). */
   Future<Void> markProcessed(List<String> ids) {
     if (ids.isEmpty()) return Future.succeededFuture();
     JsonObject filter = new JsonObject().put("_id", new JsonObject().put("$in", new JsonArray(ids)));
-    JsonObject update = new JsonObject().put("$set", new JsonObject().put("status", "processed").put("processedAt", Mongo.now()));
-    return mongo.client().updateCollectionWithOptions(COLLECTION, filter, update, new UpdateOptions().setMulti(true))
-        .recover(Mongo::mapError).mapEmpty();
+    return mongo.client().removeDocuments(COLLECTION, filter).recover(Mongo::mapError).mapEmpty();
   }
 
   Future<Void> markFailedAttempt(List<String> ids, String reason) {
@@ -68,20 +68,12 @@ final class WebhookEventStore {
 
   /** Pending events received before {@code before}, oldest first. */
   Future<List<JsonObject>> pending(Instant before, int limit) {
-    JsonObject filter = new JsonObject().put("status", "pending")
-        .put("receivedAt", new JsonObject().put("$lt", Mongo.date(before)));
+    JsonObject filter = new JsonObject().put("receivedAt", new JsonObject().put("$lt", Mongo.date(before)));
     return mongo.client().findWithOptions(COLLECTION, filter,
         new FindOptions().setLimit(limit).setSort(new JsonObject().put("receivedAt", 1).put("_id", 1))).recover(Mongo::mapError);
   }
 
-  Future<Long> countByStatus(String status) {
-    return mongo.client().count(COLLECTION, new JsonObject().put("status", status)).recover(Mongo::mapError);
-  }
-
-  /** Deletes processed events older than {@code keep} (TTL indexes are not honoured by the embedded server). */
-  Future<Long> purgeProcessed(Duration keep) {
-    JsonObject filter = new JsonObject().put("status", "processed")
-        .put("processedAt", new JsonObject().put("$lt", Mongo.date(Instant.now().minus(keep))));
-    return mongo.client().removeDocuments(COLLECTION, filter).map(r -> r.getRemovedCount()).recover(Mongo::mapError);
+  Future<Long> countPending() {
+    return mongo.client().count(COLLECTION, new JsonObject()).recover(Mongo::mapError);
   }
 }

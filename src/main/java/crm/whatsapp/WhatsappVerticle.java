@@ -28,7 +28,6 @@ public final class WhatsappVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(WhatsappVerticle.class);
   private static final int MAX_BATCH = 200;
   private static final Duration STALE = Duration.ofSeconds(30);
-  private static final Duration KEEP_PROCESSED = Duration.ofDays(7);
 
   private Mongo mongo;
   private WebhookEventStore events;
@@ -61,7 +60,6 @@ public final class WhatsappVerticle extends VerticleBase {
           // replay what was stored but not processed before the last stop, then keep sweeping
           sweep(Instant.now().plusSeconds(1));
           vertx.setPeriodic(STALE.toMillis() / 2, id -> sweep(Instant.now().minus(STALE)));
-          vertx.setPeriodic(3_600_000, id -> events.purgeProcessed(KEEP_PROCESSED));
           media.start();
         });
   }
@@ -176,11 +174,7 @@ public final class WhatsappVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> stats(JsonObject body) {
-    return Future.all(events.countByStatus("pending"), events.countByStatus("processed"),
-            bus.request(Addresses.CONVERSATION_STATS, new JsonObject()))
-        .map(all -> new JsonObject()
-            .put("webhooksPending", all.<Long>resultAt(0))
-            .put("webhooksProcessed", all.<Long>resultAt(1))
-            .mergeIn(all.<JsonObject>resultAt(2)));
+    return Future.all(events.countPending(), bus.request(Addresses.CONVERSATION_STATS, new JsonObject()))
+        .map(all -> new JsonObject().put("webhooksPending", all.<Long>resultAt(0)).mergeIn(all.<JsonObject>resultAt(1)));
   }
 }

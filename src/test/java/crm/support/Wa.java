@@ -88,8 +88,13 @@ public final class Wa {
     return found;
   }
 
-  /** Waits until no webhook body is pending any more. */
+  /** Waits until no webhook body is pending any more (processed bodies are deleted). */
   public void awaitProcessed() {
-    await("webhook_events", new JsonObject().put("status", "pending"), List::isEmpty);
+    await("webhook_events", new JsonObject(), List::isEmpty);
+  }
+
+  /** The delivery status of a stored message document. */
+  public static String status(JsonObject message) {
+    return message.getJsonObject("state").getString("status");
   }
 }

@@ -90,7 +90,7 @@ class StatusAndSandboxTest {
     status(wamid, "read", phone, null);          // read arrives first
     status(wamid, "delivered", phone, null);     // the late delivered must not win
     status(wamid, "sent", phone, null);
-    assertThat(stored(id).getString("status")).isEqualTo("read");
+    assertThat(Wa.status(stored(id))).isEqualTo("read");
     assertThat(statusEvents.stream().filter(e -> id.equals(e.getString("messageId"))).map(e -> e.getString("status")).toList())
         .containsExactly("sent", "read");
     JsonObject event = statusEvents.stream().filter(e -> id.equals(e.getString("messageId")) && e.getString("status").equals("read"))
@@ -109,15 +109,15 @@ class StatusAndSandboxTest {
         .put("message", "Message undeliverable").put("error_data", new JsonObject().put("details", "Receiver is incapable"));
     status(message.getString("whatsappMessageId"), "failed", phone, metaError);
     JsonObject doc = stored(message.getString("_id"));
-    assertThat(doc.getString("status")).isEqualTo("failed");
-    JsonObject error = doc.getJsonObject("metadata").getJsonObject("error");
+    assertThat(Wa.status(doc)).isEqualTo("failed");
+    JsonObject error = doc.getJsonObject("failure");
     assertThat(error.getInteger("code")).isEqualTo(131026);
     assertThat(error.getString("title")).isEqualTo("Message undeliverable");
     assertThat(error.getString("details")).isEqualTo("Receiver is incapable");
     assertThat(error.getString("userMessage")).contains("undeliverable");
     // a later read proves the failure wrong; a later delivered does not undo it
     status(message.getString("whatsappMessageId"), "delivered", phone, null);
-    assertThat(stored(message.getString("_id")).getString("status")).isEqualTo("failed");
+    assertThat(Wa.status(stored(message.getString("_id")))).isEqualTo("failed");
   }
 
   @Test
@@ -131,7 +131,7 @@ class StatusAndSandboxTest {
     assertThat(wa.count("pending_statuses", new JsonObject().put("whatsappMessageId", wamid))).isEqualTo(1);
     bus.request(Addresses.CONVERSATION_OUTBOUND_RESULT, new JsonObject().put("messageId", prepared.getString("messageId"))
         .put("wamid", wamid)).await(10, TimeUnit.SECONDS);
-    assertThat(stored(prepared.getString("messageId")).getString("status")).isEqualTo("delivered");
+    assertThat(Wa.status(stored(prepared.getString("messageId")))).isEqualTo("delivered");
     assertThat(wa.count("pending_statuses", new JsonObject().put("whatsappMessageId", wamid))).isZero();
   }
 
@@ -193,8 +193,8 @@ class StatusAndSandboxTest {
       JsonObject msg = new Bus(quick.vertx).request(Addresses.WHATSAPP_SEND,
           new JsonObject().put("type", "text").put("conversationId", conv).put("content", "hola")).await().getJsonObject("message");
       List<JsonObject> done = w.await("messages", new JsonObject().put("_id", msg.getString("_id")),
-          l -> "read".equals(l.get(0).getString("status")));
-      assertThat(done.get(0).getString("status")).isEqualTo("read");
+          l -> "read".equals(Wa.status(l.get(0))));
+      assertThat(Wa.status(done.get(0))).isEqualTo("read");
       assertThat(done.get(0).getJsonObject("statusTimestamps").fieldNames()).contains("sent", "delivered", "read");
     }
   }

@@ -132,7 +132,7 @@ class WebhookIngressTest {
     assertThat(msg.getString("direction")).isEqualTo("inbound");
     assertThat(msg.getString("type")).isEqualTo("text");
     assertThat(msg.getString("content")).isEqualTo("Hola, necesito ayuda 🙏");
-    assertThat(msg.getString("status")).isEqualTo("delivered");
+    assertThat(Wa.status(msg)).isEqualTo("delivered");
     assertThat(msg.getJsonObject("metadata").getString("waType")).isEqualTo("text");
 
     JsonObject customer = wa.find("customers", new JsonObject().put("phoneNumber", from)).get(0);
