@@ -51,7 +51,7 @@ final class ConversationStore {
             .put("messageCount", 0).put("unreadCount", 0).put("isAIEnabled", aiEnabled)
             .put("metadata", new JsonObject()).put("createdAt", now).put("updatedAt", now));
       }
-      return mongo.insertManyDurable(COLLECTION, docs).compose(inserted -> {
+      return mongo.insertMany(COLLECTION, docs).compose(inserted -> {
         List<JsonObject> created = new ArrayList<>();
         for (int i = inserted.nextSetBit(0); i >= 0; i = inserted.nextSetBit(i + 1)) created.add(docs.get(i));
         // a concurrent writer opened the others: read them back

@@ -38,30 +38,45 @@ final class CustomerStore {
   record Contact(String phoneNumber, String waId, String profileName, JsonObject lastAt) {}
 
   /**
-   * Creates the customers not yet known and records the latest inbound time of all of them, in one round trip;
-   * returns the stored customers by phone number.
+   * Creates the customers not yet known and records when each last wrote; returns the stored customers by phone
+   * number. Reads first, and writes only new customers and those whose stored {@code lastInboundAt} is more than
+   * {@link #TOUCH_SLACK} behind (or whose WhatsApp id changed): during a conversation most messages then cost no
+   * customer write at all. The 24 h window is not affected by a minute's slack.
    */
   Future<Map<String, JsonObject>> upsertInbound(Collection<Contact> contacts) {
-    List<BulkOperation> ops = new ArrayList<>();
-    JsonObject now = Mongo.now();
-    for (Contact c : contacts) {
-      String[] names = splitName(c.profileName());
-      JsonObject onInsert = new JsonObject()
-          .put("_id", Mongo.newId()).put("tags", new JsonArray()).put("isBlocked", false)
-          .put("customFields", new JsonObject()).put("totalConversations", 0).put("createdAt", now);
-      if (names[0] != null) onInsert.put("firstName", names[0]);
-      if (names[1] != null) onInsert.put("lastName", names[1]);
-      if (c.profileName() != null) onInsert.put("profileName", c.profileName());
-      JsonObject update = new JsonObject()
-          .put("$setOnInsert", onInsert)
-          .put("$set", new JsonObject().put("waId", c.waId()).put("updatedAt", now))
-          .put("$max", new JsonObject().put("lastInteraction", c.lastAt()).put("lastInboundAt", c.lastAt()));
-      ops.add(BulkOperation.createUpdate(new JsonObject().put("phoneNumber", c.phoneNumber()), update, true, false));
-    }
     List<String> phones = contacts.stream().map(Contact::phoneNumber).toList();
-    return mongo.bulk(COLLECTION, ops, false)
-        .recover(err -> Mongo.isDuplicateKey(err) ? mongo.bulk(COLLECTION, ops, false) : Future.failedFuture(err))
-        .compose(r -> byPhone(phones));
+    return byPhone(phones).compose(known -> {
+      List<BulkOperation> ops = new ArrayList<>();
+      JsonObject now = Mongo.now();
+      for (Contact c : contacts) {
+        JsonObject stored = known.get(c.phoneNumber());
+        if (stored != null && !stale(stored, c)) continue;
+        String[] names = splitName(c.profileName());
+        JsonObject onInsert = new JsonObject()
+            .put("_id", Mongo.newId()).put("tags", new JsonArray()).put("isBlocked", false)
+            .put("customFields", new JsonObject()).put("totalConversations", 0).put("createdAt", now);
+        if (names[0] != null) onInsert.put("firstName", names[0]);
+        if (names[1] != null) onInsert.put("lastName", names[1]);
+        if (c.profileName() != null) onInsert.put("profileName", c.profileName());
+        JsonObject update = new JsonObject()
+            .put("$setOnInsert", onInsert)
+            .put("$set", new JsonObject().put("waId", c.waId()).put("updatedAt", now))
+            .put("$max", new JsonObject().put("lastInteraction", c.lastAt()).put("lastInboundAt", c.lastAt()));
+        ops.add(BulkOperation.createUpdate(new JsonObject().put("phoneNumber", c.phoneNumber()), update, true, false));
+      }
+      if (ops.isEmpty()) return Future.succeededFuture(known);
+      return mongo.bulk(COLLECTION, ops, false)
+          .recover(err -> Mongo.isDuplicateKey(err) ? mongo.bulk(COLLECTION, ops, false) : Future.failedFuture(err))
+          .compose(r -> byPhone(phones));
+    });
+  }
+
+  static final java.time.Duration TOUCH_SLACK = java.time.Duration.ofSeconds(60);
+
+  private static boolean stale(JsonObject stored, Contact c) {
+    java.time.Instant last = Mongo.instant(stored.getValue("lastInboundAt"));
+    java.time.Instant now = Mongo.instant(c.lastAt());
+    return last == null || now == null || now.isAfter(last.plus(TOUCH_SLACK)) || !c.waId().equals(stored.getString("waId"));
   }
 
   Future<Map<String, JsonObject>> byPhone(List<String> phones) {

@@ -46,9 +46,12 @@ final class MessageStore {
         mongo.createIndex(PENDING_STATUSES, new JsonObject().put("whatsappMessageId", 1), new IndexOptions().name("wamid")))).mapEmpty();
   }
 
-  /** Inserts durably; returns which of {@code docs} were new (the others' WhatsApp ids were already stored). */
+  /**
+   * Inserts inbound messages; returns which of {@code docs} were new (the others' WhatsApp ids were already stored).
+   * Not waited to disk: their webhook body stays stored until after this, and is replayed if this is lost.
+   */
   Future<BitSet> insertAll(List<JsonObject> docs) {
-    return mongo.insertManyDurable(COLLECTION, docs);
+    return mongo.insertMany(COLLECTION, docs);
   }
 
   Future<Map<String, JsonObject>> byWamids(List<String> wamids) {

@@ -81,6 +81,15 @@ public final class Mongo {
    * skipped (that is how redelivered data is absorbed); returns the positions of the documents actually inserted.
    */
   public Future<java.util.BitSet> insertManyDurable(String collection, List<JsonObject> docs) {
+    return insertMany(collection, docs).compose(bits -> sync().map(bits));
+  }
+
+  /**
+   * As {@link #insertManyDurable} without waiting for the disk: for writes whose loss in a crash is recovered from
+   * something durable that is only removed after them (the embedded store commits writes in order, so a commit that
+   * holds the later removal holds these too).
+   */
+  public Future<java.util.BitSet> insertMany(String collection, List<JsonObject> docs) {
     java.util.BitSet inserted = new java.util.BitSet(docs.size());
     if (docs.isEmpty()) return Future.succeededFuture(inserted);
     inserted.set(0, docs.size());
@@ -94,8 +103,7 @@ public final class Mongo {
           }
           bulk.getWriteErrors().forEach(e -> inserted.clear(e.getIndex()));
           return Future.succeededFuture(inserted);
-        })
-        .compose(bits -> sync().map(bits));
+        });
   }
 
   /** Several writes in one round trip (unordered), durable when {@code durable}. */

@@ -42,12 +42,12 @@ final class WebhookEventStore {
     }
   }
 
-  /** Stores the bodies durably in one round trip; returns which were new (the others were stored before). */
+  /** Stores the bodies in one round trip, not yet waited to disk; returns which were new. See {@link Mongo#sync()}. */
   Future<BitSet> storeAll(List<JsonObject> events) {
     JsonObject now = Mongo.now();
     List<JsonObject> docs = events.stream().map(e -> new JsonObject().put("_id", e.getString("_id")).put("raw", e.getString("raw"))
         .put("status", "pending").put("attempts", 0).put("receivedAt", now)).toList();
-    return mongo.insertManyDurable(COLLECTION, docs);
+    return mongo.insertMany(COLLECTION, docs);
   }
 
   /** Processed: gone (its effects are stored; processing it again would change nothing). */

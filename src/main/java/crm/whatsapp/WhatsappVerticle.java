@@ -80,7 +80,11 @@ public final class WhatsappVerticle extends VerticleBase {
     return done.future();
   }
 
-  /** Stores everything queued in one durable write; what arrives meanwhile waits for the next one. */
+  /**
+   * Stores everything queued in one insert; what arrives meanwhile waits for the next one. Each body is acknowledged
+   * once a disk commit that started after its insert has finished; inserts do not wait for commits, so the group
+   * commit covers several insert batches.
+   */
   private void storeQueued() {
     List<Intake> batch = intakeQueue;
     intakeQueue = new ArrayList<>();
@@ -88,19 +92,25 @@ public final class WhatsappVerticle extends VerticleBase {
     List<JsonObject> docs = batch.stream().map(i -> new JsonObject().put("_id", i.id()).put("raw", i.raw())).toList();
     events.storeAll(docs).onComplete(ar -> {
       storing = false;
-      if (ar.succeeded()) {
-        BitSet isNew = ar.result();
+      if (!intakeQueue.isEmpty()) storeQueued();
+      if (ar.failed()) {
+        log.error("Webhook intake failed for {} bodies: {}", batch.size(), ar.cause().toString());
+        batch.forEach(in -> in.done().fail(ar.cause()));
+        return;
+      }
+      BitSet isNew = ar.result();
+      mongo.sync().onComplete(synced -> {
         for (int i = 0; i < batch.size(); i++) {
           Intake in = batch.get(i);
+          if (synced.failed()) {
+            in.done().fail(synced.cause());
+            continue;
+          }
           in.done().complete(new JsonObject().put("stored", true).put("duplicate", !isNew.get(i)));
           if (isNew.get(i)) processQueue.add(new JsonObject().put("_id", in.id()).put("raw", in.raw()));
         }
         processQueued();
-      } else {
-        log.error("Webhook intake failed for {} bodies: {}", batch.size(), ar.cause().toString());
-        batch.forEach(in -> in.done().fail(ar.cause()));
-      }
-      if (!intakeQueue.isEmpty()) storeQueued();
+      });
     });
   }
 
