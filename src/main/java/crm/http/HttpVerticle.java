@@ -5,6 +5,8 @@ import crm.auth.Permission;
 import crm.bus.Bus;
 import crm.bus.CrmException;
 import crm.bus.ErrorCode;
+import crm.storage.MediaRoutes;
+import crm.storage.MediaStore;
 import crm.storage.Mongo;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -102,6 +104,7 @@ public final class HttpVerticle extends VerticleBase {
       ApiRouter api = new ApiRouter(apiRouter, auth, new RateLimiter(vertx, cfg));
       AuthRoutes.mount(api, bus);
       AgentRoutes.mount(api, bus);
+      MediaRoutes.mount(api, new MediaStore(vertx, mongo));
       api.get("/openapi.json", Permission.AUTHENTICATED, ctx -> ctx.response()
           .putHeader("Content-Type", "application/json; charset=utf-8").end(openapiDoc));
 
