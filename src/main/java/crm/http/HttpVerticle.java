@@ -6,6 +6,8 @@ import crm.bus.Addresses;
 import crm.bus.Bus;
 import crm.bus.CrmException;
 import crm.bus.ErrorCode;
+import crm.storage.MediaRoutes;
+import crm.storage.MediaStore;
 import crm.storage.Mongo;
 import crm.whatsapp.WebhookRoutes;
 import io.vertx.core.Future;
@@ -108,6 +110,7 @@ public final class HttpVerticle extends VerticleBase {
       AgentRoutes.mount(api, bus);
       api.get("/whatsapp/stats", Permission.READ_ANALYTICS, ctx ->
           Http.reply(ctx, bus.request(Addresses.WHATSAPP_STATS, new JsonObject())));
+      MediaRoutes.mount(api, new MediaStore(vertx, mongo));
       api.get("/openapi.json", Permission.AUTHENTICATED, ctx -> ctx.response()
           .putHeader("Content-Type", "application/json; charset=utf-8").end(openapiDoc));
 
