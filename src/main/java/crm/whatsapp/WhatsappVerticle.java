@@ -66,8 +66,8 @@ public final class WhatsappVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    if (mongo != null) mongo.close();
-    return Future.succeededFuture();
+    Future<Void> closed = media == null ? Future.succeededFuture() : media.close();
+    return closed.onComplete(ar -> { if (mongo != null) mongo.close(); });
   }
 
   // ---- intake
@@ -154,10 +154,8 @@ public final class WhatsappVerticle extends VerticleBase {
         .compose(res -> (statuses.isEmpty() ? Future.succeededFuture(new JsonObject())
             : bus.request(Addresses.CONVERSATION_RECORD_STATUSES, new JsonObject().put("statuses", statuses)))
             .map(res))
-        .compose(res -> {
-          media.enqueue(res.getJsonArray("results", new JsonArray()));
-          return events.markProcessed(ids);
-        })
+        .compose(res -> media.enqueue(res.getJsonArray("results", new JsonArray())))
+        .compose(v -> events.markProcessed(ids))
         .recover(err -> {
           log.warn("Processing {} webhook bodies failed, they stay pending: {}", batch.size(), err.toString());
           return events.markFailedAttempt(ids, err.toString()).recover(e -> Future.succeededFuture())
