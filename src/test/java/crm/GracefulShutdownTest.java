@@ -34,6 +34,7 @@ class GracefulShutdownTest {
   @Test
   void sigterm_finishes_in_flight_requests_then_exits_cleanly() throws Exception {
     Path dataDir = Files.createTempDirectory("crm-shutdown");
+    Process server = null;
     try {
       Map<String, String> env = Map.of(
           "PORT", "0", "HOST", "127.0.0.1", "HTTP_INSTANCES", "1", "CRM_DATA_DIR", dataDir.toString(),
@@ -41,13 +42,14 @@ class GracefulShutdownTest {
           "CRM_ADMIN_PASSWORD", TestApp.ADMIN_PASSWORD, "RATE_LIMIT_AUTH", "1000",
           // slow hashing: each login stays in flight for a while
           "PASSWORD_HASH_MEMORY_KB", "32768", "PASSWORD_HASH_ITERATIONS", "12");
-      Process server = ChildJvm.builder(dataDir, env,
+      server = ChildJvm.builder(dataDir, env,
           // the production logging config: the test one hides the INFO lines this test reads
           List.of("-Dlogback.configurationFile=" + Path.of("src/main/resources/logback.xml").toAbsolutePath()),
           "crm.Main", List.of()).redirectErrorStream(true).start();
       LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+      java.io.InputStream out = server.getInputStream();
       Thread reader = new Thread(() -> {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(out, StandardCharsets.UTF_8))) {
           for (String line; (line = r.readLine()) != null; ) lines.add(line);
         } catch (Exception ignored) {
           // process gone
@@ -99,6 +101,7 @@ class GracefulShutdownTest {
         assertThat(res.statusCode()).as(res.bodyAsString()).isEqualTo(200);
       }
     } finally {
+      if (server != null) server.destroyForcibly(); // a failed assertion must not leave a server running
       TestApp.deleteTree(dataDir);
     }
   }

@@ -52,6 +52,10 @@ public final class Addresses {
   /** Payload as the spec's socket event {@code message:status_update}: messageId, status, timestamp (+ conversationId, error). */
   public static final String EVT_MESSAGE_STATUS_UPDATED = "crm.events.message.status_updated";
   public static final String EVT_CUSTOMER_CREATED = "crm.events.customer.created";
+  /** A customer was changed by someone other than the inbound path: customerId. */
+  public static final String EVT_CUSTOMER_UPDATED = "crm.events.customer.updated";
+  /** A conversation's status or assignment changed: conversationId, customerId. */
+  public static final String EVT_CONVERSATION_UPDATED = "crm.events.conversation.updated";
   public static final String EVT_CONVERSATION_CREATED = "crm.events.conversation.created";
 
   /** An agent was deactivated or a session (refresh-token family) revoked: access tokens carrying it stop working. */

@@ -23,9 +23,17 @@ final class ConversationStore {
   static final List<String> ACTIVE = List.of("open", "assigned");
 
   private final Mongo mongo;
+  /** customerId -> their active conversation, for the inbound path (see {@link TtlCache}). */
+  private final TtlCache<String, JsonObject> active = new TtlCache<>(20_000, 30_000);
 
   ConversationStore(Mongo mongo) {
     this.mongo = mongo;
+  }
+
+  /** A conversation changed status or assignment: the next message looks it up again. */
+  void evict(String conversationId, String customerId) {
+    if (customerId != null) active.remove(customerId);
+    if (conversationId != null) active.removeIf(c -> conversationId.equals(c.getString("_id")));
   }
 
   Future<Void> ensureIndexes() {
@@ -39,6 +47,23 @@ final class ConversationStore {
 
   /** The active conversation of each customer, opening one (status open) for those that have none. */
   Future<Opened> activeFor(Collection<String> customerIds, boolean aiEnabled) {
+    Map<String, JsonObject> cached = new HashMap<>();
+    List<String> unknown = new ArrayList<>();
+    for (String id : customerIds) {
+      JsonObject c = active.get(id);
+      if (c != null) cached.put(id, c);
+      else if (!unknown.contains(id)) unknown.add(id);
+    }
+    if (unknown.isEmpty()) return Future.succeededFuture(new Opened(cached, List.of()));
+    return openFor(unknown, aiEnabled).map(opened -> {
+      opened.byCustomer().forEach(active::put);
+      Map<String, JsonObject> all = new HashMap<>(cached);
+      all.putAll(opened.byCustomer());
+      return new Opened(all, opened.created());
+    });
+  }
+
+  private Future<Opened> openFor(Collection<String> customerIds, boolean aiEnabled) {
     return findActive(customerIds).compose(found -> {
       List<String> missing = customerIds.stream().filter(id -> !found.containsKey(id)).distinct().toList();
       if (missing.isEmpty()) return Future.succeededFuture(new Opened(found, List.of()));

@@ -38,6 +38,13 @@ public final class ConversationVerticle extends VerticleBase {
     messages = new MessageStore(mongo);
     bus = new Bus(vertx);
     inbound = new InboundRecorder(customers, conversations, messages, bus, true);
+    // whoever changes a customer or a conversation says so; every node forgets its cached copy
+    vertx.eventBus().<JsonObject>consumer(Addresses.EVT_CUSTOMER_UPDATED, m -> {
+      if (m.body() != null && m.body().getString("customerId") != null) customers.evict(m.body().getString("customerId"));
+    });
+    vertx.eventBus().<JsonObject>consumer(Addresses.EVT_CONVERSATION_UPDATED, m -> {
+      if (m.body() != null) conversations.evict(m.body().getString("conversationId"), m.body().getString("customerId"));
+    });
     return Future.all(customers.ensureIndexes(), conversations.ensureIndexes(), messages.ensureIndexes())
         .compose(v -> Future.all(List.of(
             bus.serve(Addresses.CONVERSATION_RECORD_INBOUND, inbound::record).completion(),

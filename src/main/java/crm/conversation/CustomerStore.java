@@ -22,9 +22,16 @@ final class CustomerStore {
   static final String COLLECTION = "customers";
 
   private final Mongo mongo;
+  /** phoneNumber -> stored customer, for the inbound path (see {@link TtlCache}). */
+  private final TtlCache<String, JsonObject> cache = new TtlCache<>(20_000, 30_000);
 
   CustomerStore(Mongo mongo) {
     this.mongo = mongo;
+  }
+
+  /** Another writer changed this customer (an agent blocked them, renamed them...): read it again next time. */
+  void evict(String customerId) {
+    cache.removeIf(c -> customerId.equals(c.getString("_id")));
   }
 
   Future<Void> ensureIndexes() {
@@ -45,7 +52,7 @@ final class CustomerStore {
    */
   Future<Map<String, JsonObject>> upsertInbound(Collection<Contact> contacts) {
     List<String> phones = contacts.stream().map(Contact::phoneNumber).toList();
-    return byPhone(phones).compose(known -> {
+    return cachedByPhone(phones).compose(known -> {
       List<BulkOperation> ops = new ArrayList<>();
       JsonObject now = Mongo.now();
       for (Contact c : contacts) {
@@ -67,7 +74,28 @@ final class CustomerStore {
       if (ops.isEmpty()) return Future.succeededFuture(known);
       return mongo.bulk(COLLECTION, ops, false)
           .recover(err -> Mongo.isDuplicateKey(err) ? mongo.bulk(COLLECTION, ops, false) : Future.failedFuture(err))
-          .compose(r -> byPhone(phones));
+          .compose(r -> byPhone(phones))
+          .map(fresh -> {
+            fresh.forEach(cache::put);
+            return fresh;
+          });
+    });
+  }
+
+  /** Customers by phone number, from the cache where it has them. */
+  private Future<Map<String, JsonObject>> cachedByPhone(List<String> phones) {
+    Map<String, JsonObject> out = new HashMap<>();
+    List<String> missing = new ArrayList<>();
+    for (String p : phones) {
+      JsonObject c = cache.get(p);
+      if (c != null) out.put(p, c);
+      else missing.add(p);
+    }
+    if (missing.isEmpty()) return Future.succeededFuture(out);
+    return byPhone(missing).map(found -> {
+      found.forEach(cache::put);
+      out.putAll(found);
+      return out;
     });
   }
 

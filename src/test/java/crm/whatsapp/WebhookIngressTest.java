@@ -301,6 +301,8 @@ class WebhookIngressTest {
     String customerId = message(first).getString("customerId");
     new crm.storage.Mongo(app.vertx, app.app.deployedConfig()).client().updateCollection("customers",
         new JsonObject().put("_id", customerId), new JsonObject().put("$set", new JsonObject().put("isBlocked", true))).await();
+    // whoever changes a customer says so (the customer API will); the inbox forgets its cached copy
+    app.vertx.eventBus().publish(Addresses.EVT_CUSTOMER_UPDATED, new JsonObject().put("customerId", customerId));
     String second = wamid();
     wa.post(text(from, "Blocked", second, "spam"));
     message(second);

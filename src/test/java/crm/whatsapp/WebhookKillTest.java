@@ -36,11 +36,12 @@ class WebhookKillTest {
   @Test
   void every_webhook_answered_200_survives_kill_9() throws Exception {
     Path dir = Files.createTempDirectory("crm-webhook-kill");
+    Process server = null;
     try {
       Map<String, String> env = Map.of("PORT", "0", "HOST", "127.0.0.1", "HTTP_INSTANCES", "1", "CRM_DATA_DIR", dir.toString(),
           "JWT_SECRET", TestApp.JWT_SECRET, "CRM_ADMIN_PASSWORD", TestApp.ADMIN_PASSWORD, "WHATSAPP_APP_SECRET", Wa.APP_SECRET,
           "PASSWORD_HASH_MEMORY_KB", "1024", "PASSWORD_HASH_ITERATIONS", "1");
-      Process server = ChildJvm.builder(dir, env,
+      server = ChildJvm.builder(dir, env,
           List.of("-Dlogback.configurationFile=" + Path.of("src/main/resources/logback.xml").toAbsolutePath()),
           "crm.Main", List.of()).redirectErrorStream(true).start();
       int port = awaitPort(server);
@@ -71,6 +72,7 @@ class WebhookKillTest {
         }
       }
     } finally {
+      if (server != null) server.destroyForcibly();
       TestApp.deleteTree(dir);
     }
   }
