@@ -73,7 +73,8 @@ final class WhatsappSender {
       }
       JsonObject payload = GraphPayloads.build(request, prepared);
       if ("read".equals(request.getString("type"))) {
-        return post(payload, 1).map(res -> new JsonObject().put("success", true).put("whatsappResponse", res));
+        return post(payload, 1).map(res -> new JsonObject().put("success", true).put("whatsappResponse", res))
+            .recover(err -> Future.failedFuture(err instanceof SendFailure failure ? failure.toCrm(failure.error.copy()) : err));
       }
       String messageId = prepared.getString("messageId");
       return post(payload, 1)
@@ -81,10 +82,8 @@ final class WhatsappSender {
               .map(message -> new JsonObject().put("success", true).put("message", message).put("whatsappResponse", res)))
           .recover(err -> {
             if (!(err instanceof SendFailure failure)) return Future.failedFuture(err);
-            return recordResult(messageId, null, failure.error).compose(message -> Future.failedFuture(new CrmException(
-                failure.exhausted ? ErrorCode.EXTERNAL_API_ERROR : ErrorCode.MESSAGE_SEND_FAILED,
-                failure.error.getString("userMessage"), null,
-                failure.error.copy().put("messageId", messageId).put("message", message))));
+            return recordResult(messageId, null, failure.error).compose(message -> Future.failedFuture(
+                failure.toCrm(failure.error.copy().put("messageId", messageId).put("message", message))));
           });
     });
   }
@@ -115,6 +114,12 @@ final class WhatsappSender {
       super(error.getString("userMessage"), null, false, false);
       this.error = error;
       this.exhausted = exhausted;
+    }
+
+    /** What the caller gets: EXTERNAL_API_ERROR when retries ran out, MESSAGE_SEND_FAILED when Meta refused. */
+    CrmException toCrm(JsonObject details) {
+      return new CrmException(exhausted ? ErrorCode.EXTERNAL_API_ERROR : ErrorCode.MESSAGE_SEND_FAILED,
+          error.getString("userMessage"), null, details);
     }
   }
 
