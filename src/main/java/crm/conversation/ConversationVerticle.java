@@ -194,6 +194,7 @@ public final class ConversationVerticle extends VerticleBase {
       if (target.result() != null) reply.put("targetWamid", target.result().getString("whatsappMessageId"));
       else if (targetId != null) throw CrmException.notFound(ErrorCode.RESOURCE_NOT_FOUND, "Message " + targetId);
       if (quoted.result() != null) reply.put("contextWamid", quoted.result().getString("whatsappMessageId"));
+      else if (replyTo != null) throw new CrmException(ErrorCode.RESOURCE_NOT_FOUND, "Quoted message " + replyTo + " not found", "replyTo", null);
       if (type.equals("read")) return Future.succeededFuture(reply.put("duplicate", false));
       JsonObject doc = outboundDoc(type, body, key, customer, conversation, quoted.result());
       return messages.insertOne(doc).compose(isNew -> {

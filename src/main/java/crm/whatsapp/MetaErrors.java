@@ -11,9 +11,9 @@ public final class MetaErrors {
   private static final Map<Integer, String> WORDS = Map.ofEntries(
       Map.entry(131047, "More than 24 hours have passed since the customer last wrote: send a template message instead"),
       Map.entry(131026, "Message undeliverable: the number may not be on WhatsApp, or the customer has not accepted the latest terms"),
-      Map.entry(130429, "WhatsApp's throughput limit was reached; the message is retried"),
-      Map.entry(131056, "Too many messages to this customer in a short time; the message is retried"),
-      Map.entry(80007, "The WhatsApp Business account hit its rate limit; the message is retried"),
+      Map.entry(130429, "WhatsApp's throughput limit for this number was reached: try again in a moment"),
+      Map.entry(131056, "Too many messages to this customer in a short time: wait a moment before sending again"),
+      Map.entry(80007, "The WhatsApp Business account hit its rate limit: try again in a moment"),
       Map.entry(132000, "The number of template parameters does not match the template"),
       Map.entry(132001, "The template does not exist in this language, or is not approved"),
       Map.entry(132005, "The template text is too long once its parameters are filled in"),
@@ -29,8 +29,8 @@ public final class MetaErrors {
       Map.entry(368, "The WhatsApp Business account is temporarily blocked for policy violations"),
       Map.entry(190, "The WhatsApp access token has expired or is invalid: an administrator must renew it"),
       Map.entry(100, "WhatsApp refused a parameter of the request"),
-      Map.entry(131000, "WhatsApp reported an unknown error; the message is retried"),
-      Map.entry(131016, "WhatsApp is temporarily unavailable; the message is retried"));
+      Map.entry(131000, "WhatsApp reported an unknown error: try again"),
+      Map.entry(131016, "WhatsApp is temporarily unavailable: try again in a moment"));
 
   private static final Set<Integer> RETRYABLE = Set.of(130429, 131056, 80007, 131000, 131016, 1, 2, 4);
 

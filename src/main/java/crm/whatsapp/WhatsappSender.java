@@ -58,10 +58,12 @@ final class WhatsappSender {
     this.sandboxDelayMs = cfg.getInteger("WHATSAPP_SANDBOX_DELAY_MS", 300);
     this.throttle = new TokenBucket(vertx, cfg.getInteger("WHATSAPP_SEND_RATE", 80));
     this.timeoutMs = cfg.getInteger("WHATSAPP_HTTP_TIMEOUT_MS", 15_000);
+    this.deadlineMs = cfg.getInteger("WHATSAPP_SEND_DEADLINE_MS", 10_000);
     if (sandbox) log.info("WhatsApp sender in sandbox mode (no WHATSAPP_ACCESS_TOKEN / WHATSAPP_PHONE_NUMBER_ID)");
   }
 
   private final long timeoutMs;
+  private final long deadlineMs;
 
   /** {type, conversationId | to, ...} -> {success, message, whatsappResponse} (see {@link GraphPayloads}). */
   Future<JsonObject> send(JsonObject body) {
@@ -72,12 +74,16 @@ final class WhatsappSender {
             .put("message", prepared.getJsonObject("message")));
       }
       JsonObject payload = GraphPayloads.build(request, prepared);
+      long deadline = System.nanoTime() + deadlineMs * 1_000_000;
       if ("read".equals(request.getString("type"))) {
-        return post(payload, 1).map(res -> new JsonObject().put("success", true).put("whatsappResponse", res))
+        return post(payload, 1, deadline).map(res -> new JsonObject().put("success", true).put("whatsappResponse", res))
             .recover(err -> Future.failedFuture(err instanceof SendFailure failure ? failure.toCrm(failure.error.copy()) : err));
       }
       String messageId = prepared.getString("messageId");
-      return post(payload, 1)
+      return post(payload, 1, deadline)
+          .compose(res -> wamidOf(res) != null ? Future.succeededFuture(res) : Future.failedFuture(new SendFailure(
+              new JsonObject().put("code", 0).put("title", "no message id").put("userMessage", "WhatsApp accepted the request "
+                  + "but returned no message id: the message may not have been sent").put("response", res), false)))
           .compose(res -> recordResult(messageId, res, null)
               .map(message -> new JsonObject().put("success", true).put("message", message).put("whatsappResponse", res)))
           .recover(err -> {
@@ -88,14 +94,15 @@ final class WhatsappSender {
     });
   }
 
+  private static String wamidOf(JsonObject response) {
+    JsonArray msgs = response.getValue("messages") instanceof JsonArray a ? a : new JsonArray();
+    return msgs.isEmpty() || !(msgs.getValue(0) instanceof JsonObject m) ? null : m.getString("id");
+  }
+
   private Future<JsonObject> recordResult(String messageId, JsonObject response, JsonObject error) {
     JsonObject result = new JsonObject().put("messageId", messageId);
     if (response != null) {
-      JsonArray msgs = response.getJsonArray("messages", new JsonArray());
-      String wamid = msgs.isEmpty() ? null : msgs.getJsonObject(0).getString("id");
-      result.put("response", response);
-      if (wamid != null) result.put("wamid", wamid);
-      else result.put("error", new JsonObject().put("code", 0).put("userMessage", "WhatsApp returned no message id"));
+      result.put("response", response).put("wamid", wamidOf(response));
     } else {
       result.put("error", error);
     }
@@ -123,10 +130,15 @@ final class WhatsappSender {
     }
   }
 
-  private Future<JsonObject> post(JsonObject payload, int attempt) {
+  /**
+   * One attempt, and the retries it earns: bounded by {@code maxAttempts} and by the deadline, so the caller (an agent
+   * waiting on the API) gets an answer in time instead of a bus timeout while retries go on.
+   */
+  private Future<JsonObject> post(JsonObject payload, int attempt, long deadline) {
     if (sandbox) return Future.succeededFuture(sandboxAnswer(payload));
+    long remainingMs = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
     return throttle.take()
-        .compose(v -> client.postAbs(messagesUrl).timeout(timeoutMs)
+        .compose(v -> client.postAbs(messagesUrl).timeout(Math.min(timeoutMs, remainingMs))
             .putHeader("Authorization", "Bearer " + token)
             .sendJsonObject(payload))
         .transform(ar -> {
@@ -148,11 +160,11 @@ final class WhatsappSender {
             error = MetaErrors.describe(metaError).put("httpStatus", res.statusCode());
             retryable = res.statusCode() == 429 || res.statusCode() >= 500 || MetaErrors.retryable(error.getInteger("code"));
           }
-          if (retryable && attempt < maxAttempts) {
-            long delay = backoff(attempt);
+          long delay = backoff(attempt);
+          if (retryable && attempt < maxAttempts && System.nanoTime() + delay * 1_000_000 < deadline) {
             log.debug("Graph API attempt {} failed ({}), retrying in {} ms", attempt, error.getString("message"), delay);
             Promise<JsonObject> later = Promise.promise();
-            vertx.setTimer(delay, id -> post(payload, attempt + 1).onComplete(later));
+            vertx.setTimer(delay, id -> post(payload, attempt + 1, deadline).onComplete(later));
             return later.future();
           }
           log.warn("WhatsApp send failed after {} attempt(s): {} {}", attempt, error.getInteger("code"), error.getString("message"));

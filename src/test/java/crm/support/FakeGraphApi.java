@@ -220,6 +220,13 @@ public final class FakeGraphApi implements AutoCloseable {
 
   public void clearRequests() { requests.clear(); }
 
+  /** Drops scripted answers not used yet (so one test's leftovers cannot reach the next). */
+  public void clearScripted() {
+    synchronized (scripted) {
+      scripted.clear();
+    }
+  }
+
   // ---- knobs
 
   /** Serves {@code bytes} as media {@code mediaId}; returns it for further knobs. */

@@ -20,6 +20,7 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -62,6 +63,11 @@ class WhatsappSenderTest {
   // ---- helpers
 
   /** A customer who wrote just now (through a signed webhook), their conversation and their message. */
+  @AfterEach
+  void forgetUnusedAnswers() {
+    fake.clearScripted(); // a test that failed midway must not leave answers for the next one
+  }
+
   record Customer(String phone, String conversationId, String inboundId, String inboundWamid) {}
 
   static Customer customerWhoWrote() {
@@ -547,5 +553,45 @@ class WhatsappSenderTest {
     assertThat(third.isComplete()).isFalse();
     third.await(10, TimeUnit.SECONDS);
     assertThat(third.succeeded()).isTrue();
+  }
+
+  // ---- answers that are not what they should be, and the deadline
+
+  @Test
+  void a_200_without_a_message_id_is_a_failed_send_not_a_success() {
+    Customer c = customerWhoWrote();
+    fake.respondNext(200, new JsonObject().put("messaging_product", "whatsapp"));
+    CrmException err = sendFails(new JsonObject().put("type", "text").put("conversationId", c.conversationId()).put("content", "?"));
+    assertThat(err.code()).isEqualTo(ErrorCode.MESSAGE_SEND_FAILED);
+    JsonObject stored = wa.find("messages", new JsonObject().put("conversationId", c.conversationId()).put("direction", "outbound")).get(0);
+    assertThat(Wa.status(stored)).isEqualTo("failed");
+    assertThat(stored.containsKey("whatsappMessageId")).isFalse();
+  }
+
+  @Test
+  void quoting_a_message_that_does_not_exist_is_refused_before_calling_meta() {
+    Customer c = customerWhoWrote();
+    CrmException err = sendFails(new JsonObject().put("type", "text").put("conversationId", c.conversationId())
+        .put("content", "re").put("replyTo", "wamid.DOES-NOT-EXIST"));
+    assertThat(err.code()).isEqualTo(ErrorCode.RESOURCE_NOT_FOUND);
+    assertThat(err.field()).isEqualTo("replyTo");
+    assertThat(requestsTo(c.phone())).isEmpty();
+  }
+
+  @Test
+  void retries_stop_at_the_send_deadline_so_the_caller_is_answered_in_time() {
+    try (TestApp slow = TestApp.start(appConfig().put("WHATSAPP_RETRY_BASE_MS", 300).put("WHATSAPP_SEND_MAX_ATTEMPTS", 20)
+        .put("WHATSAPP_SEND_DEADLINE_MS", 500))) {
+      Wa w = new Wa(slow);
+      Customer c = customerWhoWrote(w);
+      for (int i = 0; i < 20; i++) fake.respondNext(500, FakeGraphApi.unknownError());
+      CrmException err = sendFails(new Bus(slow.vertx),
+          new JsonObject().put("type", "text").put("conversationId", c.conversationId()).put("content", "tarde"));
+      assertThat(err.code()).isEqualTo(ErrorCode.EXTERNAL_API_ERROR);
+      int attempts = requestsTo(c.phone()).size();
+      assertThat(attempts).as("attempts within a 500 ms deadline").isBetween(1, 5);
+    } finally {
+      fake.clearScripted();
+    }
   }
 }
