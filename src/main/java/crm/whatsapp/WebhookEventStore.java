@@ -7,22 +7,21 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.FindOptions;
 import io.vertx.ext.mongo.IndexOptions;
 import io.vertx.ext.mongo.UpdateOptions;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.BitSet;
-import java.util.HexFormat;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The only code that touches {@code webhook_events}: every accepted webhook body, stored before it is acknowledged,
- * keyed by the SHA-256 of its bytes (Meta's redelivery of the same body while it waits is absorbed), and deleted once
- * processed. The collection holds only what is not processed yet, so the start-up replay and the sweep read a small
- * collection (the embedded server has no secondary indexes), and a later redelivery is processed again, harmlessly.
+ * The only code that touches {@code webhook_events}: accepted webhook bodies, stored before they are acknowledged
+ * and deleted once processed, so the collection holds only what is not processed yet (the start-up replay and the
+ * sweep read a small collection; the embedded server has no secondary indexes). Bodies that arrive together are
+ * stored together, a few per document up to {@link #MAX_DOC_BYTES}: one document write and one delete for a group
+ * instead of one each. Redelivered bodies are not deduplicated here: processing them twice changes nothing.
  */
 final class WebhookEventStore {
   static final String COLLECTION = "webhook_events";
+  /** Well under MongoDB's 16 MB document limit; a single body may be up to the webhook body limit. */
+  static final int MAX_DOC_BYTES = 4 * 1024 * 1024;
 
   private final Mongo mongo;
 
@@ -34,20 +33,33 @@ final class WebhookEventStore {
     return mongo.createIndex(COLLECTION, new JsonObject().put("receivedAt", 1), new IndexOptions().name("received"));
   }
 
-  static String idOf(String raw) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(raw.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+  static List<String> bodies(JsonObject doc) {
+    List<String> out = new ArrayList<>();
+    for (Object o : doc.getJsonArray("bodies", new JsonArray())) if (o instanceof String s) out.add(s);
+    return out;
   }
 
-  /** Stores the bodies in one round trip, not yet waited to disk; returns which were new. See {@link Mongo#sync()}. */
-  Future<BitSet> storeAll(List<JsonObject> events) {
+  /** Stores the bodies in one round trip, not yet waited to disk (see {@link Mongo#sync()}); returns the documents. */
+  Future<List<JsonObject>> store(List<String> raws) {
     JsonObject now = Mongo.now();
-    List<JsonObject> docs = events.stream().map(e -> new JsonObject().put("_id", e.getString("_id")).put("raw", e.getString("raw"))
-        .put("status", "pending").put("attempts", 0).put("receivedAt", now)).toList();
-    return mongo.insertMany(COLLECTION, docs);
+    List<JsonObject> docs = new ArrayList<>();
+    JsonArray current = new JsonArray();
+    long size = 0;
+    for (String raw : raws) {
+      if (!current.isEmpty() && size + raw.length() > MAX_DOC_BYTES) {
+        docs.add(doc(current, now));
+        current = new JsonArray();
+        size = 0;
+      }
+      current.add(raw);
+      size += raw.length();
+    }
+    if (!current.isEmpty()) docs.add(doc(current, now));
+    return mongo.insertMany(COLLECTION, docs).map(inserted -> docs);
+  }
+
+  private static JsonObject doc(JsonArray bodies, JsonObject now) {
+    return new JsonObject().put("_id", Mongo.newId()).put("bodies", bodies).put("count", bodies.size()).put("receivedAt", now);
   }
 
   /** Processed: gone (its effects are stored; processing it again would change nothing). */
@@ -66,14 +78,16 @@ final class WebhookEventStore {
         .recover(Mongo::mapError).mapEmpty();
   }
 
-  /** Pending events received before {@code before}, oldest first. */
+  /** Stored documents received before {@code before}, oldest first. */
   Future<List<JsonObject>> pending(Instant before, int limit) {
     JsonObject filter = new JsonObject().put("receivedAt", new JsonObject().put("$lt", Mongo.date(before)));
     return mongo.client().findWithOptions(COLLECTION, filter,
         new FindOptions().setLimit(limit).setSort(new JsonObject().put("receivedAt", 1).put("_id", 1))).recover(Mongo::mapError);
   }
 
+  /** Bodies stored and not processed yet. */
   Future<Long> countPending() {
-    return mongo.client().count(COLLECTION, new JsonObject()).recover(Mongo::mapError);
+    return mongo.client().findWithOptions(COLLECTION, new JsonObject(), new FindOptions().setFields(new JsonObject().put("count", 1)))
+        .map(docs -> docs.stream().mapToLong(d -> d.getLong("count", 0L)).sum()).recover(Mongo::mapError);
   }
 }

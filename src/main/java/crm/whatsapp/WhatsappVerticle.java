@@ -12,7 +12,6 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +25,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class WhatsappVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(WhatsappVerticle.class);
-  private static final int MAX_BATCH = 200;
+  private static final int MAX_BATCH = 200;   // bodies per processing batch
+  private static final int SWEEP_DOCS = 20;   // stored documents per sweep step
   private static final Duration STALE = Duration.ofSeconds(30);
 
   private Mongo mongo;
@@ -41,7 +41,7 @@ public final class WhatsappVerticle extends VerticleBase {
   private boolean processing;
   private boolean sweeping;
 
-  private record Intake(String id, String raw, Promise<JsonObject> done) {}
+  private record Intake(String raw, Promise<JsonObject> done) {}
 
   @Override
   public Future<?> start() {
@@ -75,22 +75,21 @@ public final class WhatsappVerticle extends VerticleBase {
   private Future<JsonObject> intake(JsonObject body) {
     String raw = Check.requiredString(body, "raw", Integer.MAX_VALUE);
     Promise<JsonObject> done = Promise.promise();
-    intakeQueue.add(new Intake(WebhookEventStore.idOf(raw), raw, done));
+    intakeQueue.add(new Intake(raw, done));
     if (!storing) storeQueued();
     return done.future();
   }
 
   /**
-   * Stores everything queued in one insert; what arrives meanwhile waits for the next one. Each body is acknowledged
-   * once a disk commit that started after its insert has finished; inserts do not wait for commits, so the group
-   * commit covers several insert batches.
+   * Stores everything queued with one insert (bodies grouped into few documents); what arrives meanwhile waits for
+   * the next one. Each body is acknowledged once a disk commit that started after its insert has finished; inserts do
+   * not wait for commits, so one group commit covers several insert batches.
    */
   private void storeQueued() {
     List<Intake> batch = intakeQueue;
     intakeQueue = new ArrayList<>();
     storing = true;
-    List<JsonObject> docs = batch.stream().map(i -> new JsonObject().put("_id", i.id()).put("raw", i.raw())).toList();
-    events.storeAll(docs).onComplete(ar -> {
+    events.store(batch.stream().map(Intake::raw).toList()).onComplete(ar -> {
       storing = false;
       if (!intakeQueue.isEmpty()) storeQueued();
       if (ar.failed()) {
@@ -98,18 +97,15 @@ public final class WhatsappVerticle extends VerticleBase {
         batch.forEach(in -> in.done().fail(ar.cause()));
         return;
       }
-      BitSet isNew = ar.result();
       mongo.sync().onComplete(synced -> {
-        for (int i = 0; i < batch.size(); i++) {
-          Intake in = batch.get(i);
-          if (synced.failed()) {
-            in.done().fail(synced.cause());
-            continue;
-          }
-          in.done().complete(new JsonObject().put("stored", true).put("duplicate", !isNew.get(i)));
-          if (isNew.get(i)) processQueue.add(new JsonObject().put("_id", in.id()).put("raw", in.raw()));
+        for (Intake in : batch) {
+          if (synced.succeeded()) in.done().complete(new JsonObject().put("stored", true));
+          else in.done().fail(synced.cause());
         }
-        processQueued();
+        if (synced.succeeded()) {
+          processQueue.addAll(ar.result());
+          processQueued();
+        }
       });
     });
   }
@@ -119,24 +115,29 @@ public final class WhatsappVerticle extends VerticleBase {
   private void processQueued() {
     if (processing || processQueue.isEmpty()) return;
     processing = true;
-    List<JsonObject> batch = new ArrayList<>(processQueue.subList(0, Math.min(MAX_BATCH, processQueue.size())));
-    processQueue.subList(0, batch.size()).clear();
+    List<JsonObject> batch = new ArrayList<>();
+    int bodies = 0;
+    while (!processQueue.isEmpty() && bodies < MAX_BATCH) {
+      JsonObject doc = processQueue.remove(0);
+      batch.add(doc);
+      bodies += WebhookEventStore.bodies(doc).size();
+    }
     process(batch).onComplete(ar -> {
       processing = false;
       processQueued();
     });
   }
 
-  /** Parses, records and marks a batch of stored bodies; on failure they stay pending for the sweep. */
+  /** Parses, records and removes stored bodies; on failure they stay stored for the sweep. */
   private Future<Void> process(List<JsonObject> batch) {
     JsonArray messages = new JsonArray();
     JsonArray statuses = new JsonArray();
-    for (JsonObject event : batch) {
+    for (JsonObject doc : batch) for (String raw : WebhookEventStore.bodies(doc)) {
       JsonObject parsed;
       try {
-        parsed = InboundParser.parse(new JsonObject(event.getString("raw")));
+        parsed = InboundParser.parse(new JsonObject(raw));
       } catch (RuntimeException e) { // stored bodies passed the shape check; this is only defence
-        log.warn("Stored webhook {} does not parse: {}", event.getString("_id"), e.toString());
+        log.warn("A stored webhook body in {} does not parse: {}", doc.getString("_id"), e.toString());
         continue;
       }
       parsed.getJsonArray("messages", new JsonArray()).forEach(messages::add);
@@ -174,10 +175,11 @@ public final class WhatsappVerticle extends VerticleBase {
   }
 
   private Future<Integer> sweepFrom(Instant before, int done) {
-    return events.pending(before, MAX_BATCH).compose(found -> {
+    return events.pending(before, SWEEP_DOCS).compose(found -> {
       if (found.isEmpty()) return Future.succeededFuture(done);
-      return process(found).compose(v -> found.size() < MAX_BATCH ? Future.succeededFuture(done + found.size())
-          : sweepFrom(before, done + found.size()));
+      int bodies = found.stream().mapToInt(d -> WebhookEventStore.bodies(d).size()).sum();
+      return process(found).compose(v -> found.size() < SWEEP_DOCS ? Future.succeededFuture(done + bodies)
+          : sweepFrom(before, done + bodies));
     });
   }
 

@@ -31,8 +31,8 @@ class ReplayAfterCrashTest {
       // 1. a first run creates the database, then stops
       TestApp.start(cfg).close();
       // 2. the state a crash right after the 200 leaves behind: the body stored, pending
-      JsonObject stored = new JsonObject().put("_id", WebhookEventStore.idOf(raw)).put("raw", raw)
-          .put("attempts", 0).put("receivedAt", new JsonObject().put("$date", Instant.now().toString()));
+      JsonObject stored = new JsonObject().put("_id", "0123456789abcdef01234567").put("bodies", new io.vertx.core.json.JsonArray().add(raw))
+          .put("count", 1).put("receivedAt", new JsonObject().put("$date", Instant.now().toString()));
       write(dir, stored);
       // 3. the next start processes it
       try (TestApp second = TestApp.start(cfg)) {
