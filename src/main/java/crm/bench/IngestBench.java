@@ -32,7 +32,7 @@ public final class IngestBench {
     String url = opt.getOrDefault("url", "http://127.0.0.1:5000");
     int messages = Integer.parseInt(opt.getOrDefault("messages", "20000"));
     int warmup = Integer.parseInt(opt.getOrDefault("warmup", "2000"));
-    int concurrency = Integer.parseInt(opt.getOrDefault("concurrency", "64"));
+    int concurrency = Integer.parseInt(opt.getOrDefault("concurrency", "32"));
     int customers = Integer.parseInt(opt.getOrDefault("customers", "1000"));
     String secret = opt.getOrDefault("secret", System.getenv().getOrDefault("WHATSAPP_APP_SECRET", ""));
     String email = opt.getOrDefault("admin-email", System.getenv().getOrDefault("CRM_ADMIN_EMAIL", "admin@crm.local"));
