@@ -4,13 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import crm.support.ChildJvm;
 import crm.support.TestApp;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,10 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,8 +23,6 @@ import org.junit.jupiter.api.Test;
  * and what was written is on disk for the next start.
  */
 class GracefulShutdownTest {
-  private static final Pattern LISTENING = Pattern.compile("listening on http://[^:]+:(\\d+)");
-
   @Test
   void sigterm_finishes_in_flight_requests_then_exits_cleanly() throws Exception {
     Path dataDir = Files.createTempDirectory("crm-shutdown");
@@ -42,33 +34,9 @@ class GracefulShutdownTest {
           "CRM_ADMIN_PASSWORD", TestApp.ADMIN_PASSWORD, "RATE_LIMIT_AUTH", "1000",
           // slow hashing: each login stays in flight for a while
           "PASSWORD_HASH_MEMORY_KB", "32768", "PASSWORD_HASH_ITERATIONS", "12");
-      server = ChildJvm.builder(dataDir, env,
-          // the production logging config: the test one hides the INFO lines this test reads
-          List.of("-Dlogback.configurationFile=" + Path.of("src/main/resources/logback.xml").toAbsolutePath()),
-          "crm.Main", List.of()).redirectErrorStream(true).start();
-      LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-      java.io.InputStream out = server.getInputStream();
-      Thread reader = new Thread(() -> {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(out, StandardCharsets.UTF_8))) {
-          for (String line; (line = r.readLine()) != null; ) lines.add(line);
-        } catch (Exception ignored) {
-          // process gone
-        }
-      });
-      reader.setDaemon(true);
-      reader.start();
-
-      int port = -1;
-      StringBuilder log = new StringBuilder();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (port < 0 && System.nanoTime() < deadline) {
-        String line = lines.poll(1, TimeUnit.SECONDS);
-        if (line == null) continue;
-        log.append(line).append('\n');
-        Matcher m = LISTENING.matcher(line);
-        if (m.find()) port = Integer.parseInt(m.group(1));
-      }
-      assertThat(port).as("server started; log:\n" + log).isPositive();
+      ChildJvm.Server started = ChildJvm.startServer(dataDir, env);
+      server = started.process();
+      int port = started.port();
 
       // HTTP/1.1 as browsers speak it to a plain-http API (the JDK client would otherwise upgrade to h2c)
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
@@ -84,8 +52,7 @@ class GracefulShutdownTest {
       server.toHandle().destroy(); // SIGTERM (Process.destroy() would also close our end of its stdout)
 
       assertThat(server.waitFor(40, TimeUnit.SECONDS)).as("process exits after SIGTERM").isTrue();
-      reader.join(5000);
-      for (String line; (line = lines.poll()) != null; ) log.append(line).append('\n');
+      String log = started.output(5);
       for (CompletableFuture<HttpResponse<String>> f : inFlight) {
         HttpResponse<String> res = f.get(30, TimeUnit.SECONDS);
         assertThat(res.statusCode()).as(res.body() + "\nserver log:\n" + log).isEqualTo(200);

@@ -81,4 +81,53 @@ public final class ChildJvm {
     t.start();
     return result;
   }
+
+  /** A server started by {@link #startServer}: the process, its HTTP port, and every line it printed so far. */
+  public record Server(Process process, int port, java.util.concurrent.LinkedBlockingQueue<String> lines, StringBuilder log) {
+    /** Everything printed until now (waits up to {@code seconds} for the output to end, if the process is gone). */
+    public String output(long seconds) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+      while (System.nanoTime() < deadline) {
+        String line = lines.poll(100, TimeUnit.MILLISECONDS);
+        if (line != null) log.append(line).append('\n');
+        else if (!process.isAlive()) break;
+      }
+      return log.toString();
+    }
+  }
+
+  private static final java.util.regex.Pattern LISTENING = java.util.regex.Pattern.compile("listening on http://[^:]+:(\\d+)");
+
+  /**
+   * Starts {@code crm.Main} in {@code workDir} with {@code env} (PORT=0 lets it pick a port) and the production
+   * logging configuration, reads its output on a thread of its own, and returns once it says where it listens.
+   */
+  public static Server startServer(Path workDir, Map<String, String> env) throws IOException, InterruptedException {
+    Process p = builder(workDir, env,
+        // the production logging config: the test one hides the INFO lines that say where the server listens
+        List.of("-Dlogback.configurationFile=" + Path.of("src/main/resources/logback.xml").toAbsolutePath()),
+        "crm.Main", List.of()).redirectErrorStream(true).start();
+    java.util.concurrent.LinkedBlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+    InputStream out = p.getInputStream();
+    Thread reader = new Thread(() -> {
+      try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(out, StandardCharsets.UTF_8))) {
+        for (String line; (line = r.readLine()) != null; ) lines.add(line);
+      } catch (IOException ignored) {
+        // the process is gone
+      }
+    }, "child-server-output");
+    reader.setDaemon(true);
+    reader.start();
+    StringBuilder log = new StringBuilder();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline && p.isAlive()) {
+      String line = lines.poll(1, TimeUnit.SECONDS);
+      if (line == null) continue;
+      log.append(line).append('\n');
+      java.util.regex.Matcher m = LISTENING.matcher(line);
+      if (m.find()) return new Server(p, Integer.parseInt(m.group(1)), lines, log);
+    }
+    p.destroyForcibly();
+    throw new AssertionError("server did not start:\n" + log);
+  }
 }

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import crm.support.ChildJvm;
 import crm.support.TestApp;
 import crm.support.Wa;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,10 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,8 +26,6 @@ import org.junit.jupiter.api.Test;
  * signed webhooks and is killed with SIGKILL the moment the last 200 arrives; the next start has every message.
  */
 class WebhookKillTest {
-  private static final Pattern LISTENING = Pattern.compile("listening on http://[^:]+:(\\d+)");
-
   @Test
   void every_webhook_answered_200_survives_kill_9() throws Exception {
     Path dir = Files.createTempDirectory("crm-webhook-kill");
@@ -41,10 +34,9 @@ class WebhookKillTest {
       Map<String, String> env = Map.of("PORT", "0", "HOST", "127.0.0.1", "HTTP_INSTANCES", "1", "CRM_DATA_DIR", dir.toString(),
           "JWT_SECRET", TestApp.JWT_SECRET, "CRM_ADMIN_PASSWORD", TestApp.ADMIN_PASSWORD, "WHATSAPP_APP_SECRET", Wa.APP_SECRET,
           "PASSWORD_HASH_MEMORY_KB", "1024", "PASSWORD_HASH_ITERATIONS", "1");
-      server = ChildJvm.builder(dir, env,
-          List.of("-Dlogback.configurationFile=" + Path.of("src/main/resources/logback.xml").toAbsolutePath()),
-          "crm.Main", List.of()).redirectErrorStream(true).start();
-      int port = awaitPort(server);
+      ChildJvm.Server started = ChildJvm.startServer(dir, env);
+      server = started.process();
+      int port = started.port();
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
       int n = 300;
       List<String> wamids = new ArrayList<>();
@@ -75,28 +67,5 @@ class WebhookKillTest {
       if (server != null) server.destroyForcibly();
       TestApp.deleteTree(dir);
     }
-  }
-
-  private static int awaitPort(Process server) throws Exception {
-    LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line; (line = r.readLine()) != null; ) lines.add(line);
-      } catch (Exception ignored) {
-        // gone
-      }
-    });
-    reader.setDaemon(true);
-    reader.start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    StringBuilder log = new StringBuilder();
-    while (System.nanoTime() < deadline) {
-      String line = lines.poll(1, TimeUnit.SECONDS);
-      if (line == null) continue;
-      log.append(line).append('\n');
-      Matcher m = LISTENING.matcher(line);
-      if (m.find()) return Integer.parseInt(m.group(1));
-    }
-    throw new AssertionError("server did not start:\n" + log);
   }
 }
