@@ -52,7 +52,9 @@ public final class ConversationVerticle extends VerticleBase {
             bus.serve(Addresses.CONVERSATION_ATTACHMENT_READY, this::attachmentReady).completion(),
             bus.serve(Addresses.CONVERSATION_PREPARE_OUTBOUND, this::prepareOutbound).completion(),
             bus.serve(Addresses.CONVERSATION_OUTBOUND_RESULT, this::outboundResult).completion(),
-            bus.serve(Addresses.CONVERSATION_STATS, this::stats).completion())));
+            bus.serve(Addresses.CONVERSATION_STATS, this::stats).completion())))
+        // statuses for messages that never appear (sent from another tool on the same number) are not kept forever
+        .onSuccess(v -> vertx.setPeriodic(3_600_000, id -> messages.purgePending(Duration.ofDays(1))));
   }
 
   @Override

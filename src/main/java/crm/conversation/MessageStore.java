@@ -123,6 +123,12 @@ final class MessageStore {
         : mongo.client().removeDocuments(PENDING_STATUSES, filter).recover(Mongo::mapError).map(found));
   }
 
+  Future<Long> purgePending(java.time.Duration olderThan) {
+    JsonObject filter = new JsonObject().put("receivedAt", new JsonObject()
+        .put("$lt", Mongo.date(java.time.Instant.now().minus(olderThan))));
+    return mongo.client().removeDocuments(PENDING_STATUSES, filter).map(r -> r.getRemovedCount()).recover(Mongo::mapError);
+  }
+
   /** Adds (or, with an empty emoji, removes) the customer's reaction on a message; returns the message or null. */
   Future<JsonObject> react(String wamid, String emoji, JsonObject at) {
     JsonObject update = emoji == null || emoji.isEmpty()

@@ -20,6 +20,8 @@ import java.util.List;
  */
 final class WebhookEventStore {
   static final String COLLECTION = "webhook_events";
+  /** Bodies that failed processing again and again: kept for a person, out of the way of the sweep. */
+  static final String DEAD_LETTERS = "webhook_dead_letters";
   /** Well under MongoDB's 16 MB document limit; a single body may be up to the webhook body limit. */
   static final int MAX_DOC_BYTES = 4 * 1024 * 1024;
 
@@ -76,6 +78,13 @@ final class WebhookEventStore {
         .put("$set", new JsonObject().put("lastError", reason).put("lastAttemptAt", Mongo.now()));
     return mongo.client().updateCollectionWithOptions(COLLECTION, filter, update, new UpdateOptions().setMulti(true))
         .recover(Mongo::mapError).mapEmpty();
+  }
+
+  /** Moves a document that keeps failing to the dead letters (insert first, so it is never in neither). */
+  Future<Void> deadLetter(JsonObject doc, String reason) {
+    JsonObject dead = doc.copy().put("lastError", reason).put("deadAt", Mongo.now());
+    return mongo.insertManyDurable(DEAD_LETTERS, List.of(dead))
+        .compose(v -> markProcessed(List.of(doc.getString("_id"))));
   }
 
   /** Stored documents received before {@code before}, oldest first. */

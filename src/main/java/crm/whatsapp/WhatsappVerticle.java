@@ -27,6 +27,8 @@ public final class WhatsappVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(WhatsappVerticle.class);
   private static final int MAX_BATCH = 200;   // bodies per processing batch
   private static final int SWEEP_DOCS = 20;   // stored documents per sweep step
+  /** A stored document that fails this often is set aside (kept, never dropped) instead of blocking the sweep. */
+  static final int MAX_ATTEMPTS = 10;
   private static final Duration STALE = Duration.ofSeconds(30);
 
   private Mongo mongo;
@@ -158,7 +160,22 @@ public final class WhatsappVerticle extends VerticleBase {
         .compose(res -> media.enqueue(res.getJsonArray("results", new JsonArray())))
         .compose(v -> events.markProcessed(ids))
         .recover(err -> {
-          log.warn("Processing {} webhook bodies failed, they stay pending: {}", batch.size(), err.toString());
+          if (batch.size() > 1) {
+            // one bad document must not hold the others back: each on its own, so only the culprit stays behind
+            log.warn("Processing {} stored webhook documents failed ({}); retrying them one by one", batch.size(), err.toString());
+            Future<Void> each = Future.succeededFuture();
+            for (JsonObject doc : batch) each = each.compose(v -> process(List.of(doc)).recover(e -> Future.succeededFuture()));
+            return each;
+          }
+          JsonObject doc = batch.get(0);
+          int attempts = doc.getInteger("attempts", 0) + 1;
+          if (attempts >= MAX_ATTEMPTS) {
+            log.error("Stored webhook document {} failed {} times ({}): moved to {} for a person to look at",
+                doc.getString("_id"), attempts, err.toString(), WebhookEventStore.DEAD_LETTERS);
+            return events.deadLetter(doc, err.toString());
+          }
+          log.warn("Processing stored webhook document {} failed (attempt {}), it stays stored: {}", doc.getString("_id"),
+              attempts, err.toString());
           return events.markFailedAttempt(ids, err.toString()).recover(e -> Future.succeededFuture())
               .compose(v -> Future.failedFuture(err));
         });
