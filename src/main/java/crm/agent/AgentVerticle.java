@@ -68,7 +68,8 @@ public final class AgentVerticle extends VerticleBase {
             bus.serve(Addresses.AGENT_GET, b -> agents.get(b.getString("id")).map(a -> agentReply(a))).completion(),
             bus.serve(Addresses.AGENT_CREATE, this::create).completion(),
             bus.serve(Addresses.AGENT_UPDATE, this::update).completion(),
-            bus.serve(Addresses.AGENT_SET_ACTIVE, this::setActive).completion())))
+            bus.serve(Addresses.AGENT_SET_ACTIVE, this::setActive).completion(),
+            bus.serve(Addresses.AGENT_SUMMARIES, this::summaries).completion())))
         .onSuccess(v -> vertx.setPeriodic(3_600_000, id -> tokens.purgeExpired()
             .onSuccess(n -> { if (n > 0) log.info("Purged {} expired refresh tokens", n); })));
   }
@@ -204,6 +205,23 @@ public final class AgentVerticle extends VerticleBase {
   }
 
   // ---- agent management
+
+  /** Short agent records by id, for lists that show who holds what. Unknown ids are left out. */
+  private Future<JsonObject> summaries(JsonObject body) {
+    JsonArray ids = Check.optionalStrings(body, "ids", 1000, 64);
+    List<String> wanted = ids == null ? List.of() : ids.stream().map(Object::toString).filter(Mongo::isObjectId).distinct().toList();
+    return agents.byIds(wanted).map(found -> {
+      JsonObject out = new JsonObject();
+      for (JsonObject a : found) {
+        JsonObject summary = new JsonObject().put("_id", a.getString("_id")).put("id", a.getString("_id"))
+            .put("firstName", a.getString("firstName")).put("lastName", a.getString("lastName"))
+            .put("status", a.getString("status")).put("isActive", a.getBoolean("isActive", false)).put("role", a.getString("role"));
+        if (a.getString("avatar") != null) summary.put("avatar", a.getString("avatar"));
+        out.put(a.getString("_id"), summary);
+      }
+      return new JsonObject().put("agents", out);
+    });
+  }
 
   private Future<JsonObject> list(JsonObject body) {
     JsonObject filter = new JsonObject();

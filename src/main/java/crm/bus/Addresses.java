@@ -16,6 +16,25 @@ public final class Addresses {
   public static final String AGENT_CREATE = "crm.agent.create";
   public static final String AGENT_UPDATE = "crm.agent.update";
   public static final String AGENT_SET_ACTIVE = "crm.agent.set_active";
+  /** {ids:[...]} -> {agents:{id: {_id, firstName, lastName, avatar, status, isActive, role}}}: for populating lists. */
+  public static final String AGENT_SUMMARIES = "crm.agent.summaries";
+
+  // customers (the inbox domain's verticle serves them)
+  public static final String CUSTOMER_LIST = "crm.customer.list";
+  public static final String CUSTOMER_GET = "crm.customer.get";
+  public static final String CUSTOMER_CREATE = "crm.customer.create";
+  public static final String CUSTOMER_UPDATE = "crm.customer.update";
+
+  // conversations as agents see them; every request carries the caller ({agentId, role}) for visibility
+  public static final String CONVERSATION_LIST = "crm.conversation.list";
+  public static final String CONVERSATION_GET = "crm.conversation.get";
+  public static final String CONVERSATION_MESSAGES = "crm.conversation.messages";
+  public static final String CONVERSATION_ASSIGN = "crm.conversation.assign";
+  public static final String CONVERSATION_SET_STATUS = "crm.conversation.set_status";
+  public static final String CONVERSATION_MARK_READ = "crm.conversation.mark_read";
+  public static final String CONVERSATION_SET_AI = "crm.conversation.set_ai";
+  /** {conversationId, agentId, role} -> {visible}: the visibility rule, for the socket bridge. */
+  public static final String CONVERSATION_VISIBLE = "crm.conversation.visible";
 
   // whatsapp
   /** Durably store one raw webhook body (the HTTP route's only bus call); reply once it is on disk. */
@@ -57,6 +76,8 @@ public final class Addresses {
   /** A conversation's status or assignment changed: conversationId, customerId. */
   public static final String EVT_CONVERSATION_UPDATED = "crm.events.conversation.updated";
   public static final String EVT_CONVERSATION_CREATED = "crm.events.conversation.created";
+  /** Payload as the spec's socket event {@code conversation:assigned}: conversationId, assignedAgent, assignedBy. */
+  public static final String EVT_CONVERSATION_ASSIGNED = "crm.events.conversation.assigned";
 
   /** An agent was deactivated or a session (refresh-token family) revoked: access tokens carrying it stop working. */
   public static final String EVT_AUTH_REVOKED = "crm.events.auth.revoked";

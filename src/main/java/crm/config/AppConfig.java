@@ -53,7 +53,8 @@ public record AppConfig(
     int whatsappRetryBaseMs,
     int whatsappHttpTimeoutMs,
     int whatsappSendDeadlineMs,
-    int whatsappSandboxDelayMs) {
+    int whatsappSandboxDelayMs,
+    boolean assignAllowOffline) {
 
   /** Keys read from the environment and system properties (the env store's allowlist). */
   public static final List<String> KEYS = List.of(
@@ -66,7 +67,8 @@ public record AppConfig(
       "WHATSAPP_API_URL", "WHATSAPP_API_VERSION", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_ACCESS_TOKEN",
       "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_WEBHOOK_BODY_LIMIT", "WHATSAPP_MEDIA_HOSTS",
       "WHATSAPP_MEDIA_MAX_BYTES", "WHATSAPP_SEND_RATE", "WHATSAPP_SEND_MAX_ATTEMPTS", "WHATSAPP_RETRY_BASE_MS",
-      "WHATSAPP_HTTP_TIMEOUT_MS", "WHATSAPP_SEND_DEADLINE_MS", "WHATSAPP_SANDBOX_DELAY_MS");
+      "WHATSAPP_HTTP_TIMEOUT_MS", "WHATSAPP_SEND_DEADLINE_MS", "WHATSAPP_SANDBOX_DELAY_MS",
+      "ASSIGN_ALLOW_OFFLINE");
 
   private static final Set<String> SECRET_KEYS = Set.of("JWT_SECRET", "CRM_ADMIN_PASSWORD", "MONGO_URI",
       "WHATSAPP_ACCESS_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN");
@@ -148,7 +150,8 @@ public record AppConfig(
         r.integer("WHATSAPP_RETRY_BASE_MS", 500, 1, 60_000),
         r.integer("WHATSAPP_HTTP_TIMEOUT_MS", 15_000, 100, 300_000),
         r.integer("WHATSAPP_SEND_DEADLINE_MS", 10_000, 100, 120_000),
-        r.integer("WHATSAPP_SANDBOX_DELAY_MS", 300, 0, 60_000));
+        r.integer("WHATSAPP_SANDBOX_DELAY_MS", 300, 0, 60_000),
+        r.bool("ASSIGN_ALLOW_OFFLINE", false));
   }
 
   /** No Graph API credentials: outbound messages are recorded and their statuses simulated. */
@@ -185,7 +188,8 @@ public record AppConfig(
         .put("WHATSAPP_MEDIA_MAX_BYTES", whatsappMediaMaxBytes).put("WHATSAPP_SEND_RATE", whatsappSendRate)
         .put("WHATSAPP_SEND_MAX_ATTEMPTS", whatsappSendMaxAttempts).put("WHATSAPP_RETRY_BASE_MS", whatsappRetryBaseMs)
         .put("WHATSAPP_HTTP_TIMEOUT_MS", whatsappHttpTimeoutMs).put("WHATSAPP_SEND_DEADLINE_MS", whatsappSendDeadlineMs)
-        .put("WHATSAPP_SANDBOX_DELAY_MS", whatsappSandboxDelayMs);
+        .put("WHATSAPP_SANDBOX_DELAY_MS", whatsappSandboxDelayMs)
+        .put("ASSIGN_ALLOW_OFFLINE", assignAllowOffline);
   }
 
   /** The configuration with secrets masked, for logs and --print-config. */

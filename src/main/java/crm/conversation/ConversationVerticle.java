@@ -38,6 +38,9 @@ public final class ConversationVerticle extends VerticleBase {
     messages = new MessageStore(mongo);
     bus = new Bus(vertx);
     inbound = new InboundRecorder(customers, conversations, messages, bus, true);
+    CustomerApi customerApi = new CustomerApi(mongo, customers, bus);
+    customerApi.serve();
+    new ConversationApi(vertx, mongo, conversations, bus, config().getBoolean("ASSIGN_ALLOW_OFFLINE", false)).serve();
     // whoever changes a customer or a conversation says so; every node forgets its cached copy
     vertx.eventBus().<JsonObject>consumer(Addresses.EVT_CUSTOMER_UPDATED, m -> {
       if (m.body() != null && m.body().getString("customerId") != null) customers.evict(m.body().getString("customerId"));

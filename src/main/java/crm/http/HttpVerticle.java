@@ -108,6 +108,7 @@ public final class HttpVerticle extends VerticleBase {
       ApiRouter api = new ApiRouter(apiRouter, auth, new RateLimiter(vertx, cfg));
       AuthRoutes.mount(api, bus);
       AgentRoutes.mount(api, bus);
+      InboxRoutes.mount(api, bus);
       api.get("/whatsapp/stats", Permission.READ_ANALYTICS, ctx ->
           Http.reply(ctx, bus.request(Addresses.WHATSAPP_STATS, new JsonObject())));
       MediaRoutes.mount(api, new MediaStore(vertx, mongo));

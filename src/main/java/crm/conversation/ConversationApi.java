@@ -1,0 +1,402 @@
+package crm.conversation;
+
+import crm.auth.Permission;
+import crm.bus.Addresses;
+import crm.bus.Bus;
+import crm.bus.Check;
+import crm.bus.CrmException;
+import crm.bus.ErrorCode;
+import crm.storage.Mongo;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.mongo.FindOptions;
+import io.vertx.ext.mongo.UpdateOptions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Conversations as agents see them, on the bus. Every request carries the caller: {@code caller: {agentId, role,
+ * permissions}}. Visibility: an agent sees the conversations assigned to them and the unassigned open ones;
+ * supervisors and admins see all; anything else answers CONVERSATION_NOT_FOUND, as if it did not exist.
+ * Changes to one conversation (assign, status) run under a cluster-wide lock on its id, so concurrent changes are
+ * decided one after the other against the current state.
+ */
+final class ConversationApi {
+  static final List<String> STATUSES = List.of("open", "assigned", "resolved", "closed");
+  static final List<String> PRIORITIES = List.of("low", "medium", "high", "urgent");
+
+  private final Vertx vertx;
+  private final Mongo mongo;
+  private final ConversationStore conversations;
+  private final Bus bus;
+  private final boolean assignOffline;
+
+  ConversationApi(Vertx vertx, Mongo mongo, ConversationStore conversations, Bus bus, boolean assignOffline) {
+    this.vertx = vertx;
+    this.mongo = mongo;
+    this.conversations = conversations;
+    this.bus = bus;
+    this.assignOffline = assignOffline;
+  }
+
+  void serve() {
+    bus.serve(Addresses.CONVERSATION_LIST, this::list);
+    bus.serve(Addresses.CONVERSATION_GET, b -> visible(b).compose(c -> populate(List.of(c))).map(l -> reply(l.get(0))));
+    bus.serve(Addresses.CONVERSATION_MESSAGES, this::messages);
+    bus.serve(Addresses.CONVERSATION_ASSIGN, this::assign);
+    bus.serve(Addresses.CONVERSATION_SET_STATUS, this::setStatus);
+    bus.serve(Addresses.CONVERSATION_MARK_READ, this::markRead);
+    bus.serve(Addresses.CONVERSATION_SET_AI, this::setAi);
+    bus.serve(Addresses.CONVERSATION_VISIBLE, b -> visible(b).map(c -> new JsonObject().put("visible", true))
+        .recover(err -> err instanceof CrmException ce && ce.code() == ErrorCode.CONVERSATION_NOT_FOUND
+            ? Future.succeededFuture(new JsonObject().put("visible", false)) : Future.failedFuture(err)));
+  }
+
+  // ---- the caller and what they may see
+
+  record Caller(String agentId, String role, Set<String> permissions) {
+    boolean seesAll() {
+      return "admin".equals(role) || "supervisor".equals(role);
+    }
+
+    boolean can(String permission) {
+      return permissions.contains(permission);
+    }
+  }
+
+  static Caller caller(JsonObject body) {
+    JsonObject c = body.getJsonObject("caller");
+    if (c == null || c.getString("agentId") == null) throw CrmException.validation("caller", "caller is required");
+    Set<String> perms = new LinkedHashSet<>();
+    for (Object p : c.getJsonArray("permissions", new JsonArray())) perms.add(String.valueOf(p));
+    return new Caller(c.getString("agentId"), c.getString("role", "agent"), perms);
+  }
+
+  static boolean canSee(Caller caller, JsonObject conversation) {
+    if (caller.seesAll()) return true;
+    String assignee = conversation.getString("assignedAgentId");
+    return caller.agentId().equals(assignee) || (assignee == null && "open".equals(conversation.getString("status")));
+  }
+
+  /** The conversation named by {@code conversationId}, if the caller may see it. */
+  private Future<JsonObject> visible(JsonObject body) {
+    Caller caller = caller(body);
+    String id = Check.requiredString(body, "conversationId", 64);
+    return conversations.byId(id).map(c -> {
+      if (c == null || !canSee(caller, c)) throw CrmException.notFound(ErrorCode.CONVERSATION_NOT_FOUND, "Conversation");
+      return c;
+    });
+  }
+
+  // ---- list
+
+  /** {caller, skip, limit, status, assignedAgent (id|me|unassigned), priority, tags[], search, dateFrom, dateTo} */
+  private Future<JsonObject> list(JsonObject body) {
+    Caller caller = caller(body);
+    List<JsonObject> and = new ArrayList<>();
+    if (!caller.seesAll()) {
+      and.add(new JsonObject().put("$or", new JsonArray()
+          .add(new JsonObject().put("assignedAgentId", caller.agentId()))
+          .add(new JsonObject().put("assignedAgentId", (Object) null).put("status", "open"))));
+    }
+    String status = Check.oneOf(Check.optionalString(body, "status", 16), "status", STATUSES);
+    if (status != null) and.add(new JsonObject().put("status", status));
+    String priority = Check.oneOf(Check.optionalString(body, "priority", 16), "priority", PRIORITIES);
+    if (priority != null) and.add(new JsonObject().put("priority", priority));
+    String assigned = Check.optionalString(body, "assignedAgent", 64);
+    if (assigned != null) {
+      if (assigned.equals("unassigned")) and.add(new JsonObject().put("assignedAgentId", (Object) null));
+      else if (assigned.equals("me")) and.add(new JsonObject().put("assignedAgentId", caller.agentId()));
+      else if (Mongo.isObjectId(assigned)) and.add(new JsonObject().put("assignedAgentId", assigned));
+      else throw CrmException.validation("assignedAgent", "assignedAgent must be an agent id, me or unassigned");
+    }
+    JsonArray tags = Check.optionalStrings(body, "tags", 50, 50);
+    if (tags != null && !tags.isEmpty()) and.add(new JsonObject().put("tags", new JsonObject().put("$all", tags)));
+    JsonObject range = new JsonObject();
+    Instant from = date(body, "dateFrom");
+    Instant to = date(body, "dateTo");
+    if (from != null) range.put("$gte", Mongo.date(from));
+    if (to != null) range.put("$lte", Mongo.date(to));
+    if (from != null && to != null && from.isAfter(to)) throw CrmException.validation("dateFrom", "dateFrom is after dateTo");
+    if (!range.isEmpty()) and.add(new JsonObject().put("updatedAt", range));
+    String search = Check.optionalString(body, "search", 200);
+    Future<Void> searched = Future.succeededFuture();
+    if (search != null && !search.isBlank()) {
+      // customer name/phone first (their ids), then conversations of those customers or whose last message matches
+      searched = mongo.client().findWithOptions(CustomerStore.COLLECTION,
+              new JsonObject().put("$or", CustomerApi.searchAny(search.trim(), "firstName", "lastName", "phoneNumber")),
+              new FindOptions().setFields(new JsonObject().put("_id", 1)).setLimit(1000))
+          .recover(Mongo::mapError)
+          .map(found -> {
+            JsonArray ids = new JsonArray(found.stream().map(c -> c.getString("_id")).toList());
+            JsonArray or = CustomerApi.searchAny(search.trim(), "lastMessage.content");
+            or.add(new JsonObject().put("customerId", new JsonObject().put("$in", ids)));
+            and.add(new JsonObject().put("$or", or));
+            return null;
+          });
+    }
+    int skip = body.getInteger("skip", 0);
+    int limit = body.getInteger("limit", 20);
+    return searched.compose(v -> {
+      JsonObject filter = and.isEmpty() ? new JsonObject() : new JsonObject().put("$and", new JsonArray(and));
+      FindOptions options = new FindOptions().setSort(new JsonObject().put("updatedAt", -1).put("_id", -1))
+          .setSkip(skip).setLimit(limit);
+      return Future.all(mongo.client().findWithOptions(ConversationStore.COLLECTION, filter, options),
+              mongo.client().count(ConversationStore.COLLECTION, filter)).recover(Mongo::mapError)
+          .compose(all -> populate(all.<List<JsonObject>>resultAt(0)).map(list -> new JsonObject()
+              .put("conversations", new JsonArray(list)).put("total", all.<Long>resultAt(1))));
+    });
+  }
+
+  private static Instant date(JsonObject body, String field) {
+    String s = Check.optionalString(body, field, 40);
+    if (s == null || s.isBlank()) return null;
+    Instant i = Mongo.instant(s.length() == 10 ? s + "T00:00:00Z" : s);
+    if (i == null) throw CrmException.validation(field, field + " must be an ISO date (2026-01-31 or 2026-01-31T10:00:00Z)");
+    return i;
+  }
+
+  /** The spec's Conversation: customer and assigned agent populated, internal fields left out. */
+  private Future<List<JsonObject>> populate(List<JsonObject> docs) {
+    if (docs.isEmpty()) return Future.succeededFuture(List.of());
+    JsonArray customerIds = new JsonArray(docs.stream().map(d -> d.getString("customerId")).distinct().toList());
+    JsonArray agentIds = new JsonArray(docs.stream().map(d -> d.getString("assignedAgentId")).filter(a -> a != null).distinct().toList());
+    Future<List<JsonObject>> custs = mongo.client().find(CustomerStore.COLLECTION,
+        new JsonObject().put("_id", new JsonObject().put("$in", customerIds))).recover(Mongo::mapError);
+    Future<JsonObject> agents = agentIds.isEmpty() ? Future.succeededFuture(new JsonObject().put("agents", new JsonObject()))
+        : bus.request(Addresses.AGENT_SUMMARIES, new JsonObject().put("ids", agentIds));
+    return Future.all(custs, agents).map(all -> {
+      JsonObject byId = new JsonObject();
+      for (JsonObject c : all.<List<JsonObject>>resultAt(0)) byId.put(c.getString("_id"), CustomerApi.toApi(c));
+      JsonObject agentsById = all.<JsonObject>resultAt(1).getJsonObject("agents", new JsonObject());
+      List<JsonObject> out = new ArrayList<>();
+      for (JsonObject d : docs) out.add(toApi(d, byId.getJsonObject(d.getString("customerId")), agentsById.getJsonObject(d.getString("assignedAgentId", ""))));
+      return out;
+    });
+  }
+
+  static JsonObject toApi(JsonObject doc, JsonObject customer, JsonObject agent) {
+    JsonObject out = Mongo.toApi(doc);
+    out.remove("activeKey");
+    JsonObject last = out.getJsonObject("lastMessage");
+    if (last != null) {
+      last.remove("at");
+      last.remove("seq");
+    }
+    out.put("customer", customer != null ? customer
+        : new JsonObject().put("_id", doc.getString("customerId")).put("id", doc.getString("customerId")));
+    if (agent != null) out.put("assignedAgent", agent);
+    if (!out.containsKey("metadata")) out.put("metadata", new JsonObject());
+    if (!out.containsKey("tags")) out.put("tags", new JsonArray());
+    return out;
+  }
+
+  private static JsonObject reply(JsonObject conversation) {
+    return new JsonObject().put("success", true).put("conversation", conversation);
+  }
+
+  // ---- messages
+
+  /** {caller, conversationId, skip, limit, before, after} -> {messages (oldest first), total, hasMore} */
+  private Future<JsonObject> messages(JsonObject body) {
+    int limit = body.getInteger("limit", 50);
+    int skip = body.getInteger("skip", 0);
+    String before = Check.optionalString(body, "before", 64);
+    String after = Check.optionalString(body, "after", 64);
+    if (before != null && after != null) throw CrmException.validation("before", "give before or after, not both");
+    return visible(body).compose(conv -> {
+      String id = conv.getString("_id");
+      Future<JsonObject> cursor = Future.succeededFuture(null);
+      String cursorId = before != null ? before : after;
+      if (cursorId != null) {
+        if (!Mongo.isObjectId(cursorId)) throw CrmException.validation(before != null ? "before" : "after", "not a message id");
+        cursor = mongo.client().findOne(MessageStore.COLLECTION, new JsonObject().put("_id", cursorId), null).recover(Mongo::mapError)
+            .map(m -> {
+              if (m == null || !id.equals(m.getString("conversationId"))) {
+                throw CrmException.notFound(ErrorCode.RESOURCE_NOT_FOUND, "Message " + cursorId);
+              }
+              return m;
+            });
+      }
+      return cursor.compose(c -> {
+        JsonObject filter = new JsonObject().put("conversationId", id);
+        boolean newestFirst = after == null;
+        if (c != null) {
+          JsonObject at = c.getJsonObject("timestamp");
+          String op = before != null ? "$lt" : "$gt";
+          // (timestamp, _id) order: strictly before/after the cursor message, ties broken by id
+          filter.put("$or", new JsonArray()
+              .add(new JsonObject().put("timestamp", new JsonObject().put(op, at)))
+              .add(new JsonObject().put("timestamp", at).put("_id", new JsonObject().put(op, c.getString("_id")))));
+        }
+        int dir = newestFirst ? -1 : 1;
+        FindOptions options = new FindOptions().setSort(new JsonObject().put("timestamp", dir).put("_id", dir))
+            .setSkip(c == null ? skip : 0).setLimit(limit + 1);
+        return Future.all(mongo.client().findWithOptions(MessageStore.COLLECTION, filter, options),
+                mongo.client().count(MessageStore.COLLECTION, new JsonObject().put("conversationId", id)))
+            .recover(Mongo::mapError)
+            .map(all -> {
+              List<JsonObject> page = new ArrayList<>(all.<List<JsonObject>>resultAt(0));
+              boolean hasMore = page.size() > limit;
+              if (hasMore) page = page.subList(0, limit);
+              if (newestFirst) Collections.reverse(page);
+              return new JsonObject()
+                  .put("messages", new JsonArray(page.stream().map(MessageStore::toApi).toList()))
+                  .put("total", all.<Long>resultAt(1)).put("hasMore", hasMore);
+            });
+      });
+    });
+  }
+
+  // ---- changes
+
+  private Future<JsonObject> locked(String conversationId, java.util.function.Supplier<Future<JsonObject>> work) {
+    return vertx.sharedData().withLock("crm.conversation." + conversationId, 10_000, work);
+  }
+
+  /** {caller, conversationId, agentId, note, force} */
+  private Future<JsonObject> assign(JsonObject body) {
+    Caller caller = caller(body);
+    String target = Check.requiredString(body, "agentId", 64);
+    String note = Check.optionalString(body, "note", 2000);
+    Boolean force = Check.optionalBoolean(body, "force");
+    if (!Mongo.isObjectId(target)) throw CrmException.notFound(ErrorCode.AGENT_NOT_FOUND, "Agent");
+    if (!target.equals(caller.agentId()) && !caller.can(Permission.ASSIGN_CONVERSATIONS)) {
+      throw new CrmException(ErrorCode.AUTH_INSUFFICIENT_PERMISSIONS, "Only supervisors and admins assign conversations to others");
+    }
+    return bus.request(Addresses.AGENT_SUMMARIES, new JsonObject().put("ids", new JsonArray().add(target))).compose(res -> {
+      JsonObject agent = res.getJsonObject("agents", new JsonObject()).getJsonObject(target);
+      if (agent == null) throw CrmException.notFound(ErrorCode.AGENT_NOT_FOUND, "Agent");
+      if (!agent.getBoolean("isActive", false) || (!assignOffline && "offline".equals(agent.getString("status")))) {
+        throw new CrmException(ErrorCode.AGENT_UNAVAILABLE, "The agent is " + (agent.getBoolean("isActive", false)
+            ? agent.getString("status") : "deactivated"), "agentId", new JsonObject().put("status", agent.getString("status")));
+      }
+      String id = Check.requiredString(body, "conversationId", 64);
+      return locked(id, () -> visible(body).compose(conv -> {
+        String current = conv.getString("assignedAgentId");
+        if (List.of("resolved", "closed").contains(conv.getString("status"))) {
+          throw new CrmException(ErrorCode.INVALID_STATUS_TRANSITION, "A " + conv.getString("status")
+              + " conversation cannot be assigned");
+        }
+        if (current != null && !current.equals(target)
+            && !(Boolean.TRUE.equals(force) && caller.can(Permission.ASSIGN_CONVERSATIONS))) {
+          throw new CrmException(ErrorCode.CONVERSATION_ALREADY_ASSIGNED, "The conversation is already assigned to another agent",
+              null, new JsonObject().put("assignedAgentId", current).put("hint", "supervisors may reassign with force: true"));
+        }
+        JsonObject entry = new JsonObject().put("type", "assigned").put("agentId", target).put("by", caller.agentId())
+            .put("previousAgentId", current).put("at", Mongo.now());
+        if (note != null) entry.put("note", note);
+        JsonObject update = new JsonObject()
+            .put("$set", new JsonObject().put("assignedAgentId", target).put("status", "assigned")
+                .put("assignedAt", Mongo.now()).put("updatedAt", Mongo.now()))
+            .put("$push", new JsonObject().put("history", entry));
+        return change(conv, update).map(updated -> {
+          bus.publish(Addresses.EVT_CONVERSATION_ASSIGNED, new JsonObject().put("conversationId", id)
+              .put("assignedAgent", new JsonObject().put("id", target).put("_id", target)
+                  .put("firstName", agent.getString("firstName")).put("lastName", agent.getString("lastName")))
+              .put("assignedBy", caller.agentId()).put("previousAgentId", current));
+          return updated;
+        });
+      }));
+    }).compose(doc -> populate(List.of(doc))).map(l -> reply(l.get(0)));
+  }
+
+  /** {caller, conversationId, status, note} */
+  private Future<JsonObject> setStatus(JsonObject body) {
+    Caller caller = caller(body);
+    String status = Check.oneOf(Check.requiredString(body, "status", 16), "status", STATUSES);
+    String note = Check.optionalString(body, "note", 2000);
+    String id = Check.requiredString(body, "conversationId", 64);
+    return locked(id, () -> visible(body).compose(conv -> {
+      String from = conv.getString("status");
+      JsonObject set = new JsonObject().put("status", status).put("updatedAt", Mongo.now());
+      JsonObject unset = new JsonObject();
+      switch (status) {
+        case "assigned" -> {
+          if (conv.getString("assignedAgentId") == null) {
+            throw new CrmException(ErrorCode.INVALID_STATUS_TRANSITION, "Assign an agent to make a conversation assigned");
+          }
+        }
+        case "open" -> {
+          if (!caller.can(Permission.ASSIGN_CONVERSATIONS) && conv.getString("assignedAgentId") != null
+              && !caller.agentId().equals(conv.getString("assignedAgentId"))) {
+            throw new CrmException(ErrorCode.AUTH_INSUFFICIENT_PERMISSIONS, "Only the assignee or a supervisor reopens it");
+          }
+          unset.put("assignedAgentId", "");
+        }
+        case "resolved" -> set.put("resolvedAt", Mongo.now());
+        case "closed" -> set.put("closedAt", Mongo.now());
+        default -> throw new IllegalStateException(status);
+      }
+      boolean active = status.equals("open") || status.equals("assigned");
+      if (active) set.put("activeKey", conv.getString("customerId"));
+      else unset.put("activeKey", "");
+      JsonObject entry = new JsonObject().put("type", "status").put("from", from).put("to", status)
+          .put("by", caller.agentId()).put("at", Mongo.now());
+      if (note != null) entry.put("note", note);
+      JsonObject update = new JsonObject().put("$set", set).put("$push", new JsonObject().put("history", entry));
+      if (!unset.isEmpty()) update.put("$unset", unset);
+      return change(conv, update).recover(err -> Future.failedFuture(err instanceof CrmException ce
+          && ce.code() == ErrorCode.DUPLICATE_RESOURCE
+          ? new CrmException(ErrorCode.INVALID_STATUS_TRANSITION, "The customer already has another active conversation")
+          : err));
+    })).compose(doc -> populate(List.of(doc))).map(l -> reply(l.get(0)));
+  }
+
+  /** Applies an update to one conversation durably, evicts it everywhere, returns the new document. */
+  private Future<JsonObject> change(JsonObject conv, JsonObject update) {
+    return mongo.client().findOneAndUpdateWithOptions(ConversationStore.COLLECTION, new JsonObject().put("_id", conv.getString("_id")),
+            update, new FindOptions(), new UpdateOptions().setReturningNewDocument(true).setWriteOption(mongo.durableWrite()))
+        .recover(Mongo::mapError)
+        .compose(doc -> mongo.sync().map(doc))
+        .map(doc -> {
+          conversations.evict(doc.getString("_id"), doc.getString("customerId"));
+          bus.publish(Addresses.EVT_CONVERSATION_UPDATED, new JsonObject().put("conversationId", doc.getString("_id"))
+              .put("customerId", doc.getString("customerId")).put("status", doc.getString("status"))
+              .put("assignedAgentId", doc.getString("assignedAgentId")));
+          return doc;
+        });
+  }
+
+  /** {caller, conversationId}: unread to 0, and a read receipt for the newest inbound message (best effort). */
+  private Future<JsonObject> markRead(JsonObject body) {
+    return visible(body).compose(conv -> mongo.client().findOneAndUpdateWithOptions(ConversationStore.COLLECTION,
+            new JsonObject().put("_id", conv.getString("_id")),
+            new JsonObject().put("$set", new JsonObject().put("unreadCount", 0).put("lastReadAt", Mongo.now())),
+            new FindOptions(), new UpdateOptions().setReturningNewDocument(true)).recover(Mongo::mapError))
+        .compose(doc -> {
+          // the newest inbound message: marking it read marks the earlier ones read too
+          FindOptions newest = new FindOptions().setSort(new JsonObject().put("timestamp", -1)).setLimit(20);
+          return mongo.client().findWithOptions(MessageStore.COLLECTION,
+                  new JsonObject().put("conversationId", doc.getString("_id")).put("direction", "inbound"), newest)
+              .recover(Mongo::mapError)
+              .compose(list -> {
+                JsonObject last = list.stream().filter(m -> m.getString("whatsappMessageId") != null).findFirst().orElse(null);
+                if (last == null) return Future.succeededFuture(false);
+                return bus.request(Addresses.WHATSAPP_SEND, new JsonObject().put("type", "read")
+                        .put("conversationId", doc.getString("_id")).put("targetMessageId", last.getString("_id")))
+                    .map(r -> true).recover(err -> Future.succeededFuture(false));
+              })
+              .compose(sent -> populate(List.of(doc)).map(l -> reply(l.get(0)).put("readReceiptSent", sent)));
+        });
+  }
+
+  /** {caller, conversationId, enabled}: supervisors, admins and the assignee. */
+  private Future<JsonObject> setAi(JsonObject body) {
+    Caller caller = caller(body);
+    Boolean enabled = Check.optionalBoolean(body, "enabled");
+    if (enabled == null) throw CrmException.validation("enabled", "enabled (true or false) is required");
+    return visible(body).compose(conv -> {
+      if (!caller.seesAll() && !caller.agentId().equals(conv.getString("assignedAgentId"))) {
+        throw new CrmException(ErrorCode.AUTH_INSUFFICIENT_PERMISSIONS, "Only the assignee or a supervisor changes the assistant");
+      }
+      return change(conv, new JsonObject().put("$set", new JsonObject().put("isAIEnabled", enabled).put("updatedAt", Mongo.now())));
+    }).compose(doc -> populate(List.of(doc))).map(l -> reply(l.get(0)));
+  }
+}

@@ -1,0 +1,137 @@
+package crm.http;
+
+import crm.auth.Permission;
+import crm.auth.Principal;
+import crm.bus.Addresses;
+import crm.bus.Bus;
+import crm.bus.Check;
+import crm.bus.CrmException;
+import crm.http.RateLimiter.Bucket;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+
+/** /customers and /conversations: the agents' inbox (spec: Customer and Conversation endpoints). */
+final class InboxRoutes {
+  private InboxRoutes() {}
+
+  static void mount(ApiRouter api, Bus bus) {
+    // ---- customers
+    api.get("/customers", Permission.READ_CUSTOMERS, ctx -> {
+      Pagination page = Pagination.of(ctx);
+      JsonObject req = new JsonObject().put("skip", page.skip()).put("limit", page.limit());
+      copy(ctx, req, "search", "sortBy", "sortOrder");
+      JsonArray tags = listParam(ctx, "tags");
+      if (tags != null) req.put("tags", tags);
+      bus.request(Addresses.CUSTOMER_LIST, req).onSuccess(res -> Http.ok(ctx, new JsonObject()
+          .put("customers", res.getJsonArray("customers")).put("pagination", page.info(res.getLong("total")))))
+          .onFailure(ctx::fail);
+    });
+    // :id is the customer id or a phone number in any usual form (the spec's GET /customers/:phoneNumber)
+    api.get("/customers/:id", Permission.READ_CUSTOMERS, ctx ->
+        Http.reply(ctx, bus.request(Addresses.CUSTOMER_GET, new JsonObject().put("id", ctx.pathParam("id")))));
+    api.post("/customers", Permission.WRITE_CUSTOMERS, ctx -> bus.request(Addresses.CUSTOMER_CREATE, Http.body(ctx))
+        .onSuccess(res -> Http.created(ctx, res)).onFailure(ctx::fail));
+    api.put("/customers/:id", Permission.WRITE_CUSTOMERS, ctx -> Http.reply(ctx, bus.request(Addresses.CUSTOMER_UPDATE,
+        new JsonObject().put("id", ctx.pathParam("id")).put("changes", Http.body(ctx)))));
+
+    // ---- conversations
+    api.get("/conversations", Permission.READ_CONVERSATIONS, ctx -> {
+      Pagination page = Pagination.of(ctx);
+      JsonObject req = withCaller(ctx).put("skip", page.skip()).put("limit", page.limit());
+      copy(ctx, req, "status", "assignedAgent", "priority", "search", "dateFrom", "dateTo");
+      JsonArray tags = listParam(ctx, "tags");
+      if (tags != null) req.put("tags", tags);
+      bus.request(Addresses.CONVERSATION_LIST, req).onSuccess(res -> Http.ok(ctx, new JsonObject()
+          .put("conversations", res.getJsonArray("conversations")).put("pagination", page.info(res.getLong("total")))))
+          .onFailure(ctx::fail);
+    });
+    api.get("/conversations/:conversationId", Permission.READ_CONVERSATIONS, ctx ->
+        Http.reply(ctx, bus.request(Addresses.CONVERSATION_GET, conversation(ctx))));
+    api.get("/conversations/:conversationId/messages", Permission.READ_CONVERSATIONS, ctx -> {
+      Pagination page = Pagination.of(ctx, 50, 100);
+      JsonObject req = conversation(ctx).put("skip", page.skip()).put("limit", page.limit());
+      copy(ctx, req, "before", "after");
+      bus.request(Addresses.CONVERSATION_MESSAGES, req).onSuccess(res -> Http.ok(ctx, new JsonObject()
+          .put("messages", res.getJsonArray("messages")).put("pagination", page.info(res.getLong("total")))
+          .put("hasMore", res.getBoolean("hasMore")))).onFailure(ctx::fail);
+    });
+    api.route(HttpMethod.POST, "/conversations/:conversationId/messages", Permission.WRITE_MESSAGES, Bucket.MESSAGES, ctx -> {
+      JsonObject body = Http.body(ctx);
+      Principal me = Http.principal(ctx);
+      String type = Check.oneOf(Check.optionalString(body, "type", 16), "type", List.of("text", "template"));
+      JsonObject send = new JsonObject().put("type", type == null ? "text" : type)
+          .put("conversationId", ctx.pathParam("conversationId")).put("agentId", me.agentId());
+      for (String f : List.of("content", "templateName", "language", "replyTo")) {
+        if (body.getValue(f) != null) send.put(f, body.getValue(f));
+      }
+      if (body.getValue("templateParams") != null) send.put("templateParams", body.getValue("templateParams"));
+      String key = ctx.request().getHeader("Idempotency-Key");
+      if (key == null) key = Check.optionalString(body, "clientMessageId", 200);
+      if (key != null) {
+        if (key.isBlank() || key.length() > 200) throw CrmException.validation("Idempotency-Key", "Idempotency-Key must be 1-200 characters");
+        send.put("idempotencyKey", me.agentId() + ":" + key); // one agent's key never collides with another's
+      }
+      bus.request(Addresses.CONVERSATION_VISIBLE, conversation(ctx)).compose(v -> {
+        if (!v.getBoolean("visible")) throw CrmException.notFound(crm.bus.ErrorCode.CONVERSATION_NOT_FOUND, "Conversation");
+        return bus.request(Addresses.WHATSAPP_SEND, send, 20_000);
+      }).onSuccess(res -> Http.send(ctx, res.getBoolean("duplicate", false) ? 200 : 201, res)).onFailure(ctx::fail);
+    });
+    api.post("/conversations/:conversationId/assign", Permission.WRITE_CONVERSATIONS, ctx -> {
+      JsonObject body = Http.body(ctx);
+      JsonObject req = conversation(ctx).put("agentId", Check.requiredString(body, "agentId", 64));
+      String note = Check.optionalString(body, "note", 2000);
+      if (note != null) req.put("note", note);
+      Boolean force = Check.optionalBoolean(body, "force");
+      if (force != null) req.put("force", force);
+      Http.reply(ctx, bus.request(Addresses.CONVERSATION_ASSIGN, req));
+    });
+    api.put("/conversations/:conversationId/status", Permission.WRITE_CONVERSATIONS, ctx -> {
+      JsonObject body = Http.body(ctx);
+      JsonObject req = conversation(ctx).put("status", Check.requiredString(body, "status", 16));
+      String note = Check.optionalString(body, "note", 2000);
+      if (note != null) req.put("note", note);
+      Http.reply(ctx, bus.request(Addresses.CONVERSATION_SET_STATUS, req));
+    });
+    api.post("/conversations/:conversationId/read", Permission.READ_CONVERSATIONS, ctx ->
+        Http.reply(ctx, bus.request(Addresses.CONVERSATION_MARK_READ, conversation(ctx))));
+    api.put("/conversations/:conversationId/ai", Permission.WRITE_CONVERSATIONS, ctx -> {
+      JsonObject body = Http.body(ctx);
+      Boolean enabled = Check.optionalBoolean(body, "enabled");
+      if (enabled == null) enabled = Check.optionalBoolean(body, "isAIEnabled");
+      if (enabled == null) throw CrmException.validation("enabled", "enabled (true or false) is required");
+      Http.reply(ctx, bus.request(Addresses.CONVERSATION_SET_AI, conversation(ctx).put("enabled", enabled)));
+    });
+  }
+
+  /** The caller, as the inbox's visibility rule needs it. */
+  static JsonObject withCaller(RoutingContext ctx) {
+    Principal p = Http.principal(ctx);
+    return new JsonObject().put("caller", new JsonObject().put("agentId", p.agentId()).put("role", p.role())
+        .put("permissions", new JsonArray(List.copyOf(p.permissions()))));
+  }
+
+  private static JsonObject conversation(RoutingContext ctx) {
+    return withCaller(ctx).put("conversationId", ctx.pathParam("conversationId"));
+  }
+
+  private static void copy(RoutingContext ctx, JsonObject req, String... names) {
+    for (String name : names) {
+      String v = ctx.request().getParam(name);
+      if (v != null && !v.isEmpty()) req.put(name, v);
+    }
+  }
+
+  /** A list from a repeated parameter ({@code tags=a&tags=b}) or a comma list ({@code tags=a,b}). */
+  private static JsonArray listParam(RoutingContext ctx, String name) {
+    List<String> all = ctx.queryParam(name);
+    if (all == null || all.isEmpty()) all = ctx.queryParam(name + "[]");
+    if (all == null || all.isEmpty()) return null;
+    JsonArray out = new JsonArray();
+    for (String v : all) for (String part : v.split(",")) if (!part.isBlank()) out.add(part.strip());
+    if (out.size() > 50) throw CrmException.validation(name, name + " has more than 50 values");
+    return out;
+  }
+}
