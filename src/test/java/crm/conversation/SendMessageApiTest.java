@@ -411,6 +411,54 @@ class SendMessageApiTest {
   }
 
   @Test
+  void the_retry_of_a_send_meta_refused_fails_the_same_way_instead_of_claiming_success() {
+    Customer c = customerWhoWrote();
+    String key = "idem-" + UUID.randomUUID();
+    fake.respondNext(400, FakeGraphApi.reEngagementError());
+    JsonObject first = assertMetaError(send(app, c, agentA, key, text("rechazado")), 502, "MESSAGE_SEND_FAILED", path(c));
+    JsonObject again = assertMetaError(send(app, c, agentA, key, text("rechazado")), 502, "MESSAGE_SEND_FAILED", path(c));
+    assertThat(again.getString("message")).isEqualTo(first.getString("message"));
+    JsonObject details = again.getJsonObject("details");
+    assertThat(details.getString("messageId")).isEqualTo(first.getJsonObject("details").getString("messageId"));
+    assertThat(details.getInteger("code")).isEqualTo(131047);
+    assertThat(details.getJsonObject("message").getString("status")).isEqualTo("failed");
+    assertThat(graphRequestsTo(c.phone())).hasSize(1);
+    assertThat(outbound(wa, c)).hasSize(1);
+  }
+
+  @Test
+  void the_retry_of_a_send_whose_retries_ran_out_is_again_external_api_error() {
+    Customer c = customerWhoWrote();
+    String key = "idem-" + UUID.randomUUID();
+    for (int i = 0; i < MAX_ATTEMPTS; i++) fake.respondNext(500, FakeGraphApi.unknownError());
+    JsonObject first = assertMetaError(send(app, c, agentA, key, text("caído")), 502, "EXTERNAL_API_ERROR", path(c));
+    JsonObject again = assertMetaError(send(app, c, agentA, key, text("caído")), 502, "EXTERNAL_API_ERROR", path(c));
+    assertThat(again.getJsonObject("details").getString("messageId"))
+        .isEqualTo(first.getJsonObject("details").getString("messageId"));
+    assertThat(again.getJsonObject("details").getInteger("attempts")).isEqualTo(MAX_ATTEMPTS);
+    assertThat(graphRequestsTo(c.phone())).hasSize(MAX_ATTEMPTS);
+    assertThat(outbound(wa, c)).hasSize(1);
+  }
+
+  @Test
+  void the_retry_of_a_send_meta_accepted_is_still_200_when_delivery_failed_later() {
+    Customer c = customerWhoWrote();
+    String key = "idem-" + UUID.randomUUID();
+    HttpResponse<Buffer> first = send(app, c, agentA, key, text("aceptado"));
+    JsonObject doc = assertSent(first, c, agentAId);
+    String wamid = doc.getString("whatsappMessageId");
+    assertThat(wa.post(WebhookPayloads.status(FakeGraphApi.PHONE_NUMBER_ID, wamid, "failed", c.phone(),
+        Instant.now().getEpochSecond(), new JsonObject().put("code", 131026).put("title", "Message undeliverable")))
+        .statusCode()).isEqualTo(200);
+    wa.await("messages", new JsonObject().put("_id", doc.getString("_id")), l -> "failed".equals(Wa.status(l.get(0))));
+    HttpResponse<Buffer> again = send(app, c, agentA, key, text("aceptado"));
+    assertThat(again.statusCode()).as(again.bodyAsString()).isEqualTo(200);
+    assertThat(again.bodyAsJsonObject().getJsonObject("message").getString("_id")).isEqualTo(doc.getString("_id"));
+    assertThat(again.bodyAsJsonObject().getJsonObject("message").getString("status")).isEqualTo("failed");
+    assertThat(graphRequestsTo(c.phone())).hasSize(1);
+  }
+
+  @Test
   void the_same_key_used_by_two_agents_does_not_collide() {
     Customer c = customerWhoWrote();
     String key = "shared-" + UUID.randomUUID();
