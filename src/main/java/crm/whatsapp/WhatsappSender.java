@@ -70,8 +70,13 @@ final class WhatsappSender {
     JsonObject request = GraphPayloads.validate(body);
     return bus.request(Addresses.CONVERSATION_PREPARE_OUTBOUND, request).compose(prepared -> {
       if (prepared.getBoolean("duplicate", false)) {
-        return Future.succeededFuture(new JsonObject().put("success", true).put("duplicate", true)
-            .put("message", prepared.getJsonObject("message")));
+        JsonObject message = prepared.getJsonObject("message");
+        JsonObject failure = failedBeforeSending(message);
+        if (failure != null) { // the retry of a send that failed fails the same way: it was never sent
+          return Future.failedFuture(new SendFailure(failure, failure.getBoolean("retryable", false))
+              .toCrm(failure.copy().put("messageId", message.getString("_id")).put("message", message)));
+        }
+        return Future.succeededFuture(new JsonObject().put("success", true).put("duplicate", true).put("message", message));
       }
       JsonObject payload = GraphPayloads.build(request, prepared);
       long deadline = System.nanoTime() + deadlineMs * 1_000_000;
@@ -92,6 +97,14 @@ final class WhatsappSender {
                 failure.toCrm(failure.error.copy().put("messageId", messageId).put("message", message))));
           });
     });
+  }
+
+  /** Meta's error for a message whose send failed (failed, and no wamid: a later "failed" status has one); else null. */
+  private static JsonObject failedBeforeSending(JsonObject message) {
+    if (message == null || !"failed".equals(message.getString("status")) || message.getString("whatsappMessageId") != null) {
+      return null;
+    }
+    return message.getJsonObject("metadata", new JsonObject()).getJsonObject("error");
   }
 
   private static String wamidOf(JsonObject response) {
@@ -168,7 +181,7 @@ final class WhatsappSender {
             return later.future();
           }
           log.warn("WhatsApp send failed after {} attempt(s): {} {}", attempt, error.getInteger("code"), error.getString("message"));
-          return Future.failedFuture(new SendFailure(error.put("attempts", attempt), retryable));
+          return Future.failedFuture(new SendFailure(error.put("attempts", attempt).put("retryable", retryable), retryable));
         });
   }
 
