@@ -172,6 +172,7 @@ final class MessageStore {
     JsonObject state = (JsonObject) out.remove("state");
     out.put("status", state == null ? "pending" : state.getString("status"));
     out.remove("customerId");
+    out.remove("idempotencyKey"); // internal: the agent- and conversation-scoped form of the client's key
     JsonObject metadata = out.getJsonObject("metadata");
     if (metadata == null) out.put("metadata", metadata = new JsonObject());
     Object failure = out.remove("failure");

@@ -72,7 +72,8 @@ final class InboxRoutes {
       if (key == null) key = Check.optionalString(body, "clientMessageId", 200);
       if (key != null) {
         if (key.isBlank() || key.length() > 200) throw CrmException.validation("Idempotency-Key", "Idempotency-Key must be 1-200 characters");
-        send.put("idempotencyKey", me.agentId() + ":" + key); // one agent's key never collides with another's
+        // scoped to the agent and the conversation: nobody else's key, and no other conversation, can collide with it
+        send.put("idempotencyKey", me.agentId() + ":" + ctx.pathParam("conversationId") + ":" + key);
       }
       bus.request(Addresses.CONVERSATION_VISIBLE, conversation(ctx)).compose(v -> {
         if (!v.getBoolean("visible")) throw CrmException.notFound(crm.bus.ErrorCode.CONVERSATION_NOT_FOUND, "Conversation");
