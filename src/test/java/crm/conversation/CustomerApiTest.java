@@ -310,6 +310,9 @@ class CustomerApiTest {
     }
     assertFieldError(app.post(BASE, agent, new JsonObject().put("phoneNumber", fresh).put("customFields", new JsonObject().put("$set", 1))),
         400, "VALIDATION_FAILED", BASE, "customFields");
+    assertFieldError(app.post(BASE, agent, new JsonObject().put("phoneNumber", fresh)
+            .put("customFields", new JsonObject().put("since", new JsonObject().put("$date", "yesterday")))),
+        400, "VALIDATION_FAILED", BASE, "customFields");
     assertThat(inbox.wa.count("customers", new JsonObject().put("phoneNumber", fresh))).as("nothing stored").isZero();
   }
 
@@ -361,6 +364,12 @@ class CustomerApiTest {
         new JsonObject().put("customFields", new JsonObject().put("$where", "1")),
         new JsonObject().put("customFields", new JsonObject().put("a.b", 1)),
         new JsonObject().put("customFields", new JsonObject().put("ok", 1).put("$inc", 1)),
+        // at any depth: the driver would read these as typed values ({"$date": "bad"} was a 500) or refuse them
+        new JsonObject().put("customFields", new JsonObject().put("d", new JsonObject().put("$date", "not a date"))),
+        new JsonObject().put("customFields", new JsonObject().put("d", new JsonObject().put("$date", "2020-01-01T00:00:00Z"))),
+        new JsonObject().put("customFields", new JsonObject().put("o", new JsonObject().put("$oid", "zz"))),
+        new JsonObject().put("customFields", new JsonObject().put("n", new JsonObject().put("a.b", 1))),
+        new JsonObject().put("customFields", new JsonObject().put("l", new JsonArray().add(new JsonObject().put("$gt", 1)))),
         new JsonObject().put("customFields", "text"),
         new JsonObject().put("customFields", new JsonArray().add(1)))) {
       assertFieldError(app.put(path, agent, bad), 400, "VALIDATION_FAILED", path, "customFields");
