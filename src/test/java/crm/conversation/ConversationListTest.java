@@ -266,6 +266,7 @@ class ConversationListTest {
     assertThat(listed(sup, q + "&dateFrom=2025-03-11")).containsExactly(c3, c2);
     assertThat(listed(sup, q + "&dateFrom=2025-03-11T08:00:00Z")).containsExactly(c3, c2);
     assertThat(listed(sup, q + "&dateFrom=2025-03-11T08:00:00.001Z")).containsExactly(c3);
+    assertThat(listed(sup, q + "&dateFrom=2025-03-11T09:00:00%2B01:00")).as("an offset").containsExactly(c3, c2);
     assertThat(listed(sup, q + "&dateTo=2025-03-11T08:00:00Z")).containsExactly(c2, c1);
     assertThat(listed(sup, q + "&dateTo=2025-03-11T07:59:59Z")).containsExactly(c1);
     assertThat(listed(sup, q + "&dateFrom=2025-03-10T12:00:00Z&dateTo=2025-03-11T08:00:00Z")).containsExactly(c2, c1);

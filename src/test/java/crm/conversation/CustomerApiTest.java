@@ -316,6 +316,25 @@ class CustomerApiTest {
     assertThat(inbox.wa.count("customers", new JsonObject().put("phoneNumber", fresh))).as("nothing stored").isZero();
   }
 
+  @Test
+  void a_customer_created_through_the_api_is_the_one_who_then_writes_on_whatsapp() {
+    String ten = Inbox.phone().substring(2);
+    JsonObject made = create(new JsonObject().put("phoneNumber", "+52 1 " + ten).put("firstName", "Dada").put("lastName", "Por Agente"));
+    assertThat(made.getString("phoneNumber")).isEqualTo("52" + ten);
+    long at = Instant.now().getEpochSecond() - 5;
+    // WhatsApp reports Mexican mobiles with the old 1
+    JsonObject msg = inbox.inbound("521" + ten, "Perfil WhatsApp", "hola", at);
+    assertThat(msg.getString("customerId")).isEqualTo(made.getString("_id"));
+    assertThat(inbox.wa.count("customers", new JsonObject().put("phoneNumber", "52" + ten))).isEqualTo(1);
+    assertThat(inbox.wa.count("customers", new JsonObject().put("phoneNumber", "521" + ten))).isZero();
+    inbox.awaitMessageCount(msg.getString("conversationId"), 1);
+    JsonObject c = get(made.getString("_id"));
+    assertThat(c.getString("firstName")).as("the agent's names are kept").isEqualTo("Dada");
+    assertThat(c.getString("lastName")).isEqualTo("Por Agente");
+    assertThat(c.getString("lastInteraction")).isEqualTo(Instant.ofEpochSecond(at).toString());
+    assertThat(c.getInteger("totalConversations")).isEqualTo(1);
+  }
+
   // ---- update
 
   @Test
