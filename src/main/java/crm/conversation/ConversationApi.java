@@ -154,10 +154,12 @@ final class ConversationApi {
     });
   }
 
+  /** An ISO instant, or a date alone: dateFrom from the start of that day (UTC), dateTo through its end (inclusive). */
   private static Instant date(JsonObject body, String field) {
     String s = Check.optionalString(body, field, 40);
     if (s == null || s.isBlank()) return null;
-    Instant i = Mongo.instant(s.length() == 10 ? s + "T00:00:00Z" : s);
+    String endOfDay = field.equals("dateTo") ? "T23:59:59.999Z" : "T00:00:00Z"; // stored dates have millisecond precision
+    Instant i = Mongo.instant(s.length() == 10 ? s + endOfDay : s);
     if (i == null) throw CrmException.validation(field, field + " must be an ISO date (2026-01-31 or 2026-01-31T10:00:00Z)");
     return i;
   }

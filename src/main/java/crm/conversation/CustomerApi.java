@@ -143,15 +143,29 @@ final class CustomerApi {
       if (!(custom instanceof JsonObject fields) || fields.size() > 100) {
         throw CrmException.validation("customFields", "customFields must be an object of at most 100 fields");
       }
-      for (String key : fields.fieldNames()) {
-        if (key.isEmpty() || key.length() > 64 || key.startsWith("$") || key.contains(".")) {
-          throw CrmException.validation("customFields", "customFields names must not be empty, start with $ or contain dots");
-        }
-      }
       if (fields.encode().length() > 16_384) throw CrmException.validation("customFields", "customFields is too large");
+      if (!safeNames(fields) || fields.fieldNames().stream().anyMatch(key -> key.isEmpty() || key.length() > 64)) {
+        throw CrmException.validation("customFields", "customFields names must not be empty, start with $ or contain dots");
+      }
       set.put("customFields", fields);
     }
     return set;
+  }
+
+  /**
+   * True when no object in {@code value}, at any depth, has a name starting with {@code $} or containing a dot: the
+   * driver would read {@code {"$date": ...}} or {@code {"$oid": ...}} as typed values (or fail on them), and MongoDB
+   * refuses or misreads such names in updates.
+   */
+  private static boolean safeNames(Object value) {
+    if (value instanceof JsonObject o) {
+      for (Map.Entry<String, Object> e : o) {
+        if (e.getKey().startsWith("$") || e.getKey().contains(".") || !safeNames(e.getValue())) return false;
+      }
+    } else if (value instanceof JsonArray a) {
+      for (Object v : a) if (!safeNames(v)) return false;
+    }
+    return true;
   }
 
   /** Case-insensitive, literal match of {@code text} in any of {@code fields}. */
