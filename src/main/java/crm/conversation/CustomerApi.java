@@ -186,6 +186,8 @@ final class CustomerApi {
     if (!out.containsKey("customFields")) out.put("customFields", new JsonObject());
     if (!out.containsKey("isBlocked")) out.put("isBlocked", false);
     if (!out.containsKey("totalConversations")) out.put("totalConversations", 0);
+    // the spec's Customer always has one; a customer created by an agent who never wrote: when they were created
+    if (out.getValue("lastInteraction") == null) out.put("lastInteraction", out.getValue("createdAt"));
     return out;
   }
 

@@ -52,7 +52,8 @@ public final class MediaStore {
   /**
    * Streams {@code data} into GridFS, hashing it on the way, and returns
    * {@code {fileId, size, sha256 (hex of the bytes stored), contentType, filename}} once stored (and durable).
-   * More than {@code maxBytes} bytes fail it with PAYLOAD_TOO_LARGE and leave nothing stored.
+   * More than {@code maxBytes} bytes fail it with PAYLOAD_TOO_LARGE and leave nothing stored (the driver removes the
+   * chunks already written just after the failure).
    */
   public Future<JsonObject> put(ReadStream<Buffer> data, String filename, String contentType, long maxBytes) {
     HashingStream hashing = new HashingStream(data, vertx.getOrCreateContext(), maxBytes); // pauses data right away
