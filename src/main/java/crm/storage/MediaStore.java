@@ -52,8 +52,7 @@ public final class MediaStore {
   /**
    * Streams {@code data} into GridFS, hashing it on the way, and returns
    * {@code {fileId, size, sha256 (hex of the bytes stored), contentType, filename}} once stored (and durable).
-   * More than {@code maxBytes} bytes fail it with PAYLOAD_TOO_LARGE and leave nothing stored (the driver removes the
-   * chunks already written just after the failure).
+   * More than {@code maxBytes} bytes fail it with PAYLOAD_TOO_LARGE and leave nothing stored.
    */
   public Future<JsonObject> put(ReadStream<Buffer> data, String filename, String contentType, long maxBytes) {
     HashingStream hashing = new HashingStream(data, vertx.getOrCreateContext(), maxBytes); // pauses data right away
@@ -64,6 +63,9 @@ public final class MediaStore {
     return gridFs
         .compose(fs -> fs.uploadByFileNameWithOptions(hashing, name, options)
             .compose(id -> {
+              if (hashing.failure != null) { // too large: ended early on purpose, now removed whole
+                return fs.delete(id).transform(ar -> Future.failedFuture(hashing.failure));
+              }
               String sha256 = hashing.hex();
               JsonObject set = new JsonObject().put("$set", new JsonObject().put("metadata.sha256", sha256));
               return mongo.client().updateCollection(FILES, byId(id), set)
@@ -144,6 +146,7 @@ public final class MediaStore {
     private long size;
     private Throwable failure;
     private Handler<Throwable> exceptionHandler;
+    private Handler<Void> endHandler;
 
     HashingStream(ReadStream<Buffer> source, Context context, long maxBytes) {
       this.source = source;
@@ -167,7 +170,11 @@ public final class MediaStore {
         if (failure != null) return;
         size += buf.length();
         if (size > maxBytes) {
-          fail(new CrmException(ErrorCode.PAYLOAD_TOO_LARGE, "The file is larger than " + maxBytes + " bytes"));
+          // end the upload instead of failing it: GridFS then has a files document, so put() can delete the file
+          // with its chunks (an upload failed midway leaves its chunks behind, with no id to find them by)
+          failure = new CrmException(ErrorCode.PAYLOAD_TOO_LARGE, "The file is larger than " + maxBytes + " bytes");
+          source.pause();
+          if (endHandler != null) endHandler.handle(null);
           return;
         }
         digest.update(buf.getBytes());
@@ -193,7 +200,10 @@ public final class MediaStore {
 
     @Override
     public ReadStream<Buffer> endHandler(Handler<Void> handler) {
-      onContext(() -> source.endHandler(handler == null ? null : v -> { if (failure == null) handler.handle(v); }));
+      onContext(() -> {
+        endHandler = handler;
+        source.endHandler(handler == null ? null : v -> { if (failure == null) handler.handle(v); });
+      });
       return this;
     }
 
