@@ -55,6 +55,14 @@ final class AgentStore {
         .recover(Mongo::mapError);
   }
 
+  /** Ids of active agents and supervisors whose status is online. */
+  Future<List<String>> onlineIds() {
+    JsonObject filter = new JsonObject().put("status", "online").put("isActive", true)
+        .put("role", new JsonObject().put("$in", new JsonArray().add("agent").add("supervisor")));
+    return mongo.client().findWithOptions(COLLECTION, filter, new FindOptions().setFields(new JsonObject().put("_id", 1)))
+        .map(docs -> docs.stream().map(d -> d.getString("_id")).toList()).recover(Mongo::mapError);
+  }
+
   Future<JsonObject> get(String id) {
     return findById(id).map(doc -> {
       if (doc == null) throw CrmException.notFound(ErrorCode.AGENT_NOT_FOUND, "Agent");

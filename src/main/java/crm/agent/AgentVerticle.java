@@ -69,7 +69,10 @@ public final class AgentVerticle extends VerticleBase {
             bus.serve(Addresses.AGENT_CREATE, this::create).completion(),
             bus.serve(Addresses.AGENT_UPDATE, this::update).completion(),
             bus.serve(Addresses.AGENT_SET_ACTIVE, this::setActive).completion(),
-            bus.serve(Addresses.AGENT_SUMMARIES, this::summaries).completion())))
+            bus.serve(Addresses.AGENT_SUMMARIES, this::summaries).completion(),
+            bus.serve(Addresses.AGENT_ONLINE, b -> agents.onlineIds().compose(ids -> summaries(new JsonObject().put("ids", new JsonArray(ids))))
+                .map(r -> new JsonObject().put("agents", new JsonArray(r.getJsonObject("agents").stream().map(e -> e.getValue()).toList()))))
+                .completion())))
         .onSuccess(v -> vertx.setPeriodic(3_600_000, id -> tokens.purgeExpired()
             .onSuccess(n -> { if (n > 0) log.info("Purged {} expired refresh tokens", n); })));
   }

@@ -18,6 +18,8 @@ public final class Addresses {
   public static final String AGENT_SET_ACTIVE = "crm.agent.set_active";
   /** {ids:[...]} -> {agents:{id: {_id, firstName, lastName, avatar, status, isActive, role}}}: for populating lists. */
   public static final String AGENT_SUMMARIES = "crm.agent.summaries";
+  /** {} -> {agents:[summaries]}: active agents and supervisors whose status is online (for auto-assignment). */
+  public static final String AGENT_ONLINE = "crm.agent.online";
 
   // customers (the inbox domain's verticle serves them)
   public static final String CUSTOMER_LIST = "crm.customer.list";

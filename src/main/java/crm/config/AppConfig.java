@@ -54,7 +54,10 @@ public record AppConfig(
     int whatsappHttpTimeoutMs,
     int whatsappSendDeadlineMs,
     int whatsappSandboxDelayMs,
-    boolean assignAllowOffline) {
+    boolean assignAllowOffline,
+    boolean autoAssign,
+    int autoAssignMaxPerAgent,
+    boolean conversationAiDefault) {
 
   /** Keys read from the environment and system properties (the env store's allowlist). */
   public static final List<String> KEYS = List.of(
@@ -68,7 +71,7 @@ public record AppConfig(
       "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_WEBHOOK_BODY_LIMIT", "WHATSAPP_MEDIA_HOSTS",
       "WHATSAPP_MEDIA_MAX_BYTES", "WHATSAPP_SEND_RATE", "WHATSAPP_SEND_MAX_ATTEMPTS", "WHATSAPP_RETRY_BASE_MS",
       "WHATSAPP_HTTP_TIMEOUT_MS", "WHATSAPP_SEND_DEADLINE_MS", "WHATSAPP_SANDBOX_DELAY_MS",
-      "ASSIGN_ALLOW_OFFLINE");
+      "ASSIGN_ALLOW_OFFLINE", "AUTO_ASSIGN", "AUTO_ASSIGN_MAX_PER_AGENT", "CONVERSATION_AI_DEFAULT");
 
   private static final Set<String> SECRET_KEYS = Set.of("JWT_SECRET", "CRM_ADMIN_PASSWORD", "MONGO_URI",
       "WHATSAPP_ACCESS_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN");
@@ -151,7 +154,10 @@ public record AppConfig(
         r.integer("WHATSAPP_HTTP_TIMEOUT_MS", 15_000, 100, 300_000),
         r.integer("WHATSAPP_SEND_DEADLINE_MS", 10_000, 100, 120_000),
         r.integer("WHATSAPP_SANDBOX_DELAY_MS", 300, 0, 60_000),
-        r.bool("ASSIGN_ALLOW_OFFLINE", false));
+        r.bool("ASSIGN_ALLOW_OFFLINE", false),
+        r.bool("AUTO_ASSIGN", false),
+        r.integer("AUTO_ASSIGN_MAX_PER_AGENT", 10, 1, 10_000),
+        r.bool("CONVERSATION_AI_DEFAULT", true));
   }
 
   /** No Graph API credentials: outbound messages are recorded and their statuses simulated. */
@@ -189,7 +195,8 @@ public record AppConfig(
         .put("WHATSAPP_SEND_MAX_ATTEMPTS", whatsappSendMaxAttempts).put("WHATSAPP_RETRY_BASE_MS", whatsappRetryBaseMs)
         .put("WHATSAPP_HTTP_TIMEOUT_MS", whatsappHttpTimeoutMs).put("WHATSAPP_SEND_DEADLINE_MS", whatsappSendDeadlineMs)
         .put("WHATSAPP_SANDBOX_DELAY_MS", whatsappSandboxDelayMs)
-        .put("ASSIGN_ALLOW_OFFLINE", assignAllowOffline);
+        .put("ASSIGN_ALLOW_OFFLINE", assignAllowOffline).put("AUTO_ASSIGN", autoAssign)
+        .put("AUTO_ASSIGN_MAX_PER_AGENT", autoAssignMaxPerAgent).put("CONVERSATION_AI_DEFAULT", conversationAiDefault);
   }
 
   /** The configuration with secrets masked, for logs and --print-config. */

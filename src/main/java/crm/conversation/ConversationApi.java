@@ -309,6 +309,56 @@ final class ConversationApi {
     }).compose(doc -> populate(List.of(doc))).map(l -> reply(l.get(0)));
   }
 
+  /**
+   * Auto-assignment of a new conversation without the assistant: to the online agent with the fewest assigned
+   * conversations, under {@code cap}; ties go to the one whose last assignment is oldest. Best effort: when nobody
+   * qualifies, or someone assigned it first, it stays as it is.
+   */
+  Future<Void> autoAssign(String conversationId, int cap) {
+    return conversations.byId(conversationId).compose(conv -> {
+      if (conv == null || conv.getBoolean("isAIEnabled", false) || conv.getString("assignedAgentId") != null) {
+        return Future.succeededFuture();
+      }
+      return bus.request(Addresses.AGENT_ONLINE, new JsonObject()).compose(res -> {
+        List<JsonObject> online = res.getJsonArray("agents", new JsonArray()).stream().map(o -> (JsonObject) o).toList();
+        if (online.isEmpty()) return Future.succeededFuture();
+        JsonArray ids = new JsonArray(online.stream().map(a -> a.getString("_id")).toList());
+        JsonArray pipeline = new JsonArray()
+            .add(new JsonObject().put("$match", new JsonObject().put("status", "assigned")
+                .put("assignedAgentId", new JsonObject().put("$in", ids))))
+            .add(new JsonObject().put("$group", new JsonObject().put("_id", "$assignedAgentId")
+                .put("n", new JsonObject().put("$sum", 1)).put("last", new JsonObject().put("$max", "$assignedAt"))));
+        List<JsonObject> load = new ArrayList<>();
+        io.vertx.core.Promise<List<JsonObject>> done = io.vertx.core.Promise.promise();
+        mongo.client().aggregate(ConversationStore.COLLECTION, pipeline).handler(load::add)
+            .exceptionHandler(done::tryFail).endHandler(v -> done.tryComplete(load));
+        return done.future().compose(rows -> {
+          JsonObject byAgent = new JsonObject();
+          rows.forEach(r -> byAgent.put(r.getString("_id"), r));
+          JsonObject pick = null;
+          for (JsonObject a : online) {
+            JsonObject l = byAgent.getJsonObject(a.getString("_id"), new JsonObject());
+            int n = l.getInteger("n", 0);
+            if (n >= cap) continue;
+            if (pick == null || n < pick.getInteger("n") || (n == pick.getInteger("n") && idleSince(l).isBefore(idleSince(pick)))) {
+              pick = a.copy().put("n", n).put("last", l.getValue("last"));
+            }
+          }
+          if (pick == null) return Future.succeededFuture();
+          JsonObject system = new JsonObject().put("agentId", "system").put("role", "admin")
+              .put("permissions", new JsonArray().add(Permission.ASSIGN_CONVERSATIONS));
+          return assign(new JsonObject().put("caller", system).put("conversationId", conversationId)
+              .put("agentId", pick.getString("_id")).put("note", "auto-assigned")).mapEmpty();
+        });
+      });
+    }).<Void>mapEmpty().recover(err -> Future.<Void>succeededFuture()); // best effort: it stays unassigned, visible to all
+  }
+
+  private static Instant idleSince(JsonObject load) {
+    Instant last = Mongo.instant(load.getValue("last"));
+    return last == null ? Instant.EPOCH : last;
+  }
+
   /** {caller, conversationId, status, note} */
   private Future<JsonObject> setStatus(JsonObject body) {
     Caller caller = caller(body);

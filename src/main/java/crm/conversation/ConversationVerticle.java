@@ -37,10 +37,17 @@ public final class ConversationVerticle extends VerticleBase {
     conversations = new ConversationStore(mongo);
     messages = new MessageStore(mongo);
     bus = new Bus(vertx);
-    inbound = new InboundRecorder(customers, conversations, messages, bus, true);
+    inbound = new InboundRecorder(customers, conversations, messages, bus, config().getBoolean("CONVERSATION_AI_DEFAULT", true));
     CustomerApi customerApi = new CustomerApi(mongo, customers, bus);
     customerApi.serve();
-    new ConversationApi(vertx, mongo, conversations, bus, config().getBoolean("ASSIGN_ALLOW_OFFLINE", false)).serve();
+    ConversationApi conversationApi = new ConversationApi(vertx, mongo, conversations, bus, config().getBoolean("ASSIGN_ALLOW_OFFLINE", false));
+    conversationApi.serve();
+    if (config().getBoolean("AUTO_ASSIGN", false)) {
+      int cap = config().getInteger("AUTO_ASSIGN_MAX_PER_AGENT", 10);
+      // local: the node that opened the conversation assigns it, once
+      vertx.eventBus().<JsonObject>localConsumer(Addresses.EVT_CONVERSATION_CREATED,
+          m -> conversationApi.autoAssign(m.body().getString("conversationId"), cap));
+    }
     // whoever changes a customer or a conversation says so; every node forgets its cached copy
     vertx.eventBus().<JsonObject>consumer(Addresses.EVT_CUSTOMER_UPDATED, m -> {
       if (m.body() != null && m.body().getString("customerId") != null) customers.evict(m.body().getString("customerId"));
