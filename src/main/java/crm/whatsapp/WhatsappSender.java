@@ -68,36 +68,60 @@ final class WhatsappSender {
   /** {type, conversationId | to, ...} -> {success, message, whatsappResponse} (see {@link GraphPayloads}). */
   Future<JsonObject> send(JsonObject body) {
     JsonObject request = GraphPayloads.validate(body);
+    long deadline = System.nanoTime() + deadlineMs * 1_000_000;
     return bus.request(Addresses.CONVERSATION_PREPARE_OUTBOUND, request).compose(prepared -> {
       if (prepared.getBoolean("duplicate", false)) {
-        JsonObject message = prepared.getJsonObject("message");
-        JsonObject failure = failedBeforeSending(message);
-        if (failure != null) { // the retry of a send that failed fails the same way: it was never sent
-          return Future.failedFuture(new SendFailure(failure, failure.getBoolean("retryable", false))
-              .toCrm(failure.copy().put("messageId", message.getString("_id")).put("message", message)));
-        }
-        return Future.succeededFuture(new JsonObject().put("success", true).put("duplicate", true).put("message", message));
+        return settled(request, prepared, deadline).compose(this::duplicateAnswer);
       }
-      JsonObject payload = GraphPayloads.build(request, prepared);
-      long deadline = System.nanoTime() + deadlineMs * 1_000_000;
-      if ("read".equals(request.getString("type"))) {
-        return post(payload, 1, deadline).map(res -> new JsonObject().put("success", true).put("whatsappResponse", res))
-            .recover(err -> Future.failedFuture(err instanceof SendFailure failure ? failure.toCrm(failure.error.copy()) : err));
-      }
-      String messageId = prepared.getString("messageId");
-      return post(payload, 1, deadline)
-          .compose(res -> wamidOf(res) != null ? Future.succeededFuture(res) : Future.failedFuture(new SendFailure(
-              new JsonObject().put("code", 0).put("title", "no message id").put("userMessage", "WhatsApp accepted the request "
-                  + "but returned no message id: the message may not have been sent").put("response", res), false)))
-          .compose(res -> recordResult(messageId, res, null)
-              .map(message -> new JsonObject().put("success", true).put("message", message).put("whatsappResponse", res)))
-          .recover(err -> {
-            if (!(err instanceof SendFailure failure)) return Future.failedFuture(err);
-            return recordResult(messageId, null, failure.error).compose(message -> Future.failedFuture(
-                failure.toCrm(failure.error.copy().put("messageId", messageId).put("message", message))));
-          });
+      return sendPrepared(request, prepared, deadline);
     });
   }
+
+  /**
+   * A duplicate whose first request is still being sent: wait (polling the stored message) until the first one has
+   * its outcome, so a retry answers what the first request answered, not "pending". Gives up at the deadline.
+   */
+  private Future<JsonObject> settled(JsonObject request, JsonObject prepared, long deadline) {
+    JsonObject message = prepared.getJsonObject("message");
+    if (message == null || !"pending".equals(message.getString("status")) || System.nanoTime() > deadline) {
+      return Future.succeededFuture(prepared);
+    }
+    Promise<JsonObject> later = Promise.promise();
+    vertx.setTimer(50, id -> bus.request(Addresses.CONVERSATION_PREPARE_OUTBOUND, request)
+        .compose(again -> settled(request, again, deadline)).onComplete(later));
+    return later.future();
+  }
+
+  private Future<JsonObject> duplicateAnswer(JsonObject prepared) {
+    JsonObject message = prepared.getJsonObject("message");
+    JsonObject failure = failedBeforeSending(message);
+    if (failure != null) { // the retry of a send that failed fails the same way: it was never sent
+      return Future.failedFuture(new SendFailure(failure, failure.getBoolean("retryable", false))
+          .toCrm(failure.copy().put("messageId", message.getString("_id")).put("message", message)));
+    }
+    return Future.succeededFuture(new JsonObject().put("success", true).put("duplicate", true).put("message", message));
+  }
+
+  private Future<JsonObject> sendPrepared(JsonObject request, JsonObject prepared, long deadline) {
+    JsonObject payload = GraphPayloads.build(request, prepared);
+    if ("read".equals(request.getString("type"))) {
+      return post(payload, 1, deadline).map(res -> new JsonObject().put("success", true).put("whatsappResponse", res))
+          .recover(err -> Future.failedFuture(err instanceof SendFailure failure ? failure.toCrm(failure.error.copy()) : err));
+    }
+    String messageId = prepared.getString("messageId");
+    return post(payload, 1, deadline)
+        .compose(res -> wamidOf(res) != null ? Future.succeededFuture(res) : Future.failedFuture(new SendFailure(
+            new JsonObject().put("code", 0).put("title", "no message id").put("userMessage", "WhatsApp accepted the request "
+                + "but returned no message id: the message may not have been sent").put("response", res), false)))
+        .compose(res -> recordResult(messageId, res, null)
+            .map(message -> new JsonObject().put("success", true).put("message", message).put("whatsappResponse", res)))
+        .recover(err -> {
+          if (!(err instanceof SendFailure failure)) return Future.failedFuture(err);
+          return recordResult(messageId, null, failure.error).compose(message -> Future.failedFuture(
+              failure.toCrm(failure.error.copy().put("messageId", messageId).put("message", message))));
+        });
+  }
+
 
   /** Meta's error for a message whose send failed (failed, and no wamid: a later "failed" status has one); else null. */
   private static JsonObject failedBeforeSending(JsonObject message) {

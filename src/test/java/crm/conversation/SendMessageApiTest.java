@@ -405,6 +405,10 @@ class SendMessageApiTest {
       assertThat(duplicate.bodyAsJsonObject().getBoolean("success")).isTrue();
       assertThat(duplicate.bodyAsJsonObject().getJsonObject("message").getString("_id"))
           .isEqualTo(original.bodyAsJsonObject().getJsonObject("message").getString("_id"));
+      // the duplicate waited for the first request's outcome instead of answering "pending"
+      assertThat(duplicate.bodyAsJsonObject().getJsonObject("message").getString("status")).as("round %d", round).isEqualTo("sent");
+      assertThat(duplicate.bodyAsJsonObject().getJsonObject("message").getString("whatsappMessageId"))
+          .isEqualTo(original.bodyAsJsonObject().getJsonObject("message").getString("whatsappMessageId"));
       assertThat(graphRequestsTo(c.phone())).as("round %d", round).hasSize(1);
       assertThat(outbound(wa, c)).as("round %d", round).hasSize(1);
     }
