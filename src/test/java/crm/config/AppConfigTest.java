@@ -109,4 +109,11 @@ class AppConfigTest {
         .put("CRM_CLUSTER", true).put("JWT_SECRET", "s".repeat(40)));
     assertThat(AppConfig.from(cfg.toJson())).isEqualTo(cfg);
   }
+
+  @Test
+  void every_key_is_documented_in_the_readme() throws Exception {
+    String readme = java.nio.file.Files.readString(java.nio.file.Path.of("README.md"));
+    java.util.List<String> missing = AppConfig.KEYS.stream().filter(k -> !readme.contains("`" + k + "`")).toList();
+    org.assertj.core.api.Assertions.assertThat(missing).as("configuration keys missing from the README table").isEmpty();
+  }
 }
