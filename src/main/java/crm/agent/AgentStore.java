@@ -55,6 +55,24 @@ final class AgentStore {
         .recover(Mongo::mapError);
   }
 
+  Future<Void> holdConversation(String agentId, String conversationId) {
+    if (!Mongo.isObjectId(agentId) || conversationId == null) return Future.succeededFuture();
+    return mongo.client().updateCollection(COLLECTION, new JsonObject().put("_id", agentId),
+            new JsonObject().put("$addToSet", new JsonObject().put("assignedConversations", conversationId)))
+        .recover(Mongo::mapError).mapEmpty();
+  }
+
+  /** Removes the conversation from whoever holds it, except {@code keep} (its new holder, or null). */
+  Future<Void> releaseConversation(String conversationId, String keep) {
+    if (conversationId == null) return Future.succeededFuture();
+    JsonObject filter = new JsonObject().put("assignedConversations", conversationId);
+    if (keep != null) filter.put("_id", new JsonObject().put("$ne", keep));
+    return mongo.client().updateCollectionWithOptions(COLLECTION, filter,
+            new JsonObject().put("$pull", new JsonObject().put("assignedConversations", conversationId)),
+            new UpdateOptions().setMulti(true))
+        .recover(Mongo::mapError).mapEmpty();
+  }
+
   /** Ids of active agents and supervisors whose status is online. */
   Future<List<String>> onlineIds() {
     JsonObject filter = new JsonObject().put("status", "online").put("isActive", true)

@@ -73,6 +73,7 @@ public final class AgentVerticle extends VerticleBase {
             bus.serve(Addresses.AGENT_ONLINE, b -> agents.onlineIds().compose(ids -> summaries(new JsonObject().put("ids", new JsonArray(ids))))
                 .map(r -> new JsonObject().put("agents", new JsonArray(r.getJsonObject("agents").stream().map(e -> e.getValue()).toList()))))
                 .completion())))
+        .onSuccess(v -> followAssignments())
         .onSuccess(v -> vertx.setPeriodic(3_600_000, id -> tokens.purgeExpired()
             .onSuccess(n -> { if (n > 0) log.info("Purged {} expired refresh tokens", n); })));
   }
@@ -82,6 +83,35 @@ public final class AgentVerticle extends VerticleBase {
     if (mongo != null) mongo.close();
     return hashPool == null ? Future.succeededFuture() : hashPool.close();
   }
+
+  /**
+   * Keeps each agent's {@code assignedConversations} (the spec's Agent field) in step with the inbox: added on
+   * assignment, removed from the previous holder, removed when the conversation is resolved, closed or reopened
+   * unassigned. Every node applies the same idempotent update, so a cluster needs no coordination.
+   */
+  private void followAssignments() {
+    vertx.eventBus().<JsonObject>consumer(Addresses.EVT_CONVERSATION_ASSIGNED, m -> {
+      JsonObject e = m.body();
+      String conversationId = e.getString("conversationId");
+      String agentId = e.getJsonObject("assignedAgent", new JsonObject()).getString("id");
+      inOrder(() -> agents.releaseConversation(conversationId, agentId)
+          .compose(v -> agents.holdConversation(agentId, conversationId)), conversationId);
+    });
+    vertx.eventBus().<JsonObject>consumer(Addresses.EVT_CONVERSATION_UPDATED, m -> {
+      JsonObject e = m.body();
+      if (e.getString("assignedAgentId") == null || List.of("resolved", "closed").contains(e.getString("status"))) {
+        inOrder(() -> agents.releaseConversation(e.getString("conversationId"), null), e.getString("conversationId"));
+      }
+    });
+  }
+
+  /** Applies assignment bookkeeping one event after the other, as the events arrived. */
+  private void inOrder(java.util.function.Supplier<Future<Void>> step, String conversationId) {
+    assignments = assignments.transform(ar -> step.get())
+        .onFailure(err -> log.warn("assignedConversations not updated for {}: {}", conversationId, err.toString()));
+  }
+
+  private Future<Void> assignments = Future.succeededFuture();
 
   // ---- first start
 

@@ -583,4 +583,32 @@ class ConversationActionsTest {
     List<JsonObject> updated = awaitEvents(updatedEvents, c.conversationId(), 2);
     assertThat(updated).hasSize(2);
   }
+
+  // ---- the agents' assignedConversations
+
+  static List<Object> held(String agentId) {
+    HttpResponse<Buffer> res = app.get("/api/v2/agents/" + agentId, admin);
+    assertThat(res.statusCode()).isEqualTo(200);
+    return res.bodyAsJsonObject().getJsonObject("agent").getJsonArray("assignedConversations").getList();
+  }
+
+  static void awaitHeld(String agentId, String conversationId, boolean expected) throws InterruptedException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (held(agentId).contains(conversationId) != expected && System.nanoTime() < deadline) Thread.sleep(20);
+    assertThat(held(agentId).contains(conversationId)).as("agent %s holds %s", agentId, conversationId).isEqualTo(expected);
+  }
+
+  @Test
+  void agents_assigned_conversations_follow_assignment_reassignment_and_resolution() throws Exception {
+    Customer c = customerWhoWrote();
+    ok(assign(sup1, c.conversationId(), agentAId));
+    awaitHeld(agentAId, c.conversationId(), true);
+    ok(assign(app, sup1, c.conversationId(), new JsonObject().put("agentId", agentBId).put("force", true)));
+    awaitHeld(agentBId, c.conversationId(), true);
+    awaitHeld(agentAId, c.conversationId(), false);
+    HttpResponse<Buffer> resolved = app.put("/api/v2/conversations/" + c.conversationId() + "/status", admin,
+        new JsonObject().put("status", "resolved"));
+    assertThat(resolved.statusCode()).as(resolved.bodyAsString()).isEqualTo(200);
+    awaitHeld(agentBId, c.conversationId(), false);
+  }
 }
