@@ -57,10 +57,11 @@ public record AppConfig(
     boolean assignAllowOffline,
     boolean autoAssign,
     int autoAssignMaxPerAgent,
-    boolean conversationAiDefault) {
+    boolean conversationAiDefault,
+    SocketConfig socket) {
 
   /** Keys read from the environment and system properties (the env store's allowlist). */
-  public static final List<String> KEYS = List.of(
+  public static final List<String> KEYS = java.util.stream.Stream.concat(java.util.stream.Stream.of(
       "PORT", "HOST", "HTTP_INSTANCES", "MONGO_URI", "MONGO_DB", "CRM_DATA_DIR", "CRM_DB_BACKEND",
       "DB_COMMIT_INTERVAL_MS", "JWT_SECRET", "JWT_EXPIRES_IN", "REFRESH_TOKEN_TTL_DAYS", "CORS_ORIGINS",
       "CRM_ADMIN_EMAIL", "CRM_ADMIN_PASSWORD", "PASSWORD_HASH_MEMORY_KB", "PASSWORD_HASH_ITERATIONS",
@@ -71,7 +72,8 @@ public record AppConfig(
       "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_WEBHOOK_BODY_LIMIT", "WHATSAPP_MEDIA_HOSTS",
       "WHATSAPP_MEDIA_MAX_BYTES", "WHATSAPP_SEND_RATE", "WHATSAPP_SEND_MAX_ATTEMPTS", "WHATSAPP_RETRY_BASE_MS",
       "WHATSAPP_HTTP_TIMEOUT_MS", "WHATSAPP_SEND_DEADLINE_MS", "WHATSAPP_SANDBOX_DELAY_MS",
-      "ASSIGN_ALLOW_OFFLINE", "AUTO_ASSIGN", "AUTO_ASSIGN_MAX_PER_AGENT", "CONVERSATION_AI_DEFAULT");
+      "ASSIGN_ALLOW_OFFLINE", "AUTO_ASSIGN", "AUTO_ASSIGN_MAX_PER_AGENT", "CONVERSATION_AI_DEFAULT"),
+      SocketConfig.KEYS.stream()).toList();
 
   private static final Set<String> SECRET_KEYS = Set.of("JWT_SECRET", "CRM_ADMIN_PASSWORD", "MONGO_URI",
       "WHATSAPP_ACCESS_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN");
@@ -157,7 +159,8 @@ public record AppConfig(
         r.bool("ASSIGN_ALLOW_OFFLINE", false),
         r.bool("AUTO_ASSIGN", false),
         r.integer("AUTO_ASSIGN_MAX_PER_AGENT", 10, 1, 10_000),
-        r.bool("CONVERSATION_AI_DEFAULT", true));
+        r.bool("CONVERSATION_AI_DEFAULT", true),
+        SocketConfig.from(r));
   }
 
   /** No Graph API credentials: outbound messages are recorded and their statuses simulated. */
@@ -196,7 +199,8 @@ public record AppConfig(
         .put("WHATSAPP_HTTP_TIMEOUT_MS", whatsappHttpTimeoutMs).put("WHATSAPP_SEND_DEADLINE_MS", whatsappSendDeadlineMs)
         .put("WHATSAPP_SANDBOX_DELAY_MS", whatsappSandboxDelayMs)
         .put("ASSIGN_ALLOW_OFFLINE", assignAllowOffline).put("AUTO_ASSIGN", autoAssign)
-        .put("AUTO_ASSIGN_MAX_PER_AGENT", autoAssignMaxPerAgent).put("CONVERSATION_AI_DEFAULT", conversationAiDefault);
+        .put("AUTO_ASSIGN_MAX_PER_AGENT", autoAssignMaxPerAgent).put("CONVERSATION_AI_DEFAULT", conversationAiDefault)
+        .mergeIn(socket.toJson());
   }
 
   /** The configuration with secrets masked, for logs and --print-config. */
@@ -210,7 +214,7 @@ public record AppConfig(
   }
 
   /** Reads one typed value; strings (environment, raw-data) and JSON values alike. */
-  private record Reader(JsonObject raw) {
+  record Reader(JsonObject raw) {
     String string(String key, String def) {
       Object v = raw.getValue(key);
       if (v == null) return def;

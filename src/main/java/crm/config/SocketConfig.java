@@ -1,0 +1,63 @@
+package crm.config;
+
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The Socket.IO / Engine.IO settings (keys SOCKET_*), validated like the rest of {@link AppConfig}.
+ *
+ * <p>{@code SOCKET_PROFILE=conformance} is the profile the official Socket.IO and Engine.IO protocol test suites
+ * expect: it forces their fixed timings (ping 300/200 ms, connect timeout 1 s, max payload 1 000 000), any origin,
+ * no token check, their echo handlers and the raw Engine.IO echo endpoint at {@code /engine.io/}. It is for those
+ * suites only, never for production.
+ */
+public record SocketConfig(
+    String profile,
+    int pingIntervalMs,
+    int pingTimeoutMs,
+    int maxPayload,
+    int connectTimeoutMs,
+    int maxBufferedPackets) {
+
+  public static final String DEFAULT = "default";
+  public static final String CONFORMANCE = "conformance";
+
+  public static final List<String> KEYS = List.of(
+      "SOCKET_PROFILE", "SOCKET_PING_INTERVAL_MS", "SOCKET_PING_TIMEOUT_MS", "SOCKET_MAX_PAYLOAD",
+      "SOCKET_CONNECT_TIMEOUT_MS", "SOCKET_MAX_BUFFERED_PACKETS");
+
+  static SocketConfig from(AppConfig.Reader r) {
+    String profile = r.string("SOCKET_PROFILE", DEFAULT).trim().toLowerCase(Locale.ROOT);
+    if (profile.isEmpty()) profile = DEFAULT;
+    if (!profile.equals(DEFAULT) && !profile.equals(CONFORMANCE)) {
+      throw new InvalidConfigException("SOCKET_PROFILE", "must be default or conformance, got '" + profile + "'");
+    }
+    return new SocketConfig(
+        profile,
+        r.integer("SOCKET_PING_INTERVAL_MS", 25_000, 50, 3_600_000),
+        r.integer("SOCKET_PING_TIMEOUT_MS", 20_000, 50, 3_600_000),
+        r.integer("SOCKET_MAX_PAYLOAD", 1_000_000, 1024, 64 * 1_048_576),
+        r.integer("SOCKET_CONNECT_TIMEOUT_MS", 45_000, 50, 3_600_000),
+        r.integer("SOCKET_MAX_BUFFERED_PACKETS", 1000, 1, 1_000_000));
+  }
+
+  /** Reads the settings back from a deployment configuration (already validated by {@link AppConfig#from}). */
+  public static SocketConfig fromJson(JsonObject deployed) {
+    return from(new AppConfig.Reader(deployed));
+  }
+
+  public boolean conformance() {
+    return CONFORMANCE.equals(profile);
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("SOCKET_PROFILE", profile)
+        .put("SOCKET_PING_INTERVAL_MS", pingIntervalMs)
+        .put("SOCKET_PING_TIMEOUT_MS", pingTimeoutMs)
+        .put("SOCKET_MAX_PAYLOAD", maxPayload)
+        .put("SOCKET_CONNECT_TIMEOUT_MS", connectTimeoutMs)
+        .put("SOCKET_MAX_BUFFERED_PACKETS", maxBufferedPackets);
+  }
+}
