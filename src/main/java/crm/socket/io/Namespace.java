@@ -1,0 +1,147 @@
+package crm.socket.io;
+
+import crm.socket.engineio.EnginePacket;
+import io.vertx.core.json.JsonArray;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Socket.IO namespace of this node: who may connect ({@link #auth}), what happens on connection, shared event
+ * handlers, and rooms. Thread-safe: sockets of one namespace live on many event loops.
+ */
+public final class Namespace {
+  private static final Logger log = LoggerFactory.getLogger(Namespace.class);
+
+  private final String name;
+  private volatile AuthHook authHook = AuthHook.ACCEPT_ALL;
+  private final List<Consumer<Socket>> connectionHandlers = new CopyOnWriteArrayList<>();
+  private final Map<String, SocketEventHandler> handlers = new ConcurrentHashMap<>();
+  private final Map<String, Socket> sockets = new ConcurrentHashMap<>();
+  private final Map<String, Set<Socket>> rooms = new ConcurrentHashMap<>();
+
+  Namespace(String name) {
+    this.name = name;
+  }
+
+  public String name() { return name; }
+
+  /** Decides every CONNECT to this namespace (default: accept with empty data). */
+  public Namespace auth(AuthHook hook) {
+    this.authHook = hook == null ? AuthHook.ACCEPT_ALL : hook;
+    return this;
+  }
+
+  public AuthHook authHook() { return authHook; }
+
+  /** Called on the socket's loop after the client got its CONNECT answer. */
+  public Namespace onConnection(Consumer<Socket> handler) {
+    connectionHandlers.add(handler);
+    return this;
+  }
+
+  /** Handles {@code event} for every socket of the namespace (a socket's own {@link Socket#on} wins). */
+  public Namespace on(String event, SocketEventHandler handler) {
+    handlers.put(event, handler);
+    return this;
+  }
+
+  SocketEventHandler handler(String event) {
+    return handlers.get(event);
+  }
+
+  /** The connected socket with this id, or null. */
+  public Socket socket(String id) {
+    return sockets.get(id);
+  }
+
+  /** Sockets connected to this namespace on this node. */
+  public int size() {
+    return sockets.size();
+  }
+
+  /** The sockets in {@code room} now (a snapshot). */
+  public List<Socket> socketsIn(String room) {
+    Set<Socket> set = rooms.get(room);
+    return set == null ? List.of() : List.copyOf(set);
+  }
+
+  /** Emits to every socket in {@code room} on this node; returns how many it was sent to. */
+  public int emitToRoom(String room, String event, Object... args) {
+    return emitArgsToRoom(room, event, new JsonArray(new ArrayList<>(Arrays.asList(args))));
+  }
+
+  public int emitArgsToRoom(String room, String event, JsonArray args) {
+    Set<Socket> set = rooms.get(room);
+    return set == null ? 0 : broadcast(set, event, args);
+  }
+
+  /** Emits to every socket of the namespace on this node. */
+  public int emit(String event, Object... args) {
+    return broadcast(sockets.values(), event, new JsonArray(new ArrayList<>(Arrays.asList(args))));
+  }
+
+  private int broadcast(Iterable<Socket> targets, String event, JsonArray args) {
+    List<Object> list = new ArrayList<>(args.size() + 1);
+    list.add(event);
+    list.addAll(args.getList());
+    // encoded once for all; binary parts are copied per client (a buffer is consumed by its write)
+    List<EnginePacket> packets = new SioPacket(SioPacket.EVENT, name, null, new JsonArray(list), 0).encode();
+    boolean hasBinary = packets.stream().anyMatch(EnginePacket::isBinary);
+    int n = 0;
+    for (Socket s : targets) {
+      if (!s.connected()) continue;
+      s.sendEncoded(hasBinary ? copyBinaries(packets) : packets);
+      n++;
+    }
+    return n;
+  }
+
+  private static List<EnginePacket> copyBinaries(List<EnginePacket> packets) {
+    List<EnginePacket> copy = new ArrayList<>(packets.size());
+    for (EnginePacket p : packets) copy.add(p.isBinary() ? EnginePacket.message(p.binary().copy()) : p);
+    return copy;
+  }
+
+  // ------------------------------------------------------------------------------------------- called by the sockets
+
+  void addSocket(Socket socket) {
+    sockets.put(socket.id(), socket);
+  }
+
+  void removeSocket(Socket socket) {
+    sockets.remove(socket.id(), socket);
+  }
+
+  void fireConnection(Socket socket) {
+    for (Consumer<Socket> handler : connectionHandlers) {
+      try {
+        handler.accept(socket);
+      } catch (RuntimeException e) {
+        log.warn("Namespace {}: connection handler failed for socket {}: {}", name, socket.id(), e.toString());
+      }
+    }
+  }
+
+  void addToRoom(String room, Socket socket) {
+    rooms.compute(room, (k, set) -> {
+      Set<Socket> s = set != null ? set : ConcurrentHashMap.newKeySet();
+      s.add(socket);
+      return s;
+    });
+  }
+
+  void removeFromRoom(String room, Socket socket) {
+    rooms.computeIfPresent(room, (k, set) -> {
+      set.remove(socket);
+      return set.isEmpty() ? null : set;
+    });
+  }
+}
