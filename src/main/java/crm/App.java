@@ -6,6 +6,7 @@ import crm.config.AppConfig;
 import crm.conversation.ConversationVerticle;
 import crm.whatsapp.WhatsappVerticle;
 import crm.http.HttpVerticle;
+import crm.socket.SocketVerticle;
 import crm.storage.EmbeddedMongo;
 import crm.storage.GroupCommit;
 import io.vertx.core.DeploymentOptions;
@@ -59,7 +60,9 @@ public final class App {
           .compose(v -> deploy(vertx, ids, AgentVerticle::new, conf, 1))
           .compose(v -> deploy(vertx, ids, ConversationVerticle::new, conf, 1))
           .compose(v -> deploy(vertx, ids, WhatsappVerticle::new, conf, 1))
-          .compose(v -> deploy(vertx, ids, HttpVerticle::new, conf, httpInstances));
+          .compose(v -> deploy(vertx, ids, HttpVerticle::new, conf, httpInstances))
+          // after HTTP, so stopped before it: open sockets are closed before the HTTP server drains
+          .compose(v -> deploy(vertx, ids, SocketVerticle::new, conf, 1));
       return chain.map(v -> new App(vertx, prepared.embedded, ids, conf))
           .recover(err -> {
             // undo what started, so a failed start leaves nothing listening

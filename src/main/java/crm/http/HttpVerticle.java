@@ -6,6 +6,7 @@ import crm.bus.Addresses;
 import crm.bus.Bus;
 import crm.bus.CrmException;
 import crm.bus.ErrorCode;
+import crm.socket.SocketRoutes;
 import crm.storage.MediaRoutes;
 import crm.storage.MediaStore;
 import crm.storage.Mongo;
@@ -28,7 +29,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The HTTP front: /api/v2 (JWT, RBAC, rate limits, validation, error envelope), /health, /ready, /metrics. */
+/** The HTTP front: /api/v2 (JWT, RBAC, rate limits, validation, error envelope), /health, /ready, /metrics, /socket.io/. */
 public final class HttpVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(HttpVerticle.class);
   public static final String API_PREFIX = "/api/v2";
@@ -45,10 +46,10 @@ public final class HttpVerticle extends VerticleBase {
     JsonObject cfg = config();
     mongo = new Mongo(vertx, cfg);
     return routes(vertx, cfg, mongo).compose(routes -> {
-      HttpServerOptions options = new HttpServerOptions()
+      HttpServerOptions options = SocketRoutes.serverOptions(new HttpServerOptions()
           .setCompressionSupported(true)
           .setMaxInitialLineLength(8192)
-          .setMaxHeaderSize(16 * 1024);
+          .setMaxHeaderSize(16 * 1024), cfg);
       server = vertx.createHttpServer(options).requestHandler(routes.root())
           .invalidRequestHandler(ErrorEnvelope::invalidRequest);
       return server.listen(cfg.getInteger("PORT", 5000), cfg.getString("HOST", "0.0.0.0"));
@@ -75,6 +76,7 @@ public final class HttpVerticle extends VerticleBase {
 
       Router root = Router.router(vertx);
       root.route().handler(new RequestLog());
+      SocketRoutes.mount(vertx, root, cfg); // Engine.IO / Socket.IO at /socket.io/ (crm.socket)
       // browsers call the API; /health, /ready and /metrics are for probes and scrapers, which send no Origin
       List<String> origins = origins(cfg.getString("CORS_ORIGINS", "http://localhost:4200"));
       root.route(API_PREFIX + "/*").handler(ctx -> {

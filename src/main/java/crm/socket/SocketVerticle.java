@@ -1,0 +1,23 @@
+package crm.socket;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+
+/**
+ * Owns the lifecycle of the node's socket server ({@link SocketRuntime}); the HTTP verticle serves its routes.
+ * Deployed after the HTTP verticle, so it is stopped first: open connections are closed gracefully (long polls
+ * answered, WebSockets closed) before the HTTP server drains, instead of holding the drain for a ping period.
+ * The bridge (bus events to rooms) belongs here.
+ */
+public final class SocketVerticle extends VerticleBase {
+  @Override
+  public Future<?> start() {
+    SocketRuntime.of(vertx, config());
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return SocketRuntime.of(vertx).close();
+  }
+}
