@@ -121,6 +121,7 @@ class SocketServerTest {
     assertEngineError(await(eio.request(HttpMethod.GET, "EIO=4&transport=websocket", null).send()), 400, 3);
     assertEngineError(await(eio.request(HttpMethod.GET, "EIO=3&transport=polling", null).send()), 400, 5);
     assertEngineError(await(eio.request(HttpMethod.GET, "transport=polling", null).send()), 400, 5);
+    assertEngineError(await(eio.request(HttpMethod.GET, "EIO=4&transport=polling&x=%zz", null).send()), 400, 3);
   }
 
   @Test
@@ -243,6 +244,15 @@ class SocketServerTest {
     try (Ws ws = connectedWs()) {
       ws.send("42[\"echo\",\"" + "x".repeat(100_000) + "\"]");
       ws.awaitClose();
+    }
+    try (Ws ws = connectedWs()) {
+      // in fragments, each under the limit
+      ws.sendFragmented("42[\"echo\",\"" + "x".repeat(100_000) + "\"]", 4);
+      ws.awaitClose();
+    }
+    try (Ws ws = connectedWs()) {
+      ws.sendFragmented("42[\"echo\",\"" + "x".repeat(90_000) + "\"]", 4);
+      assertThat(ws.nextText()).startsWith("42[\"echo-back\",\"xxx");
     }
   }
 

@@ -159,6 +159,17 @@ public final class EioClient {
       await(socket.writeTextMessage(text));
     }
 
+    /** Sends one text message as several frames (a first text frame, then continuations). */
+    public void sendFragmented(String text, int parts) {
+      int size = (text.length() + parts - 1) / parts;
+      for (int i = 0; i < parts; i++) {
+        String part = text.substring(i * size, Math.min(text.length(), (i + 1) * size));
+        boolean last = i == parts - 1;
+        await(socket.writeFrame(i == 0 ? io.vertx.core.http.WebSocketFrame.textFrame(part, last)
+            : io.vertx.core.http.WebSocketFrame.continuationFrame(Buffer.buffer(part), last)));
+      }
+    }
+
     public void send(Buffer data) {
       await(socket.writeBinaryMessage(data));
     }

@@ -73,13 +73,23 @@ public final class EngineServer {
       res.setStatusCode(204).end();
       return;
     }
-    String transport = req.getParam("transport");
+    String transport;
+    String eio;
+    String sid;
+    try {
+      transport = req.getParam("transport");
+      eio = req.getParam("EIO");
+      sid = req.getParam("sid");
+    } catch (IllegalArgumentException malformedQuery) {
+      fail(res, EngineError.BAD_REQUEST);
+      return;
+    }
     boolean websocket = "websocket".equals(transport);
     if (!websocket && !"polling".equals(transport)) {
       fail(res, EngineError.UNKNOWN_TRANSPORT);
       return;
     }
-    if (!"4".equals(req.getParam("EIO"))) {
+    if (!"4".equals(eio)) {
       fail(res, EngineError.UNSUPPORTED_PROTOCOL_VERSION);
       return;
     }
@@ -88,7 +98,6 @@ public final class EngineServer {
       fail(res, EngineError.BAD_REQUEST);
       return;
     }
-    String sid = req.getParam("sid");
     if (sid == null) {
       if (closed) {
         fail(res, EngineError.SHUTTING_DOWN);
@@ -263,7 +272,8 @@ public final class EngineServer {
   private static void listen(ServerWebSocket ws, EngineSession session) {
     ws.textMessageHandler(text -> session.execute(() -> session.onWebSocketText(ws, text)));
     ws.binaryMessageHandler(data -> session.execute(() -> session.onWebSocketBinary(ws, data)));
-    ws.exceptionHandler(err -> log.debug("Engine.IO session {}: websocket error {}", session.id(), err.toString()));
+    // e.g. a message over maxPayload sent in fragments (Vert.x drops it and reports it here) or a broken connection
+    ws.exceptionHandler(err -> session.execute(() -> session.onWebSocketError(ws, err)));
     ws.closeHandler(v -> session.execute(() -> session.onWebSocketClosed(ws)));
   }
 

@@ -406,6 +406,15 @@ public final class EngineSession {
     if (socket == ws) onPacket(EnginePacket.message(data));
   }
 
+  void onWebSocketError(ServerWebSocket socket, Throwable err) {
+    log.debug("Engine.IO session {}: websocket error {}", id, err.toString());
+    if (socket == probe) {
+      cancelUpgrade();
+    } else if (socket == ws && state == State.OPEN) {
+      abort("transport error", false);
+    }
+  }
+
   void onWebSocketClosed(ServerWebSocket socket) {
     if (socket == probe) {
       probe = null;
