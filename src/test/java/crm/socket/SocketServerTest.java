@@ -424,6 +424,11 @@ class SocketServerTest {
       ws.send(Buffer.buffer(new byte[] {9}));
       assertThat(ws.nextText()).isEqualTo("461-9[{\"_placeholder\":true,\"num\":0}]");
       assertThat(ws.nextBinary().getBytes()).containsExactly(9);
+
+      // a handler reads a binary argument as a Buffer
+      ws.send("451-3[\"size\",{\"_placeholder\":true,\"num\":0}]");
+      ws.send(Buffer.buffer(new byte[] {1, 2, 3, 4, 5}));
+      assertThat(ws.nextText()).isEqualTo("433[5]");
     }
   }
 

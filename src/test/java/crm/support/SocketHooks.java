@@ -23,6 +23,7 @@ public final class SocketHooks {
     ns.onConnection(s -> s.onDisconnect(reason -> hooks.disconnects.put(s.id(), reason)));
     ns.on("echo", (s, args, ack) -> s.emitArgs("echo-back", args));
     ns.on("ack", (s, args, ack) -> ack.sendArgs(args));
+    ns.on("size", (s, args, ack) -> ack.send(args.getBuffer(0).length()));
     ns.on("whoami", (s, args, ack) -> ack.send(s.data(), s.transport()));
     ns.on("join", (s, args, ack) -> {
       s.join(args.getString(0));

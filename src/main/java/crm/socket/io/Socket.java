@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * the client's connection (handlers, listeners and ack callbacks are called there too).
  *
  * <p>Event arguments are JSON values (JsonObject, JsonArray, String, Number, Boolean, null); binary values are
- * Buffers (byte[] is accepted when sending).
+ * Buffers (byte[] is accepted when sending; read received ones with {@code getBuffer}, since Vert.x's
+ * {@code getValue} turns a Buffer into base64 text).
  */
 public final class Socket {
   private static final Logger log = LoggerFactory.getLogger(Socket.class);
