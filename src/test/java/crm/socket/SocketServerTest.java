@@ -205,6 +205,24 @@ class SocketServerTest {
   }
 
   @Test
+  void a_poll_whose_connection_drops_ends_the_session() throws Exception {
+    Polling client = connectedPolling();
+    io.vertx.core.net.NetClient net = app.vertx.createNetClient();
+    try {
+      io.vertx.core.net.NetSocket raw = await(net.connect(app.port, "127.0.0.1"));
+      await(raw.write("GET " + eio.url("EIO=4&transport=polling&sid=" + client.sid())
+          + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+      // the poll waits (nothing to say); a noop POST on another connection is answered after the poll was seen
+      assertThat(eio.post(client.sid(), "6").statusCode()).isEqualTo(200);
+      await(raw.close());
+    } finally {
+      net.close();
+    }
+    assertThat(hooks.disconnectReason(client.socketId())).isEqualTo("transport close");
+    assertEngineError(eio.post(client.sid(), "6"), 400, 1);
+  }
+
+  @Test
   void a_malformed_post_closes_the_session() {
     String sid = eio.openPolling().getString("sid");
     assertEngineError(eio.post(sid, "abc"), 400, 3);

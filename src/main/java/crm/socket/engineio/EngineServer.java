@@ -119,6 +119,7 @@ public final class EngineServer {
       upgrade(req, session);
     } else if (req.method() == HttpMethod.GET) {
       PollRequest get = new PollRequest(res, current());
+      get.onClosed(() -> session.execute(() -> session.onPollClosed(get)));
       session.execute(() -> session.onPoll(get));
     } else if (req.method() == HttpMethod.POST) {
       post(req, res, session);

@@ -287,13 +287,15 @@ public final class EngineSession {
     }
     pendingGet = get;
     if (probed) scheduleNoop();
-    get.onClosed(() -> execute(() -> {
-      if (pendingGet == get) {
-        pendingGet = null;
-        log.debug("Engine.IO session {}: poll connection closed prematurely", id);
-        abort("transport close", false);
-      }
-    }));
+  }
+
+  /** The connection of a poll closed before its answer (on the session's loop). */
+  void onPollClosed(PollRequest get) {
+    if (pendingGet == get) {
+      pendingGet = null;
+      log.debug("Engine.IO session {}: poll connection closed prematurely", id);
+      abort("transport close", false);
+    }
   }
 
   /**
