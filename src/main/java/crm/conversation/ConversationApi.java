@@ -34,13 +34,16 @@ final class ConversationApi {
   private final Vertx vertx;
   private final Mongo mongo;
   private final ConversationStore conversations;
+  private final MessageStore messageStore;
   private final Bus bus;
   private final boolean assignOffline;
 
-  ConversationApi(Vertx vertx, Mongo mongo, ConversationStore conversations, Bus bus, boolean assignOffline) {
+  ConversationApi(Vertx vertx, Mongo mongo, ConversationStore conversations, MessageStore messageStore, Bus bus,
+                  boolean assignOffline) {
     this.vertx = vertx;
     this.mongo = mongo;
     this.conversations = conversations;
+    this.messageStore = messageStore;
     this.bus = bus;
     this.assignOffline = assignOffline;
   }
@@ -205,7 +208,11 @@ final class ConversationApi {
 
   // ---- messages
 
-  /** {caller, conversationId, skip, limit, before, after} -> {messages (oldest first), total, hasMore} */
+  /**
+   * {caller, conversationId, skip, limit, before, after} -> {messages (oldest first), total, hasMore}. Messages are in
+   * the order the CRM recorded them: each has its conversation's next sequence number, and a page is read through
+   * the unique key of those numbers, so it costs the same at any size (see {@link #walk}).
+   */
   private Future<JsonObject> messages(JsonObject body) {
     int limit = body.getInteger("limit", 50);
     int skip = body.getInteger("skip", 0);
@@ -214,45 +221,69 @@ final class ConversationApi {
     if (before != null && after != null) throw CrmException.validation("before", "give before or after, not both");
     return visible(body).compose(conv -> {
       String id = conv.getString("_id");
+      long top = conv.getLong("messageSeq", 0L);
+      long total = conv.getLong("messageCount", 0L);
       Future<JsonObject> cursor = Future.succeededFuture(null);
       String cursorId = before != null ? before : after;
       if (cursorId != null) {
         if (!Mongo.isObjectId(cursorId)) throw CrmException.validation(before != null ? "before" : "after", "not a message id");
-        cursor = mongo.client().findOne(MessageStore.COLLECTION, new JsonObject().put("_id", cursorId), null).recover(Mongo::mapError)
-            .map(m -> {
-              if (m == null || !id.equals(m.getString("conversationId"))) {
-                throw CrmException.notFound(ErrorCode.RESOURCE_NOT_FOUND, "Message " + cursorId);
-              }
-              return m;
-            });
+        cursor = messageStore.byId(cursorId).map(m -> {
+          if (m == null || !id.equals(m.getString("conversationId")) || m.getLong("seq") == null) {
+            throw CrmException.notFound(ErrorCode.RESOURCE_NOT_FOUND, "Message " + cursorId);
+          }
+          return m;
+        });
       }
       return cursor.compose(c -> {
-        JsonObject filter = new JsonObject().put("conversationId", id);
-        boolean newestFirst = after == null;
-        if (c != null) {
-          JsonObject at = c.getJsonObject("timestamp");
-          String op = before != null ? "$lt" : "$gt";
-          // (timestamp, _id) order: strictly before/after the cursor message, ties broken by id
-          filter.put("$or", new JsonArray()
-              .add(new JsonObject().put("timestamp", new JsonObject().put(op, at)))
-              .add(new JsonObject().put("timestamp", at).put("_id", new JsonObject().put(op, c.getString("_id")))));
+        Future<List<JsonObject>> rows;
+        if (after != null) {
+          rows = walk(id, c.getLong("seq") + 1, top, 1, limit + 1);
+        } else if (before != null) {
+          rows = walk(id, c.getLong("seq") - 1, 1, -1, limit + 1);
+        } else if (skip == 0 || top == total) { // no gaps: the skip-th newest has number top - skip
+          rows = walk(id, top - skip, 1, -1, limit + 1);
+        } else {
+          rows = messageStore.scan(new JsonObject().put("conversationId", id), -1, skip, limit + 1);
         }
-        int dir = newestFirst ? -1 : 1;
-        FindOptions options = new FindOptions().setSort(new JsonObject().put("timestamp", dir).put("_id", dir))
-            .setSkip(c == null ? skip : 0).setLimit(limit + 1);
-        return Future.all(mongo.client().findWithOptions(MessageStore.COLLECTION, filter, options),
-                mongo.client().count(MessageStore.COLLECTION, new JsonObject().put("conversationId", id)))
-            .recover(Mongo::mapError)
-            .map(all -> {
-              List<JsonObject> page = new ArrayList<>(all.<List<JsonObject>>resultAt(0));
-              boolean hasMore = page.size() > limit;
-              if (hasMore) page = page.subList(0, limit);
-              if (newestFirst) Collections.reverse(page);
-              return new JsonObject()
-                  .put("messages", new JsonArray(page.stream().map(MessageStore::toApi).toList()))
-                  .put("total", all.<Long>resultAt(1)).put("hasMore", hasMore);
-            });
+        return rows.map(found -> {
+          List<JsonObject> page = new ArrayList<>(found);
+          boolean hasMore = page.size() > limit;
+          if (hasMore) page = page.subList(0, limit);
+          if (after == null) Collections.reverse(page);
+          return new JsonObject()
+              .put("messages", new JsonArray(page.stream().map(MessageStore::toApi).toList()))
+              .put("total", total).put("hasMore", hasMore);
+        });
       });
+    });
+  }
+
+  /**
+   * Up to {@code want} messages of a conversation, numbered from {@code start} towards {@code bound} ({@code dir} -1:
+   * downwards), nearest first. Asks for the keys of a window of numbers, twice as wide each round while numbers turn
+   * out unused (a duplicate's reserved number); after a few rounds it finishes with a scan, so any gap is answered.
+   */
+  private Future<List<JsonObject>> walk(String id, long start, long bound, int dir, int want) {
+    return walk(id, start, bound, dir, want, want, new ArrayList<>(), 0).map(acc -> {
+      acc.sort(java.util.Comparator.comparingLong((JsonObject m) -> m.getLong("seq")).thenComparing(m -> m.getString("_id")));
+      if (dir < 0) Collections.reverse(acc);
+      return acc.size() > want ? new ArrayList<>(acc.subList(0, want)) : acc;
+    });
+  }
+
+  private Future<List<JsonObject>> walk(String id, long start, long bound, int dir, int want, long window,
+                                        List<JsonObject> acc, int round) {
+    if (acc.size() >= want || (dir < 0 ? start < bound : start > bound)) return Future.succeededFuture(acc);
+    if (round == 6) {
+      JsonObject filter = new JsonObject().put("conversationId", id)
+          .put("seq", new JsonObject().put(dir < 0 ? "$lte" : "$gte", start).put(dir < 0 ? "$gte" : "$lte", bound));
+      return messageStore.scan(filter, dir, 0, want - acc.size()).map(rest -> { acc.addAll(rest); return acc; });
+    }
+    long from = dir < 0 ? Math.max(bound, start - window + 1) : start;
+    long to = dir < 0 ? start : Math.min(bound, start + window - 1);
+    return messageStore.bySeqRange(id, from, to).compose(found -> {
+      acc.addAll(found);
+      return walk(id, dir < 0 ? from - 1 : to + 1, bound, dir, want, window * 2, acc, round + 1);
     });
   }
 
@@ -424,12 +455,10 @@ final class ConversationApi {
             new FindOptions(), new UpdateOptions().setReturningNewDocument(true)).recover(Mongo::mapError))
         .compose(doc -> {
           // the newest inbound message: marking it read marks the earlier ones read too
-          FindOptions newest = new FindOptions().setSort(new JsonObject().put("timestamp", -1)).setLimit(20);
-          return mongo.client().findWithOptions(MessageStore.COLLECTION,
-                  new JsonObject().put("conversationId", doc.getString("_id")).put("direction", "inbound"), newest)
-              .recover(Mongo::mapError)
+          return walk(doc.getString("_id"), doc.getLong("messageSeq", 0L), 1, -1, 20)
               .compose(list -> {
-                JsonObject last = list.stream().filter(m -> m.getString("whatsappMessageId") != null).findFirst().orElse(null);
+                JsonObject last = list.stream().filter(m -> "inbound".equals(m.getString("direction"))
+                    && m.getString("whatsappMessageId") != null).findFirst().orElse(null);
                 if (last == null) return Future.succeededFuture(false);
                 return bus.request(Addresses.WHATSAPP_SEND, new JsonObject().put("type", "read")
                         .put("conversationId", doc.getString("_id")).put("targetMessageId", last.getString("_id")))

@@ -103,6 +103,28 @@ final class ConversationStore {
     return mongo.client().findOne(COLLECTION, new JsonObject().put("_id", id), null).recover(Mongo::mapError);
   }
 
+  /**
+   * Reserves message sequence numbers: for each conversation id, {@code n} consecutive numbers of its own sequence
+   * ({@code messageSeq}, atomically incremented), answered as the first of them. Messages are paged by these numbers
+   * through a unique key (see {@link MessageStore#seqKey}); a number reserved for a message that turns out to be a
+   * duplicate stays unused, a gap the reader tolerates.
+   */
+  Future<Map<String, Long>> reserveSeqs(Map<String, Integer> counts) {
+    List<Future<Map.Entry<String, Long>>> all = new ArrayList<>();
+    counts.forEach((conversationId, n) -> all.add(mongo.client().findOneAndUpdateWithOptions(COLLECTION,
+            new JsonObject().put("_id", conversationId),
+            new JsonObject().put("$inc", new JsonObject().put("messageSeq", n)),
+            new FindOptions().setFields(new JsonObject().put("messageSeq", 1)),
+            new io.vertx.ext.mongo.UpdateOptions().setReturningNewDocument(true))
+        .recover(Mongo::mapError)
+        .map(doc -> doc == null ? null : Map.entry(conversationId, doc.getLong("messageSeq") - n + 1))));
+    return Future.all(all).map(v -> {
+      Map<String, Long> out = new HashMap<>(); // a conversation that does not exist gets no numbers
+      for (Future<Map.Entry<String, Long>> f : all) if (f.result() != null) out.put(f.result().getKey(), f.result().getValue());
+      return out;
+    });
+  }
+
   /** What a batch of new messages does to one conversation. */
   record Activity(String conversationId, int inbound, int outbound, JsonObject lastMessage, JsonObject lastAt) {}
 

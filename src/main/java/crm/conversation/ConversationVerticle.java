@@ -40,7 +40,7 @@ public final class ConversationVerticle extends VerticleBase {
     inbound = new InboundRecorder(customers, conversations, messages, bus, config().getBoolean("CONVERSATION_AI_DEFAULT", true));
     CustomerApi customerApi = new CustomerApi(mongo, customers, bus);
     customerApi.serve();
-    ConversationApi conversationApi = new ConversationApi(vertx, mongo, conversations, bus, config().getBoolean("ASSIGN_ALLOW_OFFLINE", false));
+    ConversationApi conversationApi = new ConversationApi(vertx, mongo, conversations, messages, bus, config().getBoolean("ASSIGN_ALLOW_OFFLINE", false));
     conversationApi.serve();
     if (config().getBoolean("AUTO_ASSIGN", false)) {
       int cap = config().getInteger("AUTO_ASSIGN_MAX_PER_AGENT", 10);
@@ -56,6 +56,7 @@ public final class ConversationVerticle extends VerticleBase {
       if (m.body() != null) conversations.evict(m.body().getString("conversationId"), m.body().getString("customerId"));
     });
     return Future.all(customers.ensureIndexes(), conversations.ensureIndexes(), messages.ensureIndexes())
+        .compose(v -> MessageNumbering.run(vertx, mongo, conversations))
         .compose(v -> Future.all(List.of(
             bus.serve(Addresses.CONVERSATION_RECORD_INBOUND, inbound::record).completion(),
             bus.serve(Addresses.CONVERSATION_RECORD_STATUSES, this::recordStatuses).completion(),
@@ -209,7 +210,10 @@ public final class ConversationVerticle extends VerticleBase {
       else if (replyTo != null) throw new CrmException(ErrorCode.RESOURCE_NOT_FOUND, "Quoted message " + replyTo + " not found", "replyTo", null);
       if (type.equals("read")) return Future.succeededFuture(reply.put("duplicate", false));
       JsonObject doc = outboundDoc(type, body, key, customer, conversation, quoted.result());
-      return messages.insertOne(doc).compose(isNew -> {
+      return conversations.reserveSeqs(java.util.Map.of(conversation.getString("_id"), 1)).compose(first -> {
+        MessageStore.number(List.of(doc), first);
+        return messages.insertOne(doc);
+      }).compose(isNew -> {
         if (!isNew) { // the same key raced in from another request
           return messages.byIdempotencyKey(key).map(this::duplicateReply);
         }
