@@ -95,6 +95,7 @@ public final class App {
     } else {
       conf.put("DB_SYNC", false);
     }
+    conf.put("EMBEDDED_DB", embedded != null);
     return new Prepared(embedded, conf);
   }
 

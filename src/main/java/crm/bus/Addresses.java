@@ -35,6 +35,11 @@ public final class Addresses {
   public static final String CONVERSATION_SET_STATUS = "crm.conversation.set_status";
   public static final String CONVERSATION_MARK_READ = "crm.conversation.mark_read";
   public static final String CONVERSATION_SET_AI = "crm.conversation.set_ai";
+  /**
+   * Node-local: {ids:[...]} reads these conversations again into the in-memory list index, {} reloads it all; for
+   * whoever changes conversations in the database behind the inbox's back (an operator, a test's setup).
+   */
+  public static final String CONVERSATION_REINDEX = "crm.conversation.reindex";
   /** {conversationId, agentId, role} -> {visible}: the visibility rule, for the socket bridge. */
   public static final String CONVERSATION_VISIBLE = "crm.conversation.visible";
 

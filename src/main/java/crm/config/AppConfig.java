@@ -57,7 +57,8 @@ public record AppConfig(
     boolean assignAllowOffline,
     boolean autoAssign,
     int autoAssignMaxPerAgent,
-    boolean conversationAiDefault) {
+    boolean conversationAiDefault,
+    String inboxListIndex) {
 
   /** Keys read from the environment and system properties (the env store's allowlist). */
   public static final List<String> KEYS = List.of(
@@ -71,7 +72,8 @@ public record AppConfig(
       "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_WEBHOOK_BODY_LIMIT", "WHATSAPP_MEDIA_HOSTS",
       "WHATSAPP_MEDIA_MAX_BYTES", "WHATSAPP_SEND_RATE", "WHATSAPP_SEND_MAX_ATTEMPTS", "WHATSAPP_RETRY_BASE_MS",
       "WHATSAPP_HTTP_TIMEOUT_MS", "WHATSAPP_SEND_DEADLINE_MS", "WHATSAPP_SANDBOX_DELAY_MS",
-      "ASSIGN_ALLOW_OFFLINE", "AUTO_ASSIGN", "AUTO_ASSIGN_MAX_PER_AGENT", "CONVERSATION_AI_DEFAULT");
+      "ASSIGN_ALLOW_OFFLINE", "AUTO_ASSIGN", "AUTO_ASSIGN_MAX_PER_AGENT", "CONVERSATION_AI_DEFAULT",
+      "INBOX_LIST_INDEX");
 
   private static final Set<String> SECRET_KEYS = Set.of("JWT_SECRET", "CRM_ADMIN_PASSWORD", "MONGO_URI",
       "WHATSAPP_ACCESS_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN");
@@ -157,7 +159,8 @@ public record AppConfig(
         r.bool("ASSIGN_ALLOW_OFFLINE", false),
         r.bool("AUTO_ASSIGN", false),
         r.integer("AUTO_ASSIGN_MAX_PER_AGENT", 10, 1, 10_000),
-        r.bool("CONVERSATION_AI_DEFAULT", true));
+        r.bool("CONVERSATION_AI_DEFAULT", true),
+        r.oneOf("INBOX_LIST_INDEX", "auto", "auto", "memory", "database"));
   }
 
   /** No Graph API credentials: outbound messages are recorded and their statuses simulated. */
@@ -196,7 +199,8 @@ public record AppConfig(
         .put("WHATSAPP_HTTP_TIMEOUT_MS", whatsappHttpTimeoutMs).put("WHATSAPP_SEND_DEADLINE_MS", whatsappSendDeadlineMs)
         .put("WHATSAPP_SANDBOX_DELAY_MS", whatsappSandboxDelayMs)
         .put("ASSIGN_ALLOW_OFFLINE", assignAllowOffline).put("AUTO_ASSIGN", autoAssign)
-        .put("AUTO_ASSIGN_MAX_PER_AGENT", autoAssignMaxPerAgent).put("CONVERSATION_AI_DEFAULT", conversationAiDefault);
+        .put("AUTO_ASSIGN_MAX_PER_AGENT", autoAssignMaxPerAgent).put("CONVERSATION_AI_DEFAULT", conversationAiDefault)
+        .put("INBOX_LIST_INDEX", inboxListIndex);
   }
 
   /** The configuration with secrets masked, for logs and --print-config. */
@@ -248,6 +252,15 @@ public record AppConfig(
         throw new InvalidConfigException(key, "must be between " + min + " and " + max + ", got " + n);
       }
       return (int) n;
+    }
+
+    String oneOf(String key, String def, String... allowed) {
+      String s = string(key, def).trim().toLowerCase(Locale.ROOT);
+      if (s.isEmpty()) return def;
+      if (!List.of(allowed).contains(s)) {
+        throw new InvalidConfigException(key, "must be one of " + String.join(", ", allowed) + ", got '" + s + "'");
+      }
+      return s;
     }
 
     boolean bool(String key, boolean def) {

@@ -35,12 +35,15 @@ final class ConversationApi {
   private final Mongo mongo;
   private final ConversationStore conversations;
   private final MessageStore messageStore;
+  /** The in-memory list index, or null when the database answers lists itself (a real MongoDB, a cluster). */
+  private final ConversationIndex index;
   private final Bus bus;
   private final boolean assignOffline;
 
-  ConversationApi(Vertx vertx, Mongo mongo, ConversationStore conversations, MessageStore messageStore, Bus bus,
-                  boolean assignOffline) {
+  ConversationApi(Vertx vertx, Mongo mongo, ConversationStore conversations, MessageStore messageStore,
+                  ConversationIndex index, Bus bus, boolean assignOffline) {
     this.vertx = vertx;
+    this.index = index;
     this.mongo = mongo;
     this.conversations = conversations;
     this.messageStore = messageStore;
@@ -99,62 +102,106 @@ final class ConversationApi {
 
   // ---- list
 
-  /** {caller, skip, limit, status, assignedAgent (id|me|unassigned), priority, tags[], search, dateFrom, dateTo} */
+  /** The list's filters, checked; {@code assigned} is an agent id or "unassigned" ("me" resolved to the caller). */
+  private record ListQuery(Caller caller, String status, String priority, String assigned, List<String> tags,
+                           Instant from, Instant to, String search) {}
+
+  /**
+   * {caller, skip, limit, status, assignedAgent (id|me|unassigned), priority, tags[], search, dateFrom, dateTo}. Asks
+   * the in-memory {@link ConversationIndex} when it is in use and loaded, the database otherwise; both give the same
+   * answer (the list tests run against both).
+   */
   private Future<JsonObject> list(JsonObject body) {
     Caller caller = caller(body);
-    List<JsonObject> and = new ArrayList<>();
-    if (!caller.seesAll()) {
-      and.add(new JsonObject().put("$or", new JsonArray()
-          .add(new JsonObject().put("assignedAgentId", caller.agentId()))
-          .add(new JsonObject().put("assignedAgentId", (Object) null).put("status", "open"))));
-    }
     String status = Check.oneOf(Check.optionalString(body, "status", 16), "status", STATUSES);
-    if (status != null) and.add(new JsonObject().put("status", status));
     String priority = Check.oneOf(Check.optionalString(body, "priority", 16), "priority", PRIORITIES);
-    if (priority != null) and.add(new JsonObject().put("priority", priority));
     String assigned = Check.optionalString(body, "assignedAgent", 64);
     if (assigned != null) {
-      if (assigned.equals("unassigned")) and.add(new JsonObject().put("assignedAgentId", (Object) null));
-      else if (assigned.equals("me")) and.add(new JsonObject().put("assignedAgentId", caller.agentId()));
-      else if (Mongo.isObjectId(assigned)) and.add(new JsonObject().put("assignedAgentId", assigned));
-      else throw CrmException.validation("assignedAgent", "assignedAgent must be an agent id, me or unassigned");
+      if (assigned.equals("me")) assigned = caller.agentId();
+      else if (!assigned.equals("unassigned") && !Mongo.isObjectId(assigned)) {
+        throw CrmException.validation("assignedAgent", "assignedAgent must be an agent id, me or unassigned");
+      }
     }
     JsonArray tags = Check.optionalStrings(body, "tags", 50, 50);
-    if (tags != null && !tags.isEmpty()) and.add(new JsonObject().put("tags", new JsonObject().put("$all", tags)));
-    JsonObject range = new JsonObject();
     Instant from = date(body, "dateFrom");
     Instant to = date(body, "dateTo");
-    if (from != null) range.put("$gte", Mongo.date(from));
-    if (to != null) range.put("$lte", Mongo.date(to));
     if (from != null && to != null && from.isAfter(to)) throw CrmException.validation("dateFrom", "dateFrom is after dateTo");
-    if (!range.isEmpty()) and.add(new JsonObject().put("updatedAt", range));
     String search = Check.optionalString(body, "search", 200);
-    Future<Void> searched = Future.succeededFuture();
-    if (search != null && !search.isBlank()) {
-      // customer name/phone first (their ids), then conversations of those customers or whose last message matches
-      searched = mongo.client().findWithOptions(CustomerStore.COLLECTION,
-              new JsonObject().put("$or", CustomerApi.searchAny(search.trim(), "firstName", "lastName", "phoneNumber")),
-              new FindOptions().setFields(new JsonObject().put("_id", 1)).setLimit(1000))
-          .recover(Mongo::mapError)
-          .map(found -> {
-            JsonArray ids = new JsonArray(found.stream().map(c -> c.getString("_id")).toList());
-            JsonArray or = CustomerApi.searchAny(search.trim(), "lastMessage.content");
-            or.add(new JsonObject().put("customerId", new JsonObject().put("$in", ids)));
-            and.add(new JsonObject().put("$or", or));
-            return null;
-          });
-    }
+    ListQuery q = new ListQuery(caller, status, priority, assigned,
+        tags == null ? List.of() : tags.stream().map(String::valueOf).toList(), from, to,
+        search == null || search.isBlank() ? null : search.trim());
     int skip = body.getInteger("skip", 0);
     int limit = body.getInteger("limit", 20);
-    return searched.compose(v -> {
-      JsonObject filter = and.isEmpty() ? new JsonObject() : new JsonObject().put("$and", new JsonArray(and));
-      FindOptions options = new FindOptions().setSort(new JsonObject().put("updatedAt", -1).put("_id", -1))
-          .setSkip(skip).setLimit(limit);
-      return Future.all(mongo.client().findWithOptions(ConversationStore.COLLECTION, filter, options),
-              mongo.client().count(ConversationStore.COLLECTION, filter)).recover(Mongo::mapError)
-          .compose(all -> populate(all.<List<JsonObject>>resultAt(0)).map(list -> new JsonObject()
-              .put("conversations", new JsonArray(list)).put("total", all.<Long>resultAt(1))));
+    // customer name/phone first (their ids), then conversations of those customers or whose last message matches
+    Future<Set<String>> customers = q.search() == null ? Future.succeededFuture(null)
+        : mongo.client().findWithOptions(CustomerStore.COLLECTION,
+                new JsonObject().put("$or", CustomerApi.searchAny(q.search(), "firstName", "lastName", "phoneNumber")),
+                new FindOptions().setFields(new JsonObject().put("_id", 1)).setLimit(1000))
+            .recover(Mongo::mapError)
+            .map(found -> found.stream().map(c -> c.getString("_id")).collect(java.util.stream.Collectors.toSet()));
+    return customers.compose(customerIds -> index != null && index.ready()
+        ? listFromIndex(q, customerIds, skip, limit) : listFromDatabase(q, customerIds, skip, limit));
+  }
+
+  private Future<JsonObject> listFromIndex(ListQuery q, Set<String> customerIds, int skip, int limit) {
+    java.util.regex.Pattern text = q.search() == null ? null : java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(q.search()),
+        java.util.regex.Pattern.CASE_INSENSITIVE | java.util.regex.Pattern.UNICODE_CASE);
+    long fromMs = q.from() == null ? Long.MIN_VALUE : q.from().toEpochMilli();
+    long toMs = q.to() == null ? Long.MAX_VALUE : q.to().toEpochMilli();
+    boolean ranged = q.from() != null || q.to() != null;
+    ConversationIndex.Page page = index.query(e -> {
+      if (!q.caller().seesAll() && !(q.caller().agentId().equals(e.assignedAgentId())
+          || (e.assignedAgentId() == null && "open".equals(e.status())))) return false;
+      if (q.status() != null && !q.status().equals(e.status())) return false;
+      if (q.priority() != null && !q.priority().equals(e.priority())) return false;
+      if (q.assigned() != null && !(q.assigned().equals("unassigned") ? e.assignedAgentId() == null
+          : q.assigned().equals(e.assignedAgentId()))) return false;
+      if (!q.tags().isEmpty() && !e.tags().containsAll(q.tags())) return false;
+      if (ranged && (e.updatedAt() == Long.MIN_VALUE || e.updatedAt() < fromMs || e.updatedAt() > toMs)) return false;
+      return text == null || customerIds.contains(e.customerId())
+          || (e.lastContent() != null && text.matcher(e.lastContent()).find());
+    }, skip, limit);
+    if (page.ids().isEmpty()) {
+      return Future.succeededFuture(new JsonObject().put("conversations", new JsonArray()).put("total", page.total()));
+    }
+    JsonObject byIds = new JsonObject().put("_id", new JsonObject().put("$in", new JsonArray(page.ids())));
+    return mongo.client().find(ConversationStore.COLLECTION, byIds).recover(Mongo::mapError).compose(docs -> {
+      java.util.Map<String, JsonObject> found = new java.util.HashMap<>();
+      for (JsonObject d : docs) found.put(d.getString("_id"), d);
+      List<JsonObject> ordered = page.ids().stream().map(found::get).filter(d -> d != null).toList();
+      return populate(ordered).map(list -> new JsonObject().put("conversations", new JsonArray(list)).put("total", page.total()));
     });
+  }
+
+  private Future<JsonObject> listFromDatabase(ListQuery q, Set<String> customerIds, int skip, int limit) {
+    List<JsonObject> and = new ArrayList<>();
+    if (!q.caller().seesAll()) {
+      and.add(new JsonObject().put("$or", new JsonArray()
+          .add(new JsonObject().put("assignedAgentId", q.caller().agentId()))
+          .add(new JsonObject().put("assignedAgentId", (Object) null).put("status", "open"))));
+    }
+    if (q.status() != null) and.add(new JsonObject().put("status", q.status()));
+    if (q.priority() != null) and.add(new JsonObject().put("priority", q.priority()));
+    if (q.assigned() != null) {
+      and.add(new JsonObject().put("assignedAgentId", q.assigned().equals("unassigned") ? null : q.assigned()));
+    }
+    if (!q.tags().isEmpty()) and.add(new JsonObject().put("tags", new JsonObject().put("$all", new JsonArray(q.tags()))));
+    JsonObject range = new JsonObject();
+    if (q.from() != null) range.put("$gte", Mongo.date(q.from()));
+    if (q.to() != null) range.put("$lte", Mongo.date(q.to()));
+    if (!range.isEmpty()) and.add(new JsonObject().put("updatedAt", range));
+    if (q.search() != null) {
+      JsonArray or = CustomerApi.searchAny(q.search(), "lastMessage.content");
+      or.add(new JsonObject().put("customerId", new JsonObject().put("$in", new JsonArray(List.copyOf(customerIds)))));
+      and.add(new JsonObject().put("$or", or));
+    }
+    JsonObject filter = and.isEmpty() ? new JsonObject() : new JsonObject().put("$and", new JsonArray(and));
+    FindOptions options = new FindOptions().setSort(new JsonObject().put("updatedAt", -1).put("_id", -1))
+        .setSkip(skip).setLimit(limit);
+    return Future.all(mongo.client().findWithOptions(ConversationStore.COLLECTION, filter, options),
+            mongo.client().count(ConversationStore.COLLECTION, filter)).recover(Mongo::mapError)
+        .compose(all -> populate(all.<List<JsonObject>>resultAt(0)).map(list -> new JsonObject()
+            .put("conversations", new JsonArray(list)).put("total", all.<Long>resultAt(1))));
   }
 
   /** An ISO instant, or a date alone: dateFrom from the start of that day (UTC), dateTo through its end (inclusive). */
@@ -440,6 +487,7 @@ final class ConversationApi {
         .compose(doc -> mongo.sync().map(doc))
         .map(doc -> {
           conversations.evict(doc.getString("_id"), doc.getString("customerId"));
+          if (index != null) index.put(doc);
           bus.publish(Addresses.EVT_CONVERSATION_UPDATED, new JsonObject().put("conversationId", doc.getString("_id"))
               .put("customerId", doc.getString("customerId")).put("status", doc.getString("status"))
               .put("assignedAgentId", doc.getString("assignedAgentId")));

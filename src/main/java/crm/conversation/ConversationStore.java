@@ -26,8 +26,15 @@ final class ConversationStore {
   /** customerId -> their active conversation, for the inbound path (see {@link TtlCache}). */
   private final TtlCache<String, JsonObject> active = new TtlCache<>(20_000, 30_000);
 
+  /** The in-memory list index this store keeps current, when there is one. */
+  private ConversationIndex index;
+
   ConversationStore(Mongo mongo) {
     this.mongo = mongo;
+  }
+
+  void keep(ConversationIndex index) {
+    this.index = index;
   }
 
   /** A conversation changed status or assignment: the next message looks it up again. */
@@ -79,6 +86,7 @@ final class ConversationStore {
       return mongo.insertMany(COLLECTION, docs).compose(inserted -> {
         List<JsonObject> created = new ArrayList<>();
         for (int i = inserted.nextSetBit(0); i >= 0; i = inserted.nextSetBit(i + 1)) created.add(docs.get(i));
+        if (index != null) created.forEach(index::put);
         // a concurrent writer opened the others: read them back
         return findActive(customerIds).map(all -> new Opened(all, created));
       });
@@ -136,16 +144,27 @@ final class ConversationStore {
   Future<Void> recordActivity(Collection<Activity> activities) {
     List<BulkOperation> ops = new ArrayList<>();
     JsonObject now = Mongo.now();
+    Map<String, Long> lastSeq = new HashMap<>();
     for (Activity a : activities) {
       JsonObject inc = new JsonObject().put("messageCount", a.inbound() + a.outbound());
       if (a.inbound() > 0) inc.put("unreadCount", a.inbound());
-      JsonObject last = new JsonObject().put("at", a.lastAt()).put("seq", SEQ.incrementAndGet()).mergeIn(a.lastMessage());
+      long seq = SEQ.incrementAndGet();
+      lastSeq.put(a.conversationId(), seq);
+      JsonObject last = new JsonObject().put("at", a.lastAt()).put("seq", seq).mergeIn(a.lastMessage());
       JsonObject max = new JsonObject().put("lastMessage", last);
       if (a.inbound() > 0) max.put("lastInboundAt", a.lastAt());
       ops.add(BulkOperation.createUpdate(new JsonObject().put("_id", a.conversationId()),
           new JsonObject().put("$inc", inc).put("$set", new JsonObject().put("updatedAt", now)).put("$max", max)));
     }
-    return mongo.bulk(COLLECTION, ops, false).mapEmpty();
+    return mongo.bulk(COLLECTION, ops, false).<Void>mapEmpty()
+        .onSuccess(v -> {
+          if (index == null) return;
+          for (Activity a : activities) {
+            index.activity(a.conversationId(), now, new JsonObject().put("at", a.lastAt())
+                .put("seq", lastSeq.get(a.conversationId())).put("content", a.lastMessage().getString("content")));
+          }
+        })
+        .onFailure(err -> { if (index != null) index.refresh(activities.stream().map(Activity::conversationId).toList()); });
   }
 
   /** Orders messages of one second by when they were recorded (microseconds since the epoch, then a counter). */

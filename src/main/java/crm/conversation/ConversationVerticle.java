@@ -40,7 +40,16 @@ public final class ConversationVerticle extends VerticleBase {
     inbound = new InboundRecorder(customers, conversations, messages, bus, config().getBoolean("CONVERSATION_AI_DEFAULT", true));
     CustomerApi customerApi = new CustomerApi(mongo, customers, bus);
     customerApi.serve();
-    ConversationApi conversationApi = new ConversationApi(vertx, mongo, conversations, messages, bus, config().getBoolean("ASSIGN_ALLOW_OFFLINE", false));
+    ConversationIndex index = useListIndex() ? new ConversationIndex(mongo) : null;
+    if (index != null) {
+      conversations.keep(index);
+      bus.serveLocal(Addresses.CONVERSATION_REINDEX, b -> {
+        JsonArray ids = b.getJsonArray("ids");
+        return (ids == null ? index.load() : index.refresh(ids.stream().map(String::valueOf).toList()))
+            .map(v -> new JsonObject().put("indexed", index.size()));
+      });
+    }
+    ConversationApi conversationApi = new ConversationApi(vertx, mongo, conversations, messages, index, bus, config().getBoolean("ASSIGN_ALLOW_OFFLINE", false));
     conversationApi.serve();
     if (config().getBoolean("AUTO_ASSIGN", false)) {
       int cap = config().getInteger("AUTO_ASSIGN_MAX_PER_AGENT", 10);
@@ -65,7 +74,21 @@ public final class ConversationVerticle extends VerticleBase {
             bus.serve(Addresses.CONVERSATION_OUTBOUND_RESULT, this::outboundResult).completion(),
             bus.serve(Addresses.CONVERSATION_STATS, this::stats).completion())))
         // statuses for messages that never appear (sent from another tool on the same number) are not kept forever
-        .onSuccess(v -> vertx.setPeriodic(3_600_000, id -> messages.purgePending(Duration.ofDays(1))));
+        .onSuccess(v -> vertx.setPeriodic(3_600_000, id -> messages.purgePending(Duration.ofDays(1))))
+        // loaded in the background: until it is, lists ask the database
+        .onSuccess(v -> { if (index != null) index.load(); });
+  }
+
+  /**
+   * The in-memory list index (see {@link ConversationIndex}): {@code INBOX_LIST_INDEX} memory or database; auto (the
+   * default) uses it when this node runs the embedded database and is not clustered, so it is the only writer.
+   */
+  private boolean useListIndex() {
+    return switch (config().getString("INBOX_LIST_INDEX", "auto")) {
+      case "memory" -> true;
+      case "database" -> false;
+      default -> config().getBoolean("EMBEDDED_DB", false) && !vertx.isClustered();
+    };
   }
 
   @Override
