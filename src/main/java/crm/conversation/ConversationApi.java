@@ -146,21 +146,10 @@ final class ConversationApi {
   private Future<JsonObject> listFromIndex(ListQuery q, Set<String> customerIds, int skip, int limit) {
     java.util.regex.Pattern text = q.search() == null ? null : java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(q.search()),
         java.util.regex.Pattern.CASE_INSENSITIVE | java.util.regex.Pattern.UNICODE_CASE);
-    long fromMs = q.from() == null ? Long.MIN_VALUE : q.from().toEpochMilli();
-    long toMs = q.to() == null ? Long.MAX_VALUE : q.to().toEpochMilli();
-    boolean ranged = q.from() != null || q.to() != null;
-    ConversationIndex.Page page = index.query(e -> {
-      if (!q.caller().seesAll() && !(q.caller().agentId().equals(e.assignedAgentId())
-          || (e.assignedAgentId() == null && "open".equals(e.status())))) return false;
-      if (q.status() != null && !q.status().equals(e.status())) return false;
-      if (q.priority() != null && !q.priority().equals(e.priority())) return false;
-      if (q.assigned() != null && !(q.assigned().equals("unassigned") ? e.assignedAgentId() == null
-          : q.assigned().equals(e.assignedAgentId()))) return false;
-      if (!q.tags().isEmpty() && !e.tags().containsAll(q.tags())) return false;
-      if (ranged && (e.updatedAt() == Long.MIN_VALUE || e.updatedAt() < fromMs || e.updatedAt() > toMs)) return false;
-      return text == null || customerIds.contains(e.customerId())
-          || (e.lastContent() != null && text.matcher(e.lastContent()).find());
-    }, skip, limit);
+    ConversationIndex.Page page = index.query(new ConversationIndex.Query(
+        q.caller().seesAll() ? null : q.caller().agentId(), q.status(), q.priority(), q.assigned(), q.tags(),
+        q.from() == null ? null : q.from().toEpochMilli(), q.to() == null ? null : q.to().toEpochMilli(),
+        customerIds, text), skip, limit);
     if (page.ids().isEmpty()) {
       return Future.succeededFuture(new JsonObject().put("conversations", new JsonArray()).put("total", page.total()));
     }

@@ -14,8 +14,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,12 +35,31 @@ final class ConversationIndex {
   record Entry(String id, String customerId, String status, String priority, String assignedAgentId, List<String> tags,
                long updatedAt, String lastContent, long lastAt, long lastSeq) {}
 
-  private static final Comparator<Entry> NEWEST_FIRST =
-      Comparator.comparingLong(Entry::updatedAt).reversed().thenComparing(Entry::id, Comparator.reverseOrder());
+  /** Oldest activity first, as the rows are kept (a query walks them from the end). */
+  private static final Comparator<Entry> OLDEST_FIRST = Comparator.comparingLong(Entry::updatedAt).thenComparing(Entry::id);
 
   private final Mongo mongo;
   private final Map<String, Entry> byId = new HashMap<>();
-  private final TreeSet<Entry> order = new TreeSet<>(NEWEST_FIRST);
+  /** Each entry's row. */
+  private final Map<String, Integer> rowOf = new HashMap<>();
+
+  /*
+   * The rows, in columns, oldest activity first: every write sets updatedAt to now, so a changed conversation is
+   * appended at the end and its old row left dead; a query walks primitive arrays from the end, touching an entry
+   * object only for the page it returns (and for text or many-tag filters). Out-of-order rows (a refresh of an old
+   * document) and too many dead rows are settled by one rebuild at the next query.
+   */
+  private int rows;
+  private int deadRows;
+  private boolean inOrder = true;
+  private Entry[] rowEntry = new Entry[1024];
+  private long[] rowUpdated = new long[1024];
+  private int[] rowStatus = new int[1024];
+  private int[] rowPriority = new int[1024];
+  private int[] rowAgent = new int[1024];
+  private long[] rowTags = new long[1024];
+  /** Strings as small numbers (0 = null), so the walk compares ints; the first 64 tags also get a bit each. */
+  private final Map<String, Integer> codes = new HashMap<>();
   private boolean ready;
   /** Ids written while loading: read again once loaded, since the loaded copy may be older than the write. */
   private Set<String> touchedWhileLoading = new HashSet<>();
@@ -147,24 +164,130 @@ final class ConversationIndex {
   }
 
   void remove(String id) {
-    Entry old = byId.remove(id);
-    if (old != null) order.remove(old);
+    byId.remove(id);
+    Integer row = rowOf.remove(id);
+    if (row != null) kill(row);
   }
 
   private void replace(Entry e) {
-    Entry old = byId.put(e.id(), e);
-    if (old != null) order.remove(old);
-    order.add(e);
+    byId.put(e.id(), e);
+    Integer old = rowOf.get(e.id());
+    if (old != null) kill(old);
+    if (rows == rowEntry.length) grow();
+    if (rows > 0 && rowEntry[rows - 1] != null && OLDEST_FIRST.compare(e, rowEntry[rows - 1]) < 0) inOrder = false;
+    int r = rows++;
+    rowEntry[r] = e;
+    rowUpdated[r] = e.updatedAt();
+    rowStatus[r] = code(e.status());
+    rowPriority[r] = code(e.priority());
+    rowAgent[r] = code(e.assignedAgentId());
+    long mask = 0;
+    for (String t : e.tags()) {
+      int bit = tagBit(t);
+      if (bit >= 0) mask |= 1L << bit;
+    }
+    rowTags[r] = mask;
+    rowOf.put(e.id(), r);
   }
+
+  private void kill(int row) {
+    if (rowEntry[row] != null) {
+      rowEntry[row] = null;
+      deadRows++;
+    }
+  }
+
+  private void grow() {
+    int size = rowEntry.length * 2;
+    rowEntry = java.util.Arrays.copyOf(rowEntry, size);
+    rowUpdated = java.util.Arrays.copyOf(rowUpdated, size);
+    rowStatus = java.util.Arrays.copyOf(rowStatus, size);
+    rowPriority = java.util.Arrays.copyOf(rowPriority, size);
+    rowAgent = java.util.Arrays.copyOf(rowAgent, size);
+    rowTags = java.util.Arrays.copyOf(rowTags, size);
+  }
+
+  /** Rows in order again, without the dead ones. */
+  private void rebuild() {
+    List<Entry> live = new ArrayList<>(byId.values());
+    live.sort(OLDEST_FIRST);
+    rows = 0;
+    deadRows = 0;
+    inOrder = true;
+    rowOf.clear();
+    java.util.Arrays.fill(rowEntry, null);
+    for (Entry e : live) replace(e);
+  }
+
+  private int code(String s) {
+    if (s == null) return 0;
+    Integer c = codes.get(s);
+    if (c == null) codes.put(s, c = codes.size() + 1);
+    return c;
+  }
+
+  /** The code of a filter value: 0 for null, -1 for a value no row has (so nothing matches). */
+  private int lookup(String s) {
+    if (s == null) return 0;
+    Integer c = codes.get(s);
+    return c == null ? -1 : c;
+  }
+
+  private final Map<String, Integer> tagBits = new HashMap<>();
+
+  private int tagBit(String tag) {
+    Integer bit = tagBits.get(tag);
+    if (bit == null && tagBits.size() < 64) tagBits.put(tag, bit = tagBits.size());
+    return bit == null ? -1 : bit;
+  }
+
+  /**
+   * What a list asks: {@code visibleTo} an agent id (null: sees all), {@code status}/{@code priority} exact,
+   * {@code assigned} an agent id or "unassigned", all of {@code tags}, updatedAt within [from, to] (epoch millis, null
+   * for open ends), and, with {@code text}, customers in {@code customerIds} or a last message that contains it.
+   */
+  record Query(String visibleTo, String status, String priority, String assigned, List<String> tags, Long from, Long to,
+               Set<String> customerIds, java.util.regex.Pattern text) {}
 
   /** One page of matching ids, newest activity first, and how many match in all. */
   record Page(List<String> ids, long total) {}
 
-  Page query(Predicate<Entry> filter, int skip, int limit) {
-    List<String> ids = new ArrayList<>(limit);
+  Page query(Query q, int skip, int limit) {
+    if (!inOrder || deadRows > Math.max(1024, rows / 2)) rebuild();
+    final int open = lookup("open");
+    final int me = q.visibleTo() == null ? -2 : lookup(q.visibleTo());
+    final int status = q.status() == null ? -2 : lookup(q.status());
+    final int priority = q.priority() == null ? -2 : lookup(q.priority());
+    final int assigned = q.assigned() == null ? -2 : q.assigned().equals("unassigned") ? 0 : lookup(q.assigned());
+    long mask = 0;
+    boolean slowTags = false;
+    for (String t : q.tags()) {
+      Integer bit = tagBits.get(t);
+      if (bit == null) {
+        if (tagBits.size() < 64) return new Page(List.of(), 0); // no conversation has this tag
+        slowTags = true;
+      } else {
+        mask |= 1L << bit;
+      }
+    }
+    final long from = q.from() == null ? Long.MIN_VALUE : q.from();
+    final long to = q.to() == null ? Long.MAX_VALUE : q.to();
+    final boolean ranged = q.from() != null || q.to() != null;
+    List<String> ids = new ArrayList<>(Math.min(limit, 100));
     long total = 0;
-    for (Entry e : order) {
-      if (!filter.test(e)) continue;
+    for (int r = rows - 1; r >= 0; r--) {
+      Entry e = rowEntry[r];
+      if (e == null) continue;
+      int agent = rowAgent[r];
+      if (me != -2 && agent != me && !(agent == 0 && rowStatus[r] == open)) continue;
+      if (status != -2 && rowStatus[r] != status) continue;
+      if (priority != -2 && rowPriority[r] != priority) continue;
+      if (assigned != -2 && agent != assigned) continue;
+      if ((rowTags[r] & mask) != mask) continue;
+      if (ranged && (rowUpdated[r] == Long.MIN_VALUE || rowUpdated[r] < from || rowUpdated[r] > to)) continue;
+      if (slowTags && !e.tags().containsAll(q.tags())) continue;
+      if (q.text() != null && !q.customerIds().contains(e.customerId())
+          && (e.lastContent() == null || !q.text().matcher(e.lastContent()).find())) continue;
       if (total >= skip && ids.size() < limit) ids.add(e.id());
       total++;
     }
