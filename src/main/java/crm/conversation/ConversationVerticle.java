@@ -233,7 +233,11 @@ public final class ConversationVerticle extends VerticleBase {
       else if (replyTo != null) throw new CrmException(ErrorCode.RESOURCE_NOT_FOUND, "Quoted message " + replyTo + " not found", "replyTo", null);
       if (type.equals("read")) return Future.succeededFuture(reply.put("duplicate", false));
       JsonObject doc = outboundDoc(type, body, key, customer, conversation, quoted.result());
-      return conversations.reserveSeqs(java.util.Map.of(conversation.getString("_id"), 1)).compose(first -> {
+      return sender(body.getString("agentId")).compose(agent -> {
+        // who sent it, as the spec's Message.agent shows it: the name at the time of sending, like an email's From
+        if (agent != null) doc.put("agent", agent);
+        return conversations.reserveSeqs(java.util.Map.of(conversation.getString("_id"), 1));
+      }).compose(first -> {
         MessageStore.number(List.of(doc), first);
         return messages.insertOne(doc);
       }).compose(isNew -> {
@@ -249,6 +253,16 @@ public final class ConversationVerticle extends VerticleBase {
             .map(x -> reply.put("duplicate", false).put("messageId", doc.getString("_id"))
                 .put("message", MessageStore.toApi(doc)));
       });
+    });
+  }
+
+  /** {_id, firstName, lastName} of the sending agent, or null (the assistant, the system, an unknown id). */
+  private Future<JsonObject> sender(String agentId) {
+    if (agentId == null || !Mongo.isObjectId(agentId)) return Future.succeededFuture(null);
+    return bus.request(Addresses.AGENT_SUMMARIES, new JsonObject().put("ids", new JsonArray().add(agentId))).map(res -> {
+      JsonObject a = res.getJsonObject("agents", new JsonObject()).getJsonObject(agentId);
+      return a == null ? null : new JsonObject().put("_id", agentId).put("firstName", a.getString("firstName"))
+          .put("lastName", a.getString("lastName"));
     });
   }
 
