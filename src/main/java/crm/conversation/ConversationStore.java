@@ -48,7 +48,12 @@ final class ConversationStore {
         mongo.createIndex(COLLECTION, new JsonObject().put("activeKey", 1),
             new IndexOptions().unique(true).sparse(true).name("one_active_per_customer")),
         mongo.createIndex(COLLECTION, new JsonObject().put("customerId", 1).put("status", 1), new IndexOptions().name("customer_status")),
-        mongo.createIndex(COLLECTION, new JsonObject().put("updatedAt", -1), new IndexOptions().name("updated")))
+        // for lists on a real MongoDB (the embedded server ignores non-unique indexes; ConversationIndex serves it)
+        mongo.createIndex(COLLECTION, new JsonObject().put("updatedAt", -1).put("_id", -1), new IndexOptions().name("updated_id")),
+        mongo.createIndex(COLLECTION, new JsonObject().put("status", 1).put("updatedAt", -1).put("_id", -1),
+            new IndexOptions().name("status_updated")),
+        mongo.createIndex(COLLECTION, new JsonObject().put("assignedAgentId", 1).put("status", 1).put("updatedAt", -1),
+            new IndexOptions().name("assignee_status_updated")))
         .mapEmpty();
   }
 
