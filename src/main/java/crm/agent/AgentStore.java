@@ -113,6 +113,22 @@ final class AgentStore {
         .compose(v -> get(id));
   }
 
+  /**
+   * Sets the status (and lastSeen) if the current one is in {@code from} (any, when null); returns the document as it
+   * was before, or null when the agent does not exist or was not in {@code from}. Atomic on the document, so of two
+   * nodes setting the same status at once only one sees it change.
+   */
+  Future<JsonObject> setStatus(String id, String status, List<String> from) {
+    if (!Mongo.isObjectId(id)) return Future.succeededFuture(null);
+    JsonObject filter = new JsonObject().put("_id", id);
+    if (from != null) filter.put("status", new JsonObject().put("$in", new io.vertx.core.json.JsonArray(from)));
+    JsonObject now = Mongo.now();
+    return mongo.client().findOneAndUpdateWithOptions(COLLECTION, filter,
+            new JsonObject().put("$set", new JsonObject().put("status", status).put("lastSeen", now).put("updatedAt", now)),
+            new io.vertx.ext.mongo.FindOptions(), new UpdateOptions().setReturningNewDocument(false))
+        .recover(Mongo::mapError);
+  }
+
   Future<Void> touchLogin(String id) {
     JsonObject now = Mongo.now();
     return mongo.client().updateCollection(COLLECTION, new JsonObject().put("_id", id),

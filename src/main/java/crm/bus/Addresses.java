@@ -18,6 +18,11 @@ public final class Addresses {
   public static final String AGENT_SET_ACTIVE = "crm.agent.set_active";
   /** {ids:[...]} -> {agents:{id: {_id, firstName, lastName, avatar, status, isActive, role}}}: for populating lists. */
   public static final String AGENT_SUMMARIES = "crm.agent.summaries";
+  /**
+   * {agentId, status, from?:[statuses]} -> {changed, agentId, status, lastSeen}: sets an agent's status (online, offline,
+   * busy, away) if it is one of {@code from}; publishes {@link #EVT_AGENT_STATUS_CHANGED} when it changed.
+   */
+  public static final String AGENT_SET_STATUS = "crm.agent.set_status";
   /** {} -> {agents:[summaries]}: active agents and supervisors whose status is online (for auto-assignment). */
   public static final String AGENT_ONLINE = "crm.agent.online";
 
@@ -71,6 +76,8 @@ public final class Addresses {
   // domain events (publish)
   public static final String EVT_AGENT_CREATED = "crm.events.agent.created";
   public static final String EVT_AGENT_UPDATED = "crm.events.agent.updated";
+  /** Payload as the spec's socket event {@code agent:status_change}: agentId, status, lastSeen. */
+  public static final String EVT_AGENT_STATUS_CHANGED = "crm.events.agent.status_changed";
   /** Payload as the spec's socket event {@code conversation:new_message}: conversationId, message, customer. */
   public static final String EVT_CONVERSATION_NEW_MESSAGE = "crm.events.conversation.new_message";
   /** A stored message changed (attachment ready, reaction added): conversationId, message. */
