@@ -59,6 +59,7 @@ public final class App {
           .compose(v -> deploy(vertx, ids, AgentVerticle::new, conf, 1))
           .compose(v -> deploy(vertx, ids, ConversationVerticle::new, conf, 1))
           .compose(v -> deploy(vertx, ids, WhatsappVerticle::new, conf, 1))
+          .compose(v -> deploy(vertx, ids, crm.socket.PresenceVerticle::new, conf, 1))
           .compose(v -> deploy(vertx, ids, HttpVerticle::new, conf, httpInstances));
       return chain.map(v -> new App(vertx, prepared.embedded, ids, conf))
           .recover(err -> {

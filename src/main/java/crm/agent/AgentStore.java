@@ -81,6 +81,13 @@ final class AgentStore {
         .map(docs -> docs.stream().map(d -> d.getString("_id")).toList()).recover(Mongo::mapError);
   }
 
+  /** Ids of agents (any role) whose status is not offline: the presence sweep checks they still have a socket. */
+  Future<List<String>> presentIds() {
+    JsonObject filter = new JsonObject().put("status", new JsonObject().put("$in", new JsonArray().add("online").add("busy").add("away")));
+    return mongo.client().findWithOptions(COLLECTION, filter, new FindOptions().setFields(new JsonObject().put("_id", 1)))
+        .map(docs -> docs.stream().map(d -> d.getString("_id")).toList()).recover(Mongo::mapError);
+  }
+
   Future<JsonObject> get(String id) {
     return findById(id).map(doc -> {
       if (doc == null) throw CrmException.notFound(ErrorCode.AGENT_NOT_FOUND, "Agent");

@@ -23,6 +23,8 @@ public final class Addresses {
    * busy, away) if it is one of {@code from}; publishes {@link #EVT_AGENT_STATUS_CHANGED} when it changed.
    */
   public static final String AGENT_SET_STATUS = "crm.agent.set_status";
+  /** {} -> {ids:[...]}: agents whose status is online, busy or away (for the presence sweep). */
+  public static final String AGENT_PRESENT = "crm.agent.present";
   /** {} -> {agents:[summaries]}: active agents and supervisors whose status is online (for auto-assignment). */
   public static final String AGENT_ONLINE = "crm.agent.online";
 

@@ -58,7 +58,8 @@ public record AppConfig(
     boolean autoAssign,
     int autoAssignMaxPerAgent,
     boolean conversationAiDefault,
-    String inboxListIndex) {
+    String inboxListIndex,
+    int presenceGraceMs) {
 
   /** Keys read from the environment and system properties (the env store's allowlist). */
   public static final List<String> KEYS = List.of(
@@ -73,7 +74,7 @@ public record AppConfig(
       "WHATSAPP_MEDIA_MAX_BYTES", "WHATSAPP_SEND_RATE", "WHATSAPP_SEND_MAX_ATTEMPTS", "WHATSAPP_RETRY_BASE_MS",
       "WHATSAPP_HTTP_TIMEOUT_MS", "WHATSAPP_SEND_DEADLINE_MS", "WHATSAPP_SANDBOX_DELAY_MS",
       "ASSIGN_ALLOW_OFFLINE", "AUTO_ASSIGN", "AUTO_ASSIGN_MAX_PER_AGENT", "CONVERSATION_AI_DEFAULT",
-      "INBOX_LIST_INDEX");
+      "INBOX_LIST_INDEX", "PRESENCE_GRACE_MS");
 
   private static final Set<String> SECRET_KEYS = Set.of("JWT_SECRET", "CRM_ADMIN_PASSWORD", "MONGO_URI",
       "WHATSAPP_ACCESS_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN");
@@ -160,7 +161,8 @@ public record AppConfig(
         r.bool("AUTO_ASSIGN", false),
         r.integer("AUTO_ASSIGN_MAX_PER_AGENT", 10, 1, 10_000),
         r.bool("CONVERSATION_AI_DEFAULT", true),
-        r.oneOf("INBOX_LIST_INDEX", "auto", "auto", "memory", "database"));
+        r.oneOf("INBOX_LIST_INDEX", "auto", "auto", "memory", "database"),
+        r.integer("PRESENCE_GRACE_MS", 30_000, 0, 3_600_000));
   }
 
   /** No Graph API credentials: outbound messages are recorded and their statuses simulated. */
@@ -200,7 +202,7 @@ public record AppConfig(
         .put("WHATSAPP_SANDBOX_DELAY_MS", whatsappSandboxDelayMs)
         .put("ASSIGN_ALLOW_OFFLINE", assignAllowOffline).put("AUTO_ASSIGN", autoAssign)
         .put("AUTO_ASSIGN_MAX_PER_AGENT", autoAssignMaxPerAgent).put("CONVERSATION_AI_DEFAULT", conversationAiDefault)
-        .put("INBOX_LIST_INDEX", inboxListIndex);
+        .put("INBOX_LIST_INDEX", inboxListIndex).put("PRESENCE_GRACE_MS", presenceGraceMs);
   }
 
   /** The configuration with secrets masked, for logs and --print-config. */
