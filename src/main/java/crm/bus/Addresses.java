@@ -95,6 +95,16 @@ public final class Addresses {
   /** Payload as the spec's socket event {@code conversation:assigned}: conversationId, assignedAgent, assignedBy. */
   public static final String EVT_CONVERSATION_ASSIGNED = "crm.events.conversation.assigned";
 
+  /** Payload as the spec's socket event {@code customer:typing}: conversationId, customerPhone, isTyping (+ assignedAgentId). */
+  public static final String EVT_CUSTOMER_TYPING = "crm.events.customer.typing";
+  /** Payloads as the spec's socket events for tickets (ticket_created, ...), published by the ticket verticle. */
+  public static final String EVT_TICKET_CREATED = "crm.events.ticket.created";
+  public static final String EVT_TICKET_STATUS_CHANGED = "crm.events.ticket.status_changed";
+  public static final String EVT_TICKET_ASSIGNED = "crm.events.ticket.assigned";
+  public static final String EVT_TICKET_NOTE_ADDED = "crm.events.ticket.note_added";
+  public static final String EVT_TICKET_RESOLVED = "crm.events.ticket.resolved";
+  public static final String EVT_TICKET_REOPENED = "crm.events.ticket.reopened";
+
   /** An agent was deactivated or a session (refresh-token family) revoked: access tokens carrying it stop working. */
   public static final String EVT_AUTH_REVOKED = "crm.events.auth.revoked";
 }
