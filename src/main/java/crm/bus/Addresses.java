@@ -47,6 +47,11 @@ public final class Addresses {
    * whoever changes conversations in the database behind the inbox's back (an operator, a test's setup).
    */
   public static final String CONVERSATION_REINDEX = "crm.conversation.reindex";
+  /**
+   * {caller, conversationId, isTyping} -> {sent}: an agent types in a conversation they may see; while typing, the
+   * customer's WhatsApp shows the typing indicator (best effort; the Cloud API has no "stopped typing").
+   */
+  public static final String CONVERSATION_AGENT_TYPING = "crm.conversation.agent_typing";
   /** {conversationId, agentId, role} -> {visible}: the visibility rule, for the socket bridge. */
   public static final String CONVERSATION_VISIBLE = "crm.conversation.visible";
 

@@ -59,6 +59,7 @@ final class ConversationApi {
     bus.serve(Addresses.CONVERSATION_SET_STATUS, this::setStatus);
     bus.serve(Addresses.CONVERSATION_MARK_READ, this::markRead);
     bus.serve(Addresses.CONVERSATION_SET_AI, this::setAi);
+    bus.serve(Addresses.CONVERSATION_AGENT_TYPING, this::agentTyping);
     bus.serve(Addresses.CONVERSATION_VISIBLE, b -> visible(b).map(c -> new JsonObject().put("visible", true))
         .recover(err -> err instanceof CrmException ce && ce.code() == ErrorCode.CONVERSATION_NOT_FOUND
             ? Future.succeededFuture(new JsonObject().put("visible", false)) : Future.failedFuture(err)));
@@ -503,6 +504,27 @@ final class ConversationApi {
               })
               .compose(sent -> populate(List.of(doc)).map(l -> reply(l.get(0)).put("readReceiptSent", sent)));
         });
+  }
+
+  /**
+   * {caller, conversationId, isTyping}: the typing indicator on the customer's WhatsApp, shown with a read receipt
+   * of their newest message (the Cloud API shows it only that way, for up to 25 s or until the reply); isTyping false
+   * sends nothing. A refusal by WhatsApp is answered {sent: false}, never an error.
+   */
+  private Future<JsonObject> agentTyping(JsonObject body) {
+    Boolean typing = Check.optionalBoolean(body, "isTyping");
+    return visible(body).compose(conv -> {
+      if (!Boolean.TRUE.equals(typing)) return Future.succeededFuture(new JsonObject().put("sent", false));
+      return walk(conv.getString("_id"), conv.getLong("messageSeq", 0L), 1, -1, 20).compose(list -> {
+        JsonObject last = list.stream().filter(m -> "inbound".equals(m.getString("direction"))
+            && m.getString("whatsappMessageId") != null).findFirst().orElse(null);
+        if (last == null) return Future.succeededFuture(new JsonObject().put("sent", false));
+        return bus.request(Addresses.WHATSAPP_SEND, new JsonObject().put("type", "read").put("typing", true)
+                .put("conversationId", conv.getString("_id")).put("targetMessageId", last.getString("_id")))
+            .map(r -> new JsonObject().put("sent", true))
+            .recover(err -> Future.succeededFuture(new JsonObject().put("sent", false)));
+      });
+    });
   }
 
   /** {caller, conversationId, enabled}: supervisors, admins and the assignee. */
