@@ -60,6 +60,7 @@ public final class App {
           .compose(v -> deploy(vertx, ids, AgentVerticle::new, conf, 1))
           .compose(v -> deploy(vertx, ids, ConversationVerticle::new, conf, 1))
           .compose(v -> deploy(vertx, ids, WhatsappVerticle::new, conf, 1))
+          .compose(v -> deploy(vertx, ids, crm.socket.PresenceVerticle::new, conf, 1))
           .compose(v -> deploy(vertx, ids, HttpVerticle::new, conf, httpInstances))
           // after HTTP, so stopped before it: open sockets are closed before the HTTP server drains
           .compose(v -> deploy(vertx, ids, SocketVerticle::new, conf, 1));
@@ -98,6 +99,7 @@ public final class App {
     } else {
       conf.put("DB_SYNC", false);
     }
+    conf.put("EMBEDDED_DB", embedded != null);
     return new Prepared(embedded, conf);
   }
 

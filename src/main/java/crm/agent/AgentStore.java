@@ -81,6 +81,13 @@ final class AgentStore {
         .map(docs -> docs.stream().map(d -> d.getString("_id")).toList()).recover(Mongo::mapError);
   }
 
+  /** Ids of agents (any role) whose status is not offline: the presence sweep checks they still have a socket. */
+  Future<List<String>> presentIds() {
+    JsonObject filter = new JsonObject().put("status", new JsonObject().put("$in", new JsonArray().add("online").add("busy").add("away")));
+    return mongo.client().findWithOptions(COLLECTION, filter, new FindOptions().setFields(new JsonObject().put("_id", 1)))
+        .map(docs -> docs.stream().map(d -> d.getString("_id")).toList()).recover(Mongo::mapError);
+  }
+
   Future<JsonObject> get(String id) {
     return findById(id).map(doc -> {
       if (doc == null) throw CrmException.notFound(ErrorCode.AGENT_NOT_FOUND, "Agent");
@@ -111,6 +118,22 @@ final class AgentStore {
           return mongo.sync();
         })
         .compose(v -> get(id));
+  }
+
+  /**
+   * Sets the status (and lastSeen) if the current one is in {@code from} (any, when null); returns the document as it
+   * was before, or null when the agent does not exist or was not in {@code from}. Atomic on the document, so of two
+   * nodes setting the same status at once only one sees it change.
+   */
+  Future<JsonObject> setStatus(String id, String status, List<String> from) {
+    if (!Mongo.isObjectId(id)) return Future.succeededFuture(null);
+    JsonObject filter = new JsonObject().put("_id", id);
+    if (from != null) filter.put("status", new JsonObject().put("$in", new io.vertx.core.json.JsonArray(from)));
+    JsonObject now = Mongo.now();
+    return mongo.client().findOneAndUpdateWithOptions(COLLECTION, filter,
+            new JsonObject().put("$set", new JsonObject().put("status", status).put("lastSeen", now).put("updatedAt", now)),
+            new io.vertx.ext.mongo.FindOptions(), new UpdateOptions().setReturningNewDocument(false))
+        .recover(Mongo::mapError);
   }
 
   Future<Void> touchLogin(String id) {

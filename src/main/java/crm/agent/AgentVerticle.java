@@ -70,6 +70,9 @@ public final class AgentVerticle extends VerticleBase {
             bus.serve(Addresses.AGENT_UPDATE, this::update).completion(),
             bus.serve(Addresses.AGENT_SET_ACTIVE, this::setActive).completion(),
             bus.serve(Addresses.AGENT_SUMMARIES, this::summaries).completion(),
+            bus.serve(Addresses.AGENT_SET_STATUS, this::setStatus).completion(),
+            bus.serve(Addresses.AGENT_PRESENT, b -> agents.presentIds().map(ids -> new JsonObject().put("ids", new JsonArray(ids))))
+                .completion(),
             bus.serve(Addresses.AGENT_ONLINE, b -> agents.onlineIds().compose(ids -> summaries(new JsonObject().put("ids", new JsonArray(ids))))
                 .map(r -> new JsonObject().put("agents", new JsonArray(r.getJsonObject("agents").stream().map(e -> e.getValue()).toList()))))
                 .completion())))
@@ -357,8 +360,29 @@ public final class AgentVerticle extends VerticleBase {
     }
     return result.map(doc -> {
       bus.publish(Addresses.EVT_AGENT_UPDATED, new JsonObject().put("agentId", id));
+      if (status != null || Boolean.FALSE.equals(active)) publishStatus(id, doc.getString("status"), Instant.now().toString());
       return agentReply(doc);
     });
+  }
+
+  /** {agentId, status, from?}: see {@link Addresses#AGENT_SET_STATUS}. */
+  private Future<JsonObject> setStatus(JsonObject body) {
+    String id = Check.requiredString(body, "agentId", 64);
+    String status = Check.oneOf(Check.requiredString(body, "status", 32), "status", STATUSES);
+    JsonArray from = Check.optionalStrings(body, "from", 4, 32);
+    return agents.setStatus(id, status, from == null ? null : from.stream().map(String::valueOf).toList()).map(before -> {
+      JsonObject reply = new JsonObject().put("agentId", id).put("status", status);
+      if (before == null) return reply.put("changed", false);
+      boolean changed = !status.equals(before.getString("status"));
+      String lastSeen = Instant.now().toString();
+      if (changed) publishStatus(id, status, lastSeen);
+      return reply.put("changed", changed).put("lastSeen", lastSeen);
+    });
+  }
+
+  private void publishStatus(String agentId, String status, String lastSeen) {
+    bus.publish(Addresses.EVT_AGENT_STATUS_CHANGED, new JsonObject().put("agentId", agentId).put("status", status)
+        .put("lastSeen", lastSeen));
   }
 
   private Future<JsonObject> setActive(JsonObject body) {
@@ -368,6 +392,7 @@ public final class AgentVerticle extends VerticleBase {
     Future<JsonObject> result = active ? applyActive(id, active) : keepingAnAdmin(id, () -> applyActive(id, active));
     return result.map(doc -> {
       bus.publish(Addresses.EVT_AGENT_UPDATED, new JsonObject().put("agentId", id));
+      if (!active) publishStatus(id, "offline", Instant.now().toString());
       return agentReply(doc);
     });
   }

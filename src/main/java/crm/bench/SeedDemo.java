@@ -60,7 +60,7 @@ public final class SeedDemo {
         JsonObject conversation = new JsonObject().put("_id", conversationId).put("customerId", customerId)
             .put("status", status).put("priority", List.of("low", "medium", "medium", "high", "urgent").get(random.nextInt(5)))
             .put("tags", new JsonArray().add(random.nextBoolean() ? "ventas" : "soporte"))
-            .put("messageCount", perConversation).put("unreadCount", random.nextInt(3)).put("isAIEnabled", random.nextBoolean())
+            .put("messageCount", perConversation).put("messageSeq", perConversation).put("unreadCount", random.nextInt(3)).put("isAIEnabled", random.nextBoolean())
             .put("metadata", new JsonObject()).put("createdAt", Mongo.date(last.minusSeconds(3_600))).put("updatedAt", Mongo.date(last));
         if (status.equals("open") || status.equals("assigned")) conversation.put("activeKey", customerId);
         if (status.equals("assigned")) conversation.put("assignedAgentId", agents.get(random.nextInt(agents.size())));
@@ -71,6 +71,7 @@ public final class SeedDemo {
           messages.add(new JsonObject().put("_id", Mongo.newId()).put("conversationId", conversationId).put("customerId", customerId)
               .put("whatsappMessageId", "wamid.DEMO" + i + "." + m).put("direction", inbound ? "inbound" : "outbound")
               .put("type", "text").put("content", text)
+              .put("seq", m + 1).put("seqKey", conversationId + ":" + (m + 1))
               .put("state", new JsonObject().put("rank", inbound ? 20 : 30).put("status", inbound ? "delivered" : "read"))
               .put("metadata", new JsonObject().put("waType", "text")).put("timestamp", Mongo.date(at))
               .put("createdAt", Mongo.date(at)).put("updatedAt", Mongo.date(at)));

@@ -18,6 +18,13 @@ public final class Addresses {
   public static final String AGENT_SET_ACTIVE = "crm.agent.set_active";
   /** {ids:[...]} -> {agents:{id: {_id, firstName, lastName, avatar, status, isActive, role}}}: for populating lists. */
   public static final String AGENT_SUMMARIES = "crm.agent.summaries";
+  /**
+   * {agentId, status, from?:[statuses]} -> {changed, agentId, status, lastSeen}: sets an agent's status (online, offline,
+   * busy, away) if it is one of {@code from}; publishes {@link #EVT_AGENT_STATUS_CHANGED} when it changed.
+   */
+  public static final String AGENT_SET_STATUS = "crm.agent.set_status";
+  /** {} -> {ids:[...]}: agents whose status is online, busy or away (for the presence sweep). */
+  public static final String AGENT_PRESENT = "crm.agent.present";
   /** {} -> {agents:[summaries]}: active agents and supervisors whose status is online (for auto-assignment). */
   public static final String AGENT_ONLINE = "crm.agent.online";
 
@@ -35,6 +42,16 @@ public final class Addresses {
   public static final String CONVERSATION_SET_STATUS = "crm.conversation.set_status";
   public static final String CONVERSATION_MARK_READ = "crm.conversation.mark_read";
   public static final String CONVERSATION_SET_AI = "crm.conversation.set_ai";
+  /**
+   * Node-local: {ids:[...]} reads these conversations again into the in-memory list index, {} reloads it all; for
+   * whoever changes conversations in the database behind the inbox's back (an operator, a test's setup).
+   */
+  public static final String CONVERSATION_REINDEX = "crm.conversation.reindex";
+  /**
+   * {caller, conversationId, isTyping} -> {sent}: an agent types in a conversation they may see; while typing, the
+   * customer's WhatsApp shows the typing indicator (best effort; the Cloud API has no "stopped typing").
+   */
+  public static final String CONVERSATION_AGENT_TYPING = "crm.conversation.agent_typing";
   /** {conversationId, agentId, role} -> {visible}: the visibility rule, for the socket bridge. */
   public static final String CONVERSATION_VISIBLE = "crm.conversation.visible";
 
@@ -66,6 +83,8 @@ public final class Addresses {
   // domain events (publish)
   public static final String EVT_AGENT_CREATED = "crm.events.agent.created";
   public static final String EVT_AGENT_UPDATED = "crm.events.agent.updated";
+  /** Payload as the spec's socket event {@code agent:status_change}: agentId, status, lastSeen. */
+  public static final String EVT_AGENT_STATUS_CHANGED = "crm.events.agent.status_changed";
   /** Payload as the spec's socket event {@code conversation:new_message}: conversationId, message, customer. */
   public static final String EVT_CONVERSATION_NEW_MESSAGE = "crm.events.conversation.new_message";
   /** A stored message changed (attachment ready, reaction added): conversationId, message. */
@@ -80,6 +99,16 @@ public final class Addresses {
   public static final String EVT_CONVERSATION_CREATED = "crm.events.conversation.created";
   /** Payload as the spec's socket event {@code conversation:assigned}: conversationId, assignedAgent, assignedBy. */
   public static final String EVT_CONVERSATION_ASSIGNED = "crm.events.conversation.assigned";
+
+  /** Payload as the spec's socket event {@code customer:typing}: conversationId, customerPhone, isTyping (+ assignedAgentId). */
+  public static final String EVT_CUSTOMER_TYPING = "crm.events.customer.typing";
+  /** Payloads as the spec's socket events for tickets (ticket_created, ...), published by the ticket verticle. */
+  public static final String EVT_TICKET_CREATED = "crm.events.ticket.created";
+  public static final String EVT_TICKET_STATUS_CHANGED = "crm.events.ticket.status_changed";
+  public static final String EVT_TICKET_ASSIGNED = "crm.events.ticket.assigned";
+  public static final String EVT_TICKET_NOTE_ADDED = "crm.events.ticket.note_added";
+  public static final String EVT_TICKET_RESOLVED = "crm.events.ticket.resolved";
+  public static final String EVT_TICKET_REOPENED = "crm.events.ticket.reopened";
 
   /** An agent was deactivated or a session (refresh-token family) revoked: access tokens carrying it stop working. */
   public static final String EVT_AUTH_REVOKED = "crm.events.auth.revoked";

@@ -58,6 +58,8 @@ public record AppConfig(
     boolean autoAssign,
     int autoAssignMaxPerAgent,
     boolean conversationAiDefault,
+    String inboxListIndex,
+    int presenceGraceMs,
     SocketConfig socket) {
 
   /** Keys read from the environment and system properties (the env store's allowlist). */
@@ -72,7 +74,8 @@ public record AppConfig(
       "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_WEBHOOK_BODY_LIMIT", "WHATSAPP_MEDIA_HOSTS",
       "WHATSAPP_MEDIA_MAX_BYTES", "WHATSAPP_SEND_RATE", "WHATSAPP_SEND_MAX_ATTEMPTS", "WHATSAPP_RETRY_BASE_MS",
       "WHATSAPP_HTTP_TIMEOUT_MS", "WHATSAPP_SEND_DEADLINE_MS", "WHATSAPP_SANDBOX_DELAY_MS",
-      "ASSIGN_ALLOW_OFFLINE", "AUTO_ASSIGN", "AUTO_ASSIGN_MAX_PER_AGENT", "CONVERSATION_AI_DEFAULT"),
+      "ASSIGN_ALLOW_OFFLINE", "AUTO_ASSIGN", "AUTO_ASSIGN_MAX_PER_AGENT", "CONVERSATION_AI_DEFAULT",
+      "INBOX_LIST_INDEX", "PRESENCE_GRACE_MS"),
       SocketConfig.KEYS.stream()).toList();
 
   private static final Set<String> SECRET_KEYS = Set.of("JWT_SECRET", "CRM_ADMIN_PASSWORD", "MONGO_URI",
@@ -160,6 +163,8 @@ public record AppConfig(
         r.bool("AUTO_ASSIGN", false),
         r.integer("AUTO_ASSIGN_MAX_PER_AGENT", 10, 1, 10_000),
         r.bool("CONVERSATION_AI_DEFAULT", true),
+        r.oneOf("INBOX_LIST_INDEX", "auto", "auto", "memory", "database"),
+        r.integer("PRESENCE_GRACE_MS", 30_000, 0, 3_600_000),
         SocketConfig.from(r));
   }
 
@@ -200,6 +205,7 @@ public record AppConfig(
         .put("WHATSAPP_SANDBOX_DELAY_MS", whatsappSandboxDelayMs)
         .put("ASSIGN_ALLOW_OFFLINE", assignAllowOffline).put("AUTO_ASSIGN", autoAssign)
         .put("AUTO_ASSIGN_MAX_PER_AGENT", autoAssignMaxPerAgent).put("CONVERSATION_AI_DEFAULT", conversationAiDefault)
+        .put("INBOX_LIST_INDEX", inboxListIndex).put("PRESENCE_GRACE_MS", presenceGraceMs)
         .mergeIn(socket.toJson());
   }
 
@@ -252,6 +258,15 @@ public record AppConfig(
         throw new InvalidConfigException(key, "must be between " + min + " and " + max + ", got " + n);
       }
       return (int) n;
+    }
+
+    String oneOf(String key, String def, String... allowed) {
+      String s = string(key, def).trim().toLowerCase(Locale.ROOT);
+      if (s.isEmpty()) return def;
+      if (!List.of(allowed).contains(s)) {
+        throw new InvalidConfigException(key, "must be one of " + String.join(", ", allowed) + ", got '" + s + "'");
+      }
+      return s;
     }
 
     boolean bool(String key, boolean def) {

@@ -34,13 +34,19 @@ final class ConversationApi {
   private final Vertx vertx;
   private final Mongo mongo;
   private final ConversationStore conversations;
+  private final MessageStore messageStore;
+  /** The in-memory list index, or null when the database answers lists itself (a real MongoDB, a cluster). */
+  private final ConversationIndex index;
   private final Bus bus;
   private final boolean assignOffline;
 
-  ConversationApi(Vertx vertx, Mongo mongo, ConversationStore conversations, Bus bus, boolean assignOffline) {
+  ConversationApi(Vertx vertx, Mongo mongo, ConversationStore conversations, MessageStore messageStore,
+                  ConversationIndex index, Bus bus, boolean assignOffline) {
     this.vertx = vertx;
+    this.index = index;
     this.mongo = mongo;
     this.conversations = conversations;
+    this.messageStore = messageStore;
     this.bus = bus;
     this.assignOffline = assignOffline;
   }
@@ -53,6 +59,7 @@ final class ConversationApi {
     bus.serve(Addresses.CONVERSATION_SET_STATUS, this::setStatus);
     bus.serve(Addresses.CONVERSATION_MARK_READ, this::markRead);
     bus.serve(Addresses.CONVERSATION_SET_AI, this::setAi);
+    bus.serve(Addresses.CONVERSATION_AGENT_TYPING, this::agentTyping);
     bus.serve(Addresses.CONVERSATION_VISIBLE, b -> visible(b).map(c -> new JsonObject().put("visible", true))
         .recover(err -> err instanceof CrmException ce && ce.code() == ErrorCode.CONVERSATION_NOT_FOUND
             ? Future.succeededFuture(new JsonObject().put("visible", false)) : Future.failedFuture(err)));
@@ -96,62 +103,95 @@ final class ConversationApi {
 
   // ---- list
 
-  /** {caller, skip, limit, status, assignedAgent (id|me|unassigned), priority, tags[], search, dateFrom, dateTo} */
+  /** The list's filters, checked; {@code assigned} is an agent id or "unassigned" ("me" resolved to the caller). */
+  private record ListQuery(Caller caller, String status, String priority, String assigned, List<String> tags,
+                           Instant from, Instant to, String search) {}
+
+  /**
+   * {caller, skip, limit, status, assignedAgent (id|me|unassigned), priority, tags[], search, dateFrom, dateTo}. Asks
+   * the in-memory {@link ConversationIndex} when it is in use and loaded, the database otherwise; both give the same
+   * answer (the list tests run against both).
+   */
   private Future<JsonObject> list(JsonObject body) {
     Caller caller = caller(body);
-    List<JsonObject> and = new ArrayList<>();
-    if (!caller.seesAll()) {
-      and.add(new JsonObject().put("$or", new JsonArray()
-          .add(new JsonObject().put("assignedAgentId", caller.agentId()))
-          .add(new JsonObject().put("assignedAgentId", (Object) null).put("status", "open"))));
-    }
     String status = Check.oneOf(Check.optionalString(body, "status", 16), "status", STATUSES);
-    if (status != null) and.add(new JsonObject().put("status", status));
     String priority = Check.oneOf(Check.optionalString(body, "priority", 16), "priority", PRIORITIES);
-    if (priority != null) and.add(new JsonObject().put("priority", priority));
     String assigned = Check.optionalString(body, "assignedAgent", 64);
     if (assigned != null) {
-      if (assigned.equals("unassigned")) and.add(new JsonObject().put("assignedAgentId", (Object) null));
-      else if (assigned.equals("me")) and.add(new JsonObject().put("assignedAgentId", caller.agentId()));
-      else if (Mongo.isObjectId(assigned)) and.add(new JsonObject().put("assignedAgentId", assigned));
-      else throw CrmException.validation("assignedAgent", "assignedAgent must be an agent id, me or unassigned");
+      if (assigned.equals("me")) assigned = caller.agentId();
+      else if (!assigned.equals("unassigned") && !Mongo.isObjectId(assigned)) {
+        throw CrmException.validation("assignedAgent", "assignedAgent must be an agent id, me or unassigned");
+      }
     }
     JsonArray tags = Check.optionalStrings(body, "tags", 50, 50);
-    if (tags != null && !tags.isEmpty()) and.add(new JsonObject().put("tags", new JsonObject().put("$all", tags)));
-    JsonObject range = new JsonObject();
     Instant from = date(body, "dateFrom");
     Instant to = date(body, "dateTo");
-    if (from != null) range.put("$gte", Mongo.date(from));
-    if (to != null) range.put("$lte", Mongo.date(to));
     if (from != null && to != null && from.isAfter(to)) throw CrmException.validation("dateFrom", "dateFrom is after dateTo");
-    if (!range.isEmpty()) and.add(new JsonObject().put("updatedAt", range));
     String search = Check.optionalString(body, "search", 200);
-    Future<Void> searched = Future.succeededFuture();
-    if (search != null && !search.isBlank()) {
-      // customer name/phone first (their ids), then conversations of those customers or whose last message matches
-      searched = mongo.client().findWithOptions(CustomerStore.COLLECTION,
-              new JsonObject().put("$or", CustomerApi.searchAny(search.trim(), "firstName", "lastName", "phoneNumber")),
-              new FindOptions().setFields(new JsonObject().put("_id", 1)).setLimit(1000))
-          .recover(Mongo::mapError)
-          .map(found -> {
-            JsonArray ids = new JsonArray(found.stream().map(c -> c.getString("_id")).toList());
-            JsonArray or = CustomerApi.searchAny(search.trim(), "lastMessage.content");
-            or.add(new JsonObject().put("customerId", new JsonObject().put("$in", ids)));
-            and.add(new JsonObject().put("$or", or));
-            return null;
-          });
-    }
+    ListQuery q = new ListQuery(caller, status, priority, assigned,
+        tags == null ? List.of() : tags.stream().map(String::valueOf).toList(), from, to,
+        search == null || search.isBlank() ? null : search.trim());
     int skip = body.getInteger("skip", 0);
     int limit = body.getInteger("limit", 20);
-    return searched.compose(v -> {
-      JsonObject filter = and.isEmpty() ? new JsonObject() : new JsonObject().put("$and", new JsonArray(and));
-      FindOptions options = new FindOptions().setSort(new JsonObject().put("updatedAt", -1).put("_id", -1))
-          .setSkip(skip).setLimit(limit);
-      return Future.all(mongo.client().findWithOptions(ConversationStore.COLLECTION, filter, options),
-              mongo.client().count(ConversationStore.COLLECTION, filter)).recover(Mongo::mapError)
-          .compose(all -> populate(all.<List<JsonObject>>resultAt(0)).map(list -> new JsonObject()
-              .put("conversations", new JsonArray(list)).put("total", all.<Long>resultAt(1))));
+    // customer name/phone first (their ids), then conversations of those customers or whose last message matches
+    Future<Set<String>> customers = q.search() == null ? Future.succeededFuture(null)
+        : mongo.client().findWithOptions(CustomerStore.COLLECTION,
+                new JsonObject().put("$or", CustomerApi.searchAny(q.search(), "firstName", "lastName", "phoneNumber")),
+                new FindOptions().setFields(new JsonObject().put("_id", 1)).setLimit(1000))
+            .recover(Mongo::mapError)
+            .map(found -> found.stream().map(c -> c.getString("_id")).collect(java.util.stream.Collectors.toSet()));
+    return customers.compose(customerIds -> index != null && index.ready()
+        ? listFromIndex(q, customerIds, skip, limit) : listFromDatabase(q, customerIds, skip, limit));
+  }
+
+  private Future<JsonObject> listFromIndex(ListQuery q, Set<String> customerIds, int skip, int limit) {
+    java.util.regex.Pattern text = q.search() == null ? null : java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(q.search()),
+        java.util.regex.Pattern.CASE_INSENSITIVE | java.util.regex.Pattern.UNICODE_CASE);
+    ConversationIndex.Page page = index.query(new ConversationIndex.Query(
+        q.caller().seesAll() ? null : q.caller().agentId(), q.status(), q.priority(), q.assigned(), q.tags(),
+        q.from() == null ? null : q.from().toEpochMilli(), q.to() == null ? null : q.to().toEpochMilli(),
+        customerIds, text), skip, limit);
+    if (page.ids().isEmpty()) {
+      return Future.succeededFuture(new JsonObject().put("conversations", new JsonArray()).put("total", page.total()));
+    }
+    JsonObject byIds = new JsonObject().put("_id", new JsonObject().put("$in", new JsonArray(page.ids())));
+    return mongo.client().find(ConversationStore.COLLECTION, byIds).recover(Mongo::mapError).compose(docs -> {
+      java.util.Map<String, JsonObject> found = new java.util.HashMap<>();
+      for (JsonObject d : docs) found.put(d.getString("_id"), d);
+      List<JsonObject> ordered = page.ids().stream().map(found::get).filter(d -> d != null).toList();
+      return populate(ordered).map(list -> new JsonObject().put("conversations", new JsonArray(list)).put("total", page.total()));
     });
+  }
+
+  private Future<JsonObject> listFromDatabase(ListQuery q, Set<String> customerIds, int skip, int limit) {
+    List<JsonObject> and = new ArrayList<>();
+    if (!q.caller().seesAll()) {
+      and.add(new JsonObject().put("$or", new JsonArray()
+          .add(new JsonObject().put("assignedAgentId", q.caller().agentId()))
+          .add(new JsonObject().put("assignedAgentId", (Object) null).put("status", "open"))));
+    }
+    if (q.status() != null) and.add(new JsonObject().put("status", q.status()));
+    if (q.priority() != null) and.add(new JsonObject().put("priority", q.priority()));
+    if (q.assigned() != null) {
+      and.add(new JsonObject().put("assignedAgentId", q.assigned().equals("unassigned") ? null : q.assigned()));
+    }
+    if (!q.tags().isEmpty()) and.add(new JsonObject().put("tags", new JsonObject().put("$all", new JsonArray(q.tags()))));
+    JsonObject range = new JsonObject();
+    if (q.from() != null) range.put("$gte", Mongo.date(q.from()));
+    if (q.to() != null) range.put("$lte", Mongo.date(q.to()));
+    if (!range.isEmpty()) and.add(new JsonObject().put("updatedAt", range));
+    if (q.search() != null) {
+      JsonArray or = CustomerApi.searchAny(q.search(), "lastMessage.content");
+      or.add(new JsonObject().put("customerId", new JsonObject().put("$in", new JsonArray(List.copyOf(customerIds)))));
+      and.add(new JsonObject().put("$or", or));
+    }
+    JsonObject filter = and.isEmpty() ? new JsonObject() : new JsonObject().put("$and", new JsonArray(and));
+    FindOptions options = new FindOptions().setSort(new JsonObject().put("updatedAt", -1).put("_id", -1))
+        .setSkip(skip).setLimit(limit);
+    return Future.all(mongo.client().findWithOptions(ConversationStore.COLLECTION, filter, options),
+            mongo.client().count(ConversationStore.COLLECTION, filter)).recover(Mongo::mapError)
+        .compose(all -> populate(all.<List<JsonObject>>resultAt(0)).map(list -> new JsonObject()
+            .put("conversations", new JsonArray(list)).put("total", all.<Long>resultAt(1))));
   }
 
   /** An ISO instant, or a date alone: dateFrom from the start of that day (UTC), dateTo through its end (inclusive). */
@@ -205,7 +245,11 @@ final class ConversationApi {
 
   // ---- messages
 
-  /** {caller, conversationId, skip, limit, before, after} -> {messages (oldest first), total, hasMore} */
+  /**
+   * {caller, conversationId, skip, limit, before, after} -> {messages (oldest first), total, hasMore}. Messages are in
+   * the order the CRM recorded them: each has its conversation's next sequence number, and a page is read through
+   * the unique key of those numbers, so it costs the same at any size (see {@link #walk}).
+   */
   private Future<JsonObject> messages(JsonObject body) {
     int limit = body.getInteger("limit", 50);
     int skip = body.getInteger("skip", 0);
@@ -214,45 +258,69 @@ final class ConversationApi {
     if (before != null && after != null) throw CrmException.validation("before", "give before or after, not both");
     return visible(body).compose(conv -> {
       String id = conv.getString("_id");
+      long top = conv.getLong("messageSeq", 0L);
+      long total = conv.getLong("messageCount", 0L);
       Future<JsonObject> cursor = Future.succeededFuture(null);
       String cursorId = before != null ? before : after;
       if (cursorId != null) {
         if (!Mongo.isObjectId(cursorId)) throw CrmException.validation(before != null ? "before" : "after", "not a message id");
-        cursor = mongo.client().findOne(MessageStore.COLLECTION, new JsonObject().put("_id", cursorId), null).recover(Mongo::mapError)
-            .map(m -> {
-              if (m == null || !id.equals(m.getString("conversationId"))) {
-                throw CrmException.notFound(ErrorCode.RESOURCE_NOT_FOUND, "Message " + cursorId);
-              }
-              return m;
-            });
+        cursor = messageStore.byId(cursorId).map(m -> {
+          if (m == null || !id.equals(m.getString("conversationId")) || m.getLong("seq") == null) {
+            throw CrmException.notFound(ErrorCode.RESOURCE_NOT_FOUND, "Message " + cursorId);
+          }
+          return m;
+        });
       }
       return cursor.compose(c -> {
-        JsonObject filter = new JsonObject().put("conversationId", id);
-        boolean newestFirst = after == null;
-        if (c != null) {
-          JsonObject at = c.getJsonObject("timestamp");
-          String op = before != null ? "$lt" : "$gt";
-          // (timestamp, _id) order: strictly before/after the cursor message, ties broken by id
-          filter.put("$or", new JsonArray()
-              .add(new JsonObject().put("timestamp", new JsonObject().put(op, at)))
-              .add(new JsonObject().put("timestamp", at).put("_id", new JsonObject().put(op, c.getString("_id")))));
+        Future<List<JsonObject>> rows;
+        if (after != null) {
+          rows = walk(id, c.getLong("seq") + 1, top, 1, limit + 1);
+        } else if (before != null) {
+          rows = walk(id, c.getLong("seq") - 1, 1, -1, limit + 1);
+        } else if (skip == 0 || top == total) { // no gaps: the skip-th newest has number top - skip
+          rows = walk(id, top - skip, 1, -1, limit + 1);
+        } else {
+          rows = messageStore.scan(new JsonObject().put("conversationId", id), -1, skip, limit + 1);
         }
-        int dir = newestFirst ? -1 : 1;
-        FindOptions options = new FindOptions().setSort(new JsonObject().put("timestamp", dir).put("_id", dir))
-            .setSkip(c == null ? skip : 0).setLimit(limit + 1);
-        return Future.all(mongo.client().findWithOptions(MessageStore.COLLECTION, filter, options),
-                mongo.client().count(MessageStore.COLLECTION, new JsonObject().put("conversationId", id)))
-            .recover(Mongo::mapError)
-            .map(all -> {
-              List<JsonObject> page = new ArrayList<>(all.<List<JsonObject>>resultAt(0));
-              boolean hasMore = page.size() > limit;
-              if (hasMore) page = page.subList(0, limit);
-              if (newestFirst) Collections.reverse(page);
-              return new JsonObject()
-                  .put("messages", new JsonArray(page.stream().map(MessageStore::toApi).toList()))
-                  .put("total", all.<Long>resultAt(1)).put("hasMore", hasMore);
-            });
+        return rows.map(found -> {
+          List<JsonObject> page = new ArrayList<>(found);
+          boolean hasMore = page.size() > limit;
+          if (hasMore) page = page.subList(0, limit);
+          if (after == null) Collections.reverse(page);
+          return new JsonObject()
+              .put("messages", new JsonArray(page.stream().map(MessageStore::toApi).toList()))
+              .put("total", total).put("hasMore", hasMore);
+        });
       });
+    });
+  }
+
+  /**
+   * Up to {@code want} messages of a conversation, numbered from {@code start} towards {@code bound} ({@code dir} -1:
+   * downwards), nearest first. Asks for the keys of a window of numbers, twice as wide each round while numbers turn
+   * out unused (a duplicate's reserved number); after a few rounds it finishes with a scan, so any gap is answered.
+   */
+  private Future<List<JsonObject>> walk(String id, long start, long bound, int dir, int want) {
+    return walk(id, start, bound, dir, want, want, new ArrayList<>(), 0).map(acc -> {
+      acc.sort(java.util.Comparator.comparingLong((JsonObject m) -> m.getLong("seq")).thenComparing(m -> m.getString("_id")));
+      if (dir < 0) Collections.reverse(acc);
+      return acc.size() > want ? new ArrayList<>(acc.subList(0, want)) : acc;
+    });
+  }
+
+  private Future<List<JsonObject>> walk(String id, long start, long bound, int dir, int want, long window,
+                                        List<JsonObject> acc, int round) {
+    if (acc.size() >= want || (dir < 0 ? start < bound : start > bound)) return Future.succeededFuture(acc);
+    if (round == 6) {
+      JsonObject filter = new JsonObject().put("conversationId", id)
+          .put("seq", new JsonObject().put(dir < 0 ? "$lte" : "$gte", start).put(dir < 0 ? "$gte" : "$lte", bound));
+      return messageStore.scan(filter, dir, 0, want - acc.size()).map(rest -> { acc.addAll(rest); return acc; });
+    }
+    long from = dir < 0 ? Math.max(bound, start - window + 1) : start;
+    long to = dir < 0 ? start : Math.min(bound, start + window - 1);
+    return messageStore.bySeqRange(id, from, to).compose(found -> {
+      acc.addAll(found);
+      return walk(id, dir < 0 ? from - 1 : to + 1, bound, dir, want, window * 2, acc, round + 1);
     });
   }
 
@@ -409,6 +477,7 @@ final class ConversationApi {
         .compose(doc -> mongo.sync().map(doc))
         .map(doc -> {
           conversations.evict(doc.getString("_id"), doc.getString("customerId"));
+          if (index != null) index.put(doc);
           bus.publish(Addresses.EVT_CONVERSATION_UPDATED, new JsonObject().put("conversationId", doc.getString("_id"))
               .put("customerId", doc.getString("customerId")).put("status", doc.getString("status"))
               .put("assignedAgentId", doc.getString("assignedAgentId")));
@@ -424,12 +493,10 @@ final class ConversationApi {
             new FindOptions(), new UpdateOptions().setReturningNewDocument(true)).recover(Mongo::mapError))
         .compose(doc -> {
           // the newest inbound message: marking it read marks the earlier ones read too
-          FindOptions newest = new FindOptions().setSort(new JsonObject().put("timestamp", -1)).setLimit(20);
-          return mongo.client().findWithOptions(MessageStore.COLLECTION,
-                  new JsonObject().put("conversationId", doc.getString("_id")).put("direction", "inbound"), newest)
-              .recover(Mongo::mapError)
+          return walk(doc.getString("_id"), doc.getLong("messageSeq", 0L), 1, -1, 20)
               .compose(list -> {
-                JsonObject last = list.stream().filter(m -> m.getString("whatsappMessageId") != null).findFirst().orElse(null);
+                JsonObject last = list.stream().filter(m -> "inbound".equals(m.getString("direction"))
+                    && m.getString("whatsappMessageId") != null).findFirst().orElse(null);
                 if (last == null) return Future.succeededFuture(false);
                 return bus.request(Addresses.WHATSAPP_SEND, new JsonObject().put("type", "read")
                         .put("conversationId", doc.getString("_id")).put("targetMessageId", last.getString("_id")))
@@ -437,6 +504,27 @@ final class ConversationApi {
               })
               .compose(sent -> populate(List.of(doc)).map(l -> reply(l.get(0)).put("readReceiptSent", sent)));
         });
+  }
+
+  /**
+   * {caller, conversationId, isTyping}: the typing indicator on the customer's WhatsApp, shown with a read receipt
+   * of their newest message (the Cloud API shows it only that way, for up to 25 s or until the reply); isTyping false
+   * sends nothing. A refusal by WhatsApp is answered {sent: false}, never an error.
+   */
+  private Future<JsonObject> agentTyping(JsonObject body) {
+    Boolean typing = Check.optionalBoolean(body, "isTyping");
+    return visible(body).compose(conv -> {
+      if (!Boolean.TRUE.equals(typing)) return Future.succeededFuture(new JsonObject().put("sent", false));
+      return walk(conv.getString("_id"), conv.getLong("messageSeq", 0L), 1, -1, 20).compose(list -> {
+        JsonObject last = list.stream().filter(m -> "inbound".equals(m.getString("direction"))
+            && m.getString("whatsappMessageId") != null).findFirst().orElse(null);
+        if (last == null) return Future.succeededFuture(new JsonObject().put("sent", false));
+        return bus.request(Addresses.WHATSAPP_SEND, new JsonObject().put("type", "read").put("typing", true)
+                .put("conversationId", conv.getString("_id")).put("targetMessageId", last.getString("_id")))
+            .map(r -> new JsonObject().put("sent", true))
+            .recover(err -> Future.succeededFuture(new JsonObject().put("sent", false)));
+      });
+    });
   }
 
   /** {caller, conversationId, enabled}: supervisors, admins and the assignee. */

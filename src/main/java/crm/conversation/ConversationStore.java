@@ -26,8 +26,15 @@ final class ConversationStore {
   /** customerId -> their active conversation, for the inbound path (see {@link TtlCache}). */
   private final TtlCache<String, JsonObject> active = new TtlCache<>(20_000, 30_000);
 
+  /** The in-memory list index this store keeps current, when there is one. */
+  private ConversationIndex index;
+
   ConversationStore(Mongo mongo) {
     this.mongo = mongo;
+  }
+
+  void keep(ConversationIndex index) {
+    this.index = index;
   }
 
   /** A conversation changed status or assignment: the next message looks it up again. */
@@ -41,7 +48,12 @@ final class ConversationStore {
         mongo.createIndex(COLLECTION, new JsonObject().put("activeKey", 1),
             new IndexOptions().unique(true).sparse(true).name("one_active_per_customer")),
         mongo.createIndex(COLLECTION, new JsonObject().put("customerId", 1).put("status", 1), new IndexOptions().name("customer_status")),
-        mongo.createIndex(COLLECTION, new JsonObject().put("updatedAt", -1), new IndexOptions().name("updated")))
+        // for lists on a real MongoDB (the embedded server ignores non-unique indexes; ConversationIndex serves it)
+        mongo.createIndex(COLLECTION, new JsonObject().put("updatedAt", -1).put("_id", -1), new IndexOptions().name("updated_id")),
+        mongo.createIndex(COLLECTION, new JsonObject().put("status", 1).put("updatedAt", -1).put("_id", -1),
+            new IndexOptions().name("status_updated")),
+        mongo.createIndex(COLLECTION, new JsonObject().put("assignedAgentId", 1).put("status", 1).put("updatedAt", -1),
+            new IndexOptions().name("assignee_status_updated")))
         .mapEmpty();
   }
 
@@ -79,6 +91,7 @@ final class ConversationStore {
       return mongo.insertMany(COLLECTION, docs).compose(inserted -> {
         List<JsonObject> created = new ArrayList<>();
         for (int i = inserted.nextSetBit(0); i >= 0; i = inserted.nextSetBit(i + 1)) created.add(docs.get(i));
+        if (index != null) created.forEach(index::put);
         // a concurrent writer opened the others: read them back
         return findActive(customerIds).map(all -> new Opened(all, created));
       });
@@ -103,6 +116,28 @@ final class ConversationStore {
     return mongo.client().findOne(COLLECTION, new JsonObject().put("_id", id), null).recover(Mongo::mapError);
   }
 
+  /**
+   * Reserves message sequence numbers: for each conversation id, {@code n} consecutive numbers of its own sequence
+   * ({@code messageSeq}, atomically incremented), answered as the first of them. Messages are paged by these numbers
+   * through a unique key (see {@link MessageStore#seqKey}); a number reserved for a message that turns out to be a
+   * duplicate stays unused, a gap the reader tolerates.
+   */
+  Future<Map<String, Long>> reserveSeqs(Map<String, Integer> counts) {
+    List<Future<Map.Entry<String, Long>>> all = new ArrayList<>();
+    counts.forEach((conversationId, n) -> all.add(mongo.client().findOneAndUpdateWithOptions(COLLECTION,
+            new JsonObject().put("_id", conversationId),
+            new JsonObject().put("$inc", new JsonObject().put("messageSeq", n)),
+            new FindOptions().setFields(new JsonObject().put("messageSeq", 1)),
+            new io.vertx.ext.mongo.UpdateOptions().setReturningNewDocument(true))
+        .recover(Mongo::mapError)
+        .map(doc -> doc == null ? null : Map.entry(conversationId, doc.getLong("messageSeq") - n + 1))));
+    return Future.all(all).map(v -> {
+      Map<String, Long> out = new HashMap<>(); // a conversation that does not exist gets no numbers
+      for (Future<Map.Entry<String, Long>> f : all) if (f.result() != null) out.put(f.result().getKey(), f.result().getValue());
+      return out;
+    });
+  }
+
   /** What a batch of new messages does to one conversation. */
   record Activity(String conversationId, int inbound, int outbound, JsonObject lastMessage, JsonObject lastAt) {}
 
@@ -114,16 +149,27 @@ final class ConversationStore {
   Future<Void> recordActivity(Collection<Activity> activities) {
     List<BulkOperation> ops = new ArrayList<>();
     JsonObject now = Mongo.now();
+    Map<String, Long> lastSeq = new HashMap<>();
     for (Activity a : activities) {
       JsonObject inc = new JsonObject().put("messageCount", a.inbound() + a.outbound());
       if (a.inbound() > 0) inc.put("unreadCount", a.inbound());
-      JsonObject last = new JsonObject().put("at", a.lastAt()).put("seq", SEQ.incrementAndGet()).mergeIn(a.lastMessage());
+      long seq = SEQ.incrementAndGet();
+      lastSeq.put(a.conversationId(), seq);
+      JsonObject last = new JsonObject().put("at", a.lastAt()).put("seq", seq).mergeIn(a.lastMessage());
       JsonObject max = new JsonObject().put("lastMessage", last);
       if (a.inbound() > 0) max.put("lastInboundAt", a.lastAt());
       ops.add(BulkOperation.createUpdate(new JsonObject().put("_id", a.conversationId()),
           new JsonObject().put("$inc", inc).put("$set", new JsonObject().put("updatedAt", now)).put("$max", max)));
     }
-    return mongo.bulk(COLLECTION, ops, false).mapEmpty();
+    return mongo.bulk(COLLECTION, ops, false).<Void>mapEmpty()
+        .onSuccess(v -> {
+          if (index == null) return;
+          for (Activity a : activities) {
+            index.activity(a.conversationId(), now, new JsonObject().put("at", a.lastAt())
+                .put("seq", lastSeq.get(a.conversationId())).put("content", a.lastMessage().getString("content")));
+          }
+        })
+        .onFailure(err -> { if (index != null) index.refresh(activities.stream().map(Activity::conversationId).toList()); });
   }
 
   /** Orders messages of one second by when they were recorded (microseconds since the epoch, then a counter). */

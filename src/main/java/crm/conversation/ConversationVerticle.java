@@ -40,7 +40,16 @@ public final class ConversationVerticle extends VerticleBase {
     inbound = new InboundRecorder(customers, conversations, messages, bus, config().getBoolean("CONVERSATION_AI_DEFAULT", true));
     CustomerApi customerApi = new CustomerApi(mongo, customers, bus);
     customerApi.serve();
-    ConversationApi conversationApi = new ConversationApi(vertx, mongo, conversations, bus, config().getBoolean("ASSIGN_ALLOW_OFFLINE", false));
+    ConversationIndex index = useListIndex() ? new ConversationIndex(mongo) : null;
+    if (index != null) {
+      conversations.keep(index);
+      bus.serveLocal(Addresses.CONVERSATION_REINDEX, b -> {
+        JsonArray ids = b.getJsonArray("ids");
+        return (ids == null ? index.load() : index.refresh(ids.stream().map(String::valueOf).toList()))
+            .map(v -> new JsonObject().put("indexed", index.size()));
+      });
+    }
+    ConversationApi conversationApi = new ConversationApi(vertx, mongo, conversations, messages, index, bus, config().getBoolean("ASSIGN_ALLOW_OFFLINE", false));
     conversationApi.serve();
     if (config().getBoolean("AUTO_ASSIGN", false)) {
       int cap = config().getInteger("AUTO_ASSIGN_MAX_PER_AGENT", 10);
@@ -56,6 +65,7 @@ public final class ConversationVerticle extends VerticleBase {
       if (m.body() != null) conversations.evict(m.body().getString("conversationId"), m.body().getString("customerId"));
     });
     return Future.all(customers.ensureIndexes(), conversations.ensureIndexes(), messages.ensureIndexes())
+        .compose(v -> MessageNumbering.run(vertx, mongo, conversations))
         .compose(v -> Future.all(List.of(
             bus.serve(Addresses.CONVERSATION_RECORD_INBOUND, inbound::record).completion(),
             bus.serve(Addresses.CONVERSATION_RECORD_STATUSES, this::recordStatuses).completion(),
@@ -64,7 +74,21 @@ public final class ConversationVerticle extends VerticleBase {
             bus.serve(Addresses.CONVERSATION_OUTBOUND_RESULT, this::outboundResult).completion(),
             bus.serve(Addresses.CONVERSATION_STATS, this::stats).completion())))
         // statuses for messages that never appear (sent from another tool on the same number) are not kept forever
-        .onSuccess(v -> vertx.setPeriodic(3_600_000, id -> messages.purgePending(Duration.ofDays(1))));
+        .onSuccess(v -> vertx.setPeriodic(3_600_000, id -> messages.purgePending(Duration.ofDays(1))))
+        // loaded in the background: until it is, lists ask the database
+        .onSuccess(v -> { if (index != null) index.load(); });
+  }
+
+  /**
+   * The in-memory list index (see {@link ConversationIndex}): {@code INBOX_LIST_INDEX} memory or database; auto (the
+   * default) uses it when this node runs the embedded database and is not clustered, so it is the only writer.
+   */
+  private boolean useListIndex() {
+    return switch (config().getString("INBOX_LIST_INDEX", "auto")) {
+      case "memory" -> true;
+      case "database" -> false;
+      default -> config().getBoolean("EMBEDDED_DB", false) && !vertx.isClustered();
+    };
   }
 
   @Override
@@ -209,7 +233,14 @@ public final class ConversationVerticle extends VerticleBase {
       else if (replyTo != null) throw new CrmException(ErrorCode.RESOURCE_NOT_FOUND, "Quoted message " + replyTo + " not found", "replyTo", null);
       if (type.equals("read")) return Future.succeededFuture(reply.put("duplicate", false));
       JsonObject doc = outboundDoc(type, body, key, customer, conversation, quoted.result());
-      return messages.insertOne(doc).compose(isNew -> {
+      return sender(body.getString("agentId")).compose(agent -> {
+        // who sent it, as the spec's Message.agent shows it: the name at the time of sending, like an email's From
+        if (agent != null) doc.put("agent", agent);
+        return conversations.reserveSeqs(java.util.Map.of(conversation.getString("_id"), 1));
+      }).compose(first -> {
+        MessageStore.number(List.of(doc), first);
+        return messages.insertOne(doc);
+      }).compose(isNew -> {
         if (!isNew) { // the same key raced in from another request
           return messages.byIdempotencyKey(key).map(this::duplicateReply);
         }
@@ -222,6 +253,16 @@ public final class ConversationVerticle extends VerticleBase {
             .map(x -> reply.put("duplicate", false).put("messageId", doc.getString("_id"))
                 .put("message", MessageStore.toApi(doc)));
       });
+    });
+  }
+
+  /** {_id, firstName, lastName} of the sending agent, or null (the assistant, the system, an unknown id). */
+  private Future<JsonObject> sender(String agentId) {
+    if (agentId == null || !Mongo.isObjectId(agentId)) return Future.succeededFuture(null);
+    return bus.request(Addresses.AGENT_SUMMARIES, new JsonObject().put("ids", new JsonArray().add(agentId))).map(res -> {
+      JsonObject a = res.getJsonObject("agents", new JsonObject()).getJsonObject(agentId);
+      return a == null ? null : new JsonObject().put("_id", agentId).put("firstName", a.getString("firstName"))
+          .put("lastName", a.getString("lastName"));
     });
   }
 

@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,7 +75,14 @@ final class InboundRecorder {
         docs.add(messageDoc(m, customer, conversation, quoted));
         customerOf.add(customer);
       }
-      return messages.insertAll(docs).compose(inserted -> afterInsert(docs, customerOf, inserted, opened))
+      Map<String, Integer> counts = new HashMap<>();
+      for (JsonObject d : docs) counts.merge(d.getString("conversationId"), 1, Integer::sum);
+      return conversations.reserveSeqs(counts)
+          .compose(first -> {
+            MessageStore.number(docs, first);
+            return messages.insertAll(docs);
+          })
+          .compose(inserted -> afterInsert(docs, customerOf, inserted, opened))
           .compose(results -> withStoredMedia(results));
     });
   }

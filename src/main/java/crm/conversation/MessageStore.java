@@ -41,9 +41,42 @@ final class MessageStore {
             new IndexOptions().unique(true).sparse(true).name("wamid_unique")),
         mongo.createIndex(COLLECTION, new JsonObject().put("idempotencyKey", 1),
             new IndexOptions().unique(true).sparse(true).name("idempotency_unique")),
-        mongo.createIndex(COLLECTION, new JsonObject().put("conversationId", 1).put("timestamp", 1),
-            new IndexOptions().name("conversation_time")),
+        mongo.createIndex(COLLECTION, new JsonObject().put("seqKey", 1),
+            new IndexOptions().unique(true).sparse(true).name("conversation_seq_unique")),
+        mongo.createIndex(COLLECTION, new JsonObject().put("conversationId", 1).put("seq", 1),
+            new IndexOptions().name("conversation_seq")),
         mongo.createIndex(PENDING_STATUSES, new JsonObject().put("whatsappMessageId", 1), new IndexOptions().name("wamid")))).mapEmpty();
+  }
+
+  /** The unique key of a message's place in its conversation: what pages are read by (an indexed {@code $in}). */
+  static String seqKey(String conversationId, long seq) {
+    return conversationId + ":" + seq;
+  }
+
+  /** Gives each message (in list order) the next of the numbers reserved for its conversation. */
+  static void number(List<JsonObject> docs, Map<String, Long> firstSeq) {
+    Map<String, Long> next = new HashMap<>(firstSeq);
+    for (JsonObject d : docs) {
+      String conversationId = d.getString("conversationId");
+      if (!next.containsKey(conversationId)) throw new IllegalStateException("no numbers for conversation " + conversationId);
+      long seq = next.merge(conversationId, 1L, Long::sum) - 1;
+      d.put("seq", seq).put("seqKey", seqKey(conversationId, seq));
+    }
+  }
+
+  /** The messages of a conversation whose numbers are in {@code from..to} (inclusive), in no particular order. */
+  Future<List<JsonObject>> bySeqRange(String conversationId, long from, long to) {
+    JsonArray keys = new JsonArray();
+    for (long s = Math.max(1, from); s <= to; s++) keys.add(seqKey(conversationId, s));
+    if (keys.isEmpty()) return Future.succeededFuture(List.of());
+    return mongo.client().findWithOptions(COLLECTION, new JsonObject().put("seqKey", new JsonObject().put("$in", keys)),
+        new FindOptions()).recover(Mongo::mapError);
+  }
+
+  /** The unindexed way, for what the numbered pages cannot answer exactly: sorted by number, with skip and limit. */
+  Future<List<JsonObject>> scan(JsonObject filter, int dir, int skip, int limit) {
+    return mongo.client().findWithOptions(COLLECTION, filter, new FindOptions()
+        .setSort(new JsonObject().put("seq", dir).put("_id", dir)).setSkip(skip).setLimit(limit)).recover(Mongo::mapError);
   }
 
   /**
@@ -172,6 +205,8 @@ final class MessageStore {
     JsonObject state = (JsonObject) out.remove("state");
     out.put("status", state == null ? "pending" : state.getString("status"));
     out.remove("customerId");
+    out.remove("seqKey");
+    out.remove("seq");
     out.remove("idempotencyKey"); // internal: the agent- and conversation-scoped form of the client's key
     JsonObject metadata = out.getJsonObject("metadata");
     if (metadata == null) out.put("metadata", metadata = new JsonObject());

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * GET /api/v2/conversations: every filter (status, assignedAgent id|me|unassigned, priority, tags, search, dateFrom and
  * dateTo), newest activity first, pages, and the spec's Conversation shape with customer and agent populated.
- * Conversations are opened by signed WhatsApp webhooks; each test narrows the list with its own search token.
+ * Conversations are opened by signed WhatsApp webhooks; each test narrows the list with its own search token. Runs
+ * on the in-memory list index; {@link ConversationListDatabaseTest} runs the same tests on database queries.
  */
 class ConversationListTest {
   static final String BASE = "/api/v2/conversations";
@@ -33,7 +34,26 @@ class ConversationListTest {
 
   @BeforeAll
   static void start() {
-    app = TestApp.start(Wa.config().put("ASSIGN_ALLOW_OFFLINE", true));
+    startWith(Wa.config().put("ASSIGN_ALLOW_OFFLINE", true).put("INBOX_LIST_INDEX", "memory"));
+    awaitIndex();
+  }
+
+  /** The in-memory index loads in the background after start; these tests are about it, so they wait for it. */
+  static void awaitIndex() {
+    long until = System.currentTimeMillis() + 10_000;
+    while (System.currentTimeMillis() < until) {
+      try {
+        app.vertx.eventBus().request(crm.bus.Addresses.CONVERSATION_REINDEX, new JsonObject()).await(10, java.util.concurrent.TimeUnit.SECONDS);
+        return;
+      } catch (Exception e) {
+        try { Thread.sleep(50); } catch (InterruptedException ie) { throw new IllegalStateException(ie); }
+      }
+    }
+    throw new IllegalStateException("the conversation list index never answered");
+  }
+
+  static void startWith(JsonObject config) {
+    app = TestApp.start(config);
     inbox = new Inbox(app);
     admin = app.adminToken();
     supervisor = inbox.agent(admin, "supervisor");
@@ -325,5 +345,36 @@ class ConversationListTest {
     assertThat(top.getJsonObject("lastMessage").getString("content")).isEqualTo("otra vez");
     assertThat(top.getInteger("messageCount")).isEqualTo(2);
     assertThat(top.getInteger("unreadCount")).isEqualTo(2);
+  }
+
+  /**
+   * The in-memory index follows every write of the inbox (new conversations, messages, assignment, status, the
+   * assistant switch): what it answers equals what it answers after reloading everything from the database.
+   */
+  @Test
+  void the_list_after_writes_equals_the_list_after_a_reload_from_the_database() throws Exception {
+    String tok = "idx" + Inbox.phone();
+    String c1 = conv("Ana " + tok);
+    String c2 = conv("Beto " + tok);
+    String c3 = conv("Ciro " + tok);
+    String phone1 = inbox.doc("customers", inbox.doc("conversations", c1).getString("customerId")).getString("phoneNumber");
+    inbox.inbound(phone1, "Ana " + tok, "otra vez");
+    inbox.awaitMessageCount(c1, 2);
+    assign(c2, agentA.id());
+    setStatus(c3, "resolved");
+    json(app.put(BASE + "/" + c1 + "/ai", supervisor.token(), new JsonObject().put("enabled", false)), 200);
+    String sup = supervisor.token();
+    List<String> queries = List.of("search=" + tok, "search=" + tok + "&status=assigned", "search=" + tok + "&status=open",
+        "search=" + tok + "&assignedAgent=unassigned", "search=otra%20vez", "search=" + tok + "&limit=1&page=2");
+    List<List<String>> before = queries.stream().map(q -> listed(sup, q)).toList();
+    List<String> asAgent = listed(agentA.token(), "search=" + tok);
+    // newest change first: c1's assistant switch, c3's resolution, c2's assignment
+    assertThat(before.get(0)).containsExactly(c1, c3, c2);
+    assertThat(before.get(1)).containsExactly(c2);
+    assertThat(before.get(4)).containsExactly(c1);
+    app.vertx.eventBus().request(crm.bus.Addresses.CONVERSATION_REINDEX, new JsonObject())
+        .otherwise(err -> null).await(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(queries.stream().map(q -> listed(sup, q)).toList()).isEqualTo(before);
+    assertThat(listed(agentA.token(), "search=" + tok)).isEqualTo(asAgent).contains(c2).doesNotContain(c3);
   }
 }

@@ -160,6 +160,11 @@ class SendMessageApiTest {
     assertThat(message.getString("status")).isEqualTo("sent");
     assertThat(message.getString("whatsappMessageId")).isEqualTo(wamid);
     assertThat(message.getString("agentId")).isEqualTo(agentId);
+    JsonObject agent = message.getJsonObject("agent");
+    assertThat(agent).as("the spec's Message.agent in %s", message).isNotNull();
+    assertThat(agent.getString("_id")).isEqualTo(agentId);
+    assertThat(agent.getString("firstName")).isNotBlank();
+    assertThat(agent.fieldNames()).containsExactlyInAnyOrder("_id", "firstName", "lastName");
     assertThat(message.getString("timestamp")).endsWith("Z");
     JsonObject doc = storedMessage(message.getString("_id"));
     assertThat(doc.getString("direction")).isEqualTo("outbound");
@@ -234,6 +239,14 @@ class SendMessageApiTest {
     assertThat(conv.getInteger("messageCount")).isEqualTo(2);
     assertThat(conv.getJsonObject("lastMessage").getString("from")).isEqualTo("agent");
     assertThat(conv.getJsonObject("lastMessage").getString("content")).isEqualTo("¡Hola! ¿En qué te ayudo? 🙂");
+
+    // the message list shows who sent it; the customer's message has no agent
+    HttpResponse<Buffer> list = app.get(path(c), agentA);
+    assertThat(list.statusCode()).as(list.bodyAsString()).isEqualTo(200);
+    JsonArray messages = list.bodyAsJsonObject().getJsonArray("messages");
+    assertThat(messages).hasSize(2);
+    assertThat(messages.getJsonObject(0).containsKey("agent")).isFalse();
+    assertThat(messages.getJsonObject(1).getJsonObject("agent").getString("_id")).isEqualTo(agentAId);
   }
 
   @Test

@@ -107,6 +107,12 @@ public final class Inbox {
   public void set(String collection, String id, JsonObject set) {
     try {
       db.updateCollection(collection, new JsonObject().put("_id", id), new JsonObject().put("$set", set)).await(10, TimeUnit.SECONDS);
+      if (collection.equals("conversations")) { // behind the inbox's back: its in-memory list index reads it again
+        app.vertx.eventBus().request(crm.bus.Addresses.CONVERSATION_REINDEX, new JsonObject()
+                .put("ids", new io.vertx.core.json.JsonArray().add(id)))
+            .otherwise(err -> null) // no index in use (INBOX_LIST_INDEX=database): nothing to tell
+            .await(10, TimeUnit.SECONDS);
+      }
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

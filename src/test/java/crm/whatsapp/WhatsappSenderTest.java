@@ -1,6 +1,7 @@
 package crm.whatsapp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import crm.bus.Addresses;
@@ -325,6 +326,28 @@ class WhatsappSenderTest {
     assertThat(requests.get(0).json()).isEqualTo(new JsonObject().put("messaging_product", "whatsapp").put("status", "read")
         .put("message_id", c.inboundWamid()).put("typing_indicator", new JsonObject().put("type", "text")));
     assertThat(wa.count("messages", new JsonObject().put("conversationId", c.conversationId()))).isEqualTo(before);
+  }
+
+  /** An agent typing (the socket's agent:typing) shows WhatsApp's typing indicator on the customer's newest message. */
+  @Test
+  void agent_typing_shows_the_typing_indicator_on_the_newest_inbound_message() throws Exception {
+    Customer c = customerWhoWrote();
+    JsonObject caller = new JsonObject().put("agentId", crm.storage.Mongo.newId()).put("role", "admin");
+    JsonObject reply = app.vertx.eventBus().<JsonObject>request(crm.bus.Addresses.CONVERSATION_AGENT_TYPING, new JsonObject()
+        .put("caller", caller).put("conversationId", c.conversationId()).put("isTyping", true)).await(10, TimeUnit.SECONDS).body();
+    assertThat(reply.getBoolean("sent")).isTrue();
+    List<FakeGraphApi.Recorded> requests = fake.requests(r -> r.json() != null && c.inboundWamid().equals(r.json().getString("message_id")));
+    assertThat(requests).hasSize(1);
+    assertThat(requests.get(0).json().getJsonObject("typing_indicator")).isEqualTo(new JsonObject().put("type", "text"));
+
+    JsonObject stopped = app.vertx.eventBus().<JsonObject>request(crm.bus.Addresses.CONVERSATION_AGENT_TYPING, new JsonObject()
+        .put("caller", caller).put("conversationId", c.conversationId()).put("isTyping", false)).await(10, TimeUnit.SECONDS).body();
+    assertThat(stopped.getBoolean("sent")).isFalse();
+    assertThat(fake.requests(r -> r.json() != null && c.inboundWamid().equals(r.json().getString("message_id")))).hasSize(1);
+
+    assertThatThrownBy(() -> app.vertx.eventBus().request(crm.bus.Addresses.CONVERSATION_AGENT_TYPING, new JsonObject()
+        .put("caller", caller).put("conversationId", crm.storage.Mongo.newId()).put("isTyping", true)).await(10, TimeUnit.SECONDS))
+        .hasMessageContaining("not found");
   }
 
   @Test

@@ -1,0 +1,116 @@
+package crm.socket;
+
+import crm.bus.Addresses;
+import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Which domain event reaches which sockets, as which Socket.IO event, with which payload: the bridge's one table.
+ *
+ * <p>Rooms: every socket is in {@link #EVERYONE}, {@code agent:<its agent id>} and {@code role:<its role>}; a socket
+ * is in {@code conversation:<id>} after a {@code join:conversation} the visibility rule allowed. An event goes to the
+ * union of its rooms, each socket once. Payloads are the spec's, key for key: the domain events carry routing hints
+ * (assignee, previous agent, internal ids) that are not sent.
+ *
+ * <pre>
+ * domain event (bus)                 socket event              rooms
+ * conversation.new_message           conversation:new_message  conversation:id, agent:assignee, role:supervisor,
+ *                                                              role:admin, and role:agent while unassigned
+ * conversation.assigned              conversation:assigned     conversation:id, agent:assignee, agent:previous,
+ *                                                              role:supervisor, role:admin
+ * agent.status_changed               agent:status_change       everyone
+ * customer.typing                    customer:typing           conversation:id, agent:assignee
+ * message.status_updated             message:status_update     conversation:id
+ * ticket.created|status_changed|     ticket_created, ...       everyone (agents work tickets; the list and its
+ *   assigned|note_added|resolved|                              filters decide what they see)
+ *   reopened
+ * </pre>
+ */
+public final class Delivery {
+  private Delivery() {}
+
+  public static final String EVERYONE = "everyone";
+  public static final String SUPERVISORS = "role:supervisor";
+  public static final String ADMINS = "role:admin";
+  public static final String AGENTS = "role:agent";
+
+  public static String agentRoom(String agentId) {
+    return "agent:" + agentId;
+  }
+
+  public static String roleRoom(String role) {
+    return "role:" + role;
+  }
+
+  public static String conversationRoom(String conversationId) {
+    return "conversation:" + conversationId;
+  }
+
+  /** One row: the bus address, the Socket.IO event name, the rooms an event goes to, and the payload sent. */
+  public record Rule(String address, String event, Function<JsonObject, Set<String>> rooms, Function<JsonObject, JsonObject> payload) {}
+
+  public static final List<Rule> RULES = List.of(
+      new Rule(Addresses.EVT_CONVERSATION_NEW_MESSAGE, "conversation:new_message",
+          e -> rooms(conversationRoom(e.getString("conversationId")), agent(e.getString("assignedAgentId")), SUPERVISORS, ADMINS,
+              e.getString("assignedAgentId") == null ? AGENTS : null),
+          e -> new JsonObject().put("conversationId", e.getString("conversationId"))
+              .put("message", message(e.getJsonObject("message", new JsonObject())))
+              .put("customer", pick(e.getJsonObject("customer", new JsonObject()), "phoneNumber", "firstName", "lastName"))),
+      new Rule(Addresses.EVT_CONVERSATION_ASSIGNED, "conversation:assigned",
+          e -> rooms(conversationRoom(e.getString("conversationId")),
+              agent(e.getJsonObject("assignedAgent", new JsonObject()).getString("id")), agent(e.getString("previousAgentId")),
+              SUPERVISORS, ADMINS),
+          e -> new JsonObject().put("conversationId", e.getString("conversationId"))
+              .put("assignedAgent", pick(e.getJsonObject("assignedAgent", new JsonObject()), "id", "firstName", "lastName"))
+              .put("assignedBy", e.getString("assignedBy"))),
+      new Rule(Addresses.EVT_AGENT_STATUS_CHANGED, "agent:status_change",
+          e -> rooms(EVERYONE),
+          e -> pick(e, "agentId", "status", "lastSeen")),
+      new Rule(Addresses.EVT_CUSTOMER_TYPING, "customer:typing",
+          e -> rooms(conversationRoom(e.getString("conversationId")), agent(e.getString("assignedAgentId"))),
+          e -> pick(e, "conversationId", "customerPhone", "isTyping")),
+      new Rule(Addresses.EVT_MESSAGE_STATUS_UPDATED, "message:status_update",
+          e -> rooms(conversationRoom(e.getString("conversationId"))),
+          e -> pick(e, "messageId", "status", "timestamp")),
+      ticket(Addresses.EVT_TICKET_CREATED, "ticket_created", "ticket", "customerId"),
+      ticket(Addresses.EVT_TICKET_STATUS_CHANGED, "ticket_status_changed", "ticket", "previousStatus"),
+      ticket(Addresses.EVT_TICKET_ASSIGNED, "ticket_assigned", "ticketId", "agentId", "ticket"),
+      ticket(Addresses.EVT_TICKET_NOTE_ADDED, "ticket_note_added", "ticket", "note"),
+      ticket(Addresses.EVT_TICKET_RESOLVED, "ticket_resolved", "ticket"),
+      ticket(Addresses.EVT_TICKET_REOPENED, "ticket_reopened", "ticket", "previousStatus", "reopenCount"));
+
+  private static Rule ticket(String address, String event, String... keys) {
+    return new Rule(address, event, e -> rooms(EVERYONE), e -> pick(e, keys));
+  }
+
+  /** The spec's message in conversation:new_message: its six keys, and the Message type's optional ones when present. */
+  static JsonObject message(JsonObject m) {
+    JsonObject out = pick(m, "id", "content", "type", "direction", "timestamp", "status");
+    if (!out.containsKey("id") && m.getString("_id") != null) out.put("id", m.getString("_id"));
+    for (String optional : List.of("_id", "whatsappMessageId", "attachments", "location")) {
+      if (m.getValue(optional) != null) out.put(optional, m.getValue(optional));
+    }
+    return out;
+  }
+
+  static JsonObject pick(JsonObject from, String... keys) {
+    JsonObject out = new JsonObject();
+    for (String k : keys) if (from.containsKey(k)) out.put(k, from.getValue(k));
+    return out;
+  }
+
+  private static String agent(String agentId) {
+    return agentId == null ? null : agentRoom(agentId);
+  }
+
+  private static Set<String> rooms(String... names) {
+    Set<String> out = new LinkedHashSet<>();
+    for (String n : names) {
+      if (n != null && !n.endsWith(":null")) out.add(n);
+    }
+    return out;
+  }
+}

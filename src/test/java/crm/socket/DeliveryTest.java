@@ -1,0 +1,82 @@
+package crm.socket;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import crm.bus.Addresses;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** The delivery table: each event's rooms and its payload, key for key as the spec shows it. */
+class DeliveryTest {
+  static final Map<String, Delivery.Rule> BY_ADDRESS = Delivery.RULES.stream()
+      .collect(Collectors.toMap(Delivery.Rule::address, Function.identity()));
+
+  static Delivery.Rule rule(String address) {
+    return BY_ADDRESS.get(address);
+  }
+
+  @Test
+  void every_spec_event_has_one_rule() {
+    assertThat(Delivery.RULES).extracting(Delivery.Rule::event).containsExactlyInAnyOrder(
+        "conversation:new_message", "conversation:assigned", "agent:status_change", "customer:typing",
+        "message:status_update", "ticket_created", "ticket_status_changed", "ticket_assigned", "ticket_note_added",
+        "ticket_resolved", "ticket_reopened");
+    assertThat(BY_ADDRESS).hasSize(Delivery.RULES.size());
+  }
+
+  @Test
+  void a_new_message_goes_to_the_room_the_assignee_and_staff_and_to_all_agents_while_unassigned() {
+    JsonObject event = new JsonObject().put("conversationId", "c1").put("assignedAgentId", "a1").put("isAIEnabled", true)
+        .put("message", new JsonObject().put("_id", "m1").put("id", "m1").put("content", "Hola").put("type", "text")
+            .put("direction", "inbound").put("timestamp", "2026-01-01T00:00:00Z").put("status", "delivered")
+            .put("metadata", new JsonObject().put("waType", "text")))
+        .put("customer", new JsonObject().put("_id", "k1").put("id", "k1").put("phoneNumber", "5299").put("firstName", "Juan")
+            .put("lastName", "Pérez"));
+    Delivery.Rule r = rule(Addresses.EVT_CONVERSATION_NEW_MESSAGE);
+    assertThat(r.rooms().apply(event)).containsExactlyInAnyOrder("conversation:c1", "agent:a1", "role:supervisor", "role:admin");
+    JsonObject unassigned = event.copy();
+    unassigned.remove("assignedAgentId");
+    assertThat(r.rooms().apply(unassigned)).containsExactlyInAnyOrder("conversation:c1", "role:supervisor", "role:admin", "role:agent");
+    JsonObject payload = r.payload().apply(event);
+    assertThat(payload.fieldNames()).containsExactlyInAnyOrder("conversationId", "message", "customer");
+    assertThat(payload.getJsonObject("message").fieldNames())
+        .containsExactlyInAnyOrder("id", "_id", "content", "type", "direction", "timestamp", "status");
+    assertThat(payload.getJsonObject("customer")).isEqualTo(new JsonObject().put("phoneNumber", "5299")
+        .put("firstName", "Juan").put("lastName", "Pérez"));
+  }
+
+  @Test
+  void assignment_reaches_the_new_and_previous_agent_and_staff() {
+    JsonObject event = new JsonObject().put("conversationId", "c1").put("assignedBy", "s1").put("previousAgentId", "a0")
+        .put("assignedAgent", new JsonObject().put("id", "a1").put("_id", "a1").put("firstName", "María").put("lastName", "García"));
+    Delivery.Rule r = rule(Addresses.EVT_CONVERSATION_ASSIGNED);
+    assertThat(r.rooms().apply(event)).containsExactlyInAnyOrder("conversation:c1", "agent:a1", "agent:a0", "role:supervisor", "role:admin");
+    assertThat(r.payload().apply(event)).isEqualTo(new JsonObject().put("conversationId", "c1")
+        .put("assignedAgent", new JsonObject().put("id", "a1").put("firstName", "María").put("lastName", "García"))
+        .put("assignedBy", "s1"));
+  }
+
+  @Test
+  void statuses_typing_and_tickets() {
+    JsonObject status = new JsonObject().put("messageId", "m1").put("status", "read").put("timestamp", "t")
+        .put("conversationId", "c1").put("whatsappMessageId", "wamid.X");
+    Delivery.Rule s = rule(Addresses.EVT_MESSAGE_STATUS_UPDATED);
+    assertThat(s.rooms().apply(status)).containsExactly("conversation:c1");
+    assertThat(s.payload().apply(status).fieldNames()).containsExactlyInAnyOrder("messageId", "status", "timestamp");
+
+    JsonObject agent = new JsonObject().put("agentId", "a1").put("status", "busy").put("lastSeen", "t");
+    assertThat(rule(Addresses.EVT_AGENT_STATUS_CHANGED).rooms().apply(agent)).containsExactly(Delivery.EVERYONE);
+    assertThat(rule(Addresses.EVT_AGENT_STATUS_CHANGED).payload().apply(agent)).isEqualTo(agent);
+
+    JsonObject typing = new JsonObject().put("conversationId", "c1").put("customerPhone", "5299").put("isTyping", true);
+    assertThat(rule(Addresses.EVT_CUSTOMER_TYPING).rooms().apply(typing)).containsExactly("conversation:c1");
+
+    JsonObject reopened = new JsonObject().put("ticket", new JsonObject().put("ticketId", "T-1")).put("previousStatus", "resolved")
+        .put("reopenCount", 1).put("businessType", "internal");
+    assertThat(rule(Addresses.EVT_TICKET_REOPENED).payload().apply(reopened).fieldNames())
+        .containsExactlyInAnyOrder("ticket", "previousStatus", "reopenCount");
+  }
+}
