@@ -85,6 +85,9 @@ public final class SocketRuntime implements Shareable {
   /** The Socket.IO server: namespaces, auth hooks, connection handlers, rooms. */
   public SocketIoServer io() { return io; }
 
+  /** Whether this is the protocol suites' conformance profile (no JWT, echo handlers). */
+  public boolean conformance() { return config.conformance(); }
+
   /** The Engine.IO endpoint under Socket.IO ({@code /socket.io/}). */
   public EngineServer engine() { return engine; }
 

@@ -12,8 +12,9 @@ import io.vertx.core.VerticleBase;
 public final class SocketVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
-    SocketRuntime.of(vertx, config());
-    return Future.succeededFuture();
+    SocketRuntime runtime = SocketRuntime.of(vertx, config());
+    if (runtime.conformance()) return Future.succeededFuture(); // the protocol suites' echo handlers, no agents
+    return new SocketBridge(vertx, runtime.io().namespace("/")).start();
   }
 
   @Override

@@ -117,11 +117,17 @@ public final class EioClient {
       }
     }
 
-    /** The next message or {@link #CLOSED}; fails after 10 s of silence. */
+    /**
+     * The next message or {@link #CLOSED}; fails after 10 s of silence. Skips the presence announcements the bridge
+     * sends every socket (agent:status_change when the test's agent comes online): these tests are about the protocol.
+     */
     public Object next() {
       try {
-        Object o = received.poll(WAIT_SECONDS, TimeUnit.SECONDS);
-        if (o == null) throw new AssertionError("nothing received within " + WAIT_SECONDS + " s");
+        Object o;
+        do {
+          o = received.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+          if (o == null) throw new AssertionError("nothing received within " + WAIT_SECONDS + " s");
+        } while (o instanceof String text && text.startsWith("42[\"agent:status_change\""));
         return o;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -83,6 +83,11 @@ public final class Namespace {
     return set == null ? 0 : broadcast(set, event, args);
   }
 
+  /** Emits to each of {@code targets} once (the union of several rooms), encoded once for all. */
+  public int emitTo(java.util.Collection<Socket> targets, String event, JsonArray args) {
+    return broadcast(targets, event, args);
+  }
+
   /** Emits to every socket of the namespace on this node. */
   public int emit(String event, Object... args) {
     return broadcast(sockets.values(), event, new JsonArray(new ArrayList<>(Arrays.asList(args))));
