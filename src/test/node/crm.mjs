@@ -45,7 +45,7 @@ export function next(socket, event, match = () => true, ms = 10_000) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.off(event, on);
-      reject(new Error(`no ${event} matching within ${ms} ms on ${socket.id}`));
+      reject(new Error(`no ${event} matching within ${ms} ms on ${socket.id ?? "the manager"}`));
     }, ms);
     function on(data) {
       if (!match(data)) return;
