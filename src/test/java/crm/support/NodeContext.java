@@ -64,6 +64,20 @@ public final class NodeContext implements AutoCloseable {
     return agents.getJsonObject(name).getString("token");
   }
 
+  /** GET {@code /api/v2<path>} as the admin; the JSON body of a 200. */
+  public JsonObject adminGet(String path) {
+    try {
+      HttpResponse<Buffer> res = client.get("/api/v2" + path).putHeader("Authorization", "Bearer " + adminToken).send()
+          .await(30, TimeUnit.SECONDS);
+      if (res.statusCode() != 200) throw new AssertionError("GET " + path + " answered " + res.statusCode() + " " + res.bodyAsString());
+      return res.bodyAsJsonObject();
+    } catch (AssertionError e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** The environment for {@link NodeRunner}: {@code CRM_TEST}. */
   public Map<String, String> env() {
     return Map.of("CRM_TEST", ctx.encode());
