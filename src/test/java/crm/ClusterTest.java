@@ -2,12 +2,8 @@ package crm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.hazelcast.config.Config;
-import com.hazelcast.config.FileSystemXmlConfig;
-import crm.config.AppConfig;
+import crm.support.ClusterNode;
 import crm.support.TestApp;
-import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
@@ -15,10 +11,7 @@ import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import java.io.File;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -33,66 +26,29 @@ import org.junit.jupiter.api.Test;
  * other. One cluster for the whole class (joining costs seconds).
  */
 class ClusterTest {
-  private static final String CLUSTER_NAME = "crm-test-" + UUID.randomUUID();
+  private static final String CLUSTER_NAME = ClusterNode.randomClusterName();
   private static final int AUTH_LIMIT = 4;
 
-  static Node a;
-  static Node b;
-
-  /** One node: its clustered Vert.x, its cluster manager and the app. */
-  record Node(Vertx vertx, HazelcastClusterManager cluster, App app) {
-    int port() {
-      return app.httpPort();
-    }
-
-    void close() {
-      try {
-        app.stop().await(30, TimeUnit.SECONDS);
-      } catch (Exception ignored) {
-        // closing Vert.x releases the rest
-      }
-      try {
-        vertx.close().await(60, TimeUnit.SECONDS);
-      } catch (Exception ignored) {
-        // already closed
-      }
-    }
-  }
+  static ClusterNode a;
+  static ClusterNode b;
 
   @BeforeAll
   static void startCluster() throws Exception {
     JsonObject common = TestApp.defaults()
         .put("RATE_LIMIT_AUTH", AUTH_LIMIT)
         .put("RATE_LIMIT_WINDOW_SECONDS", 86_400); // one window per day: a roll-over mid-test is (nearly) impossible
-    a = startNode(common.copy());
-    String sharedDb = a.app.deployedConfig().getString("MONGO_URI");
+    a = ClusterNode.start(common.copy(), CLUSTER_NAME);
+    String sharedDb = a.mongoUri();
     assertThat(sharedDb).startsWith("mongodb://127.0.0.1:");
-    b = startNode(common.copy().put("MONGO_URI", sharedDb));
-    assertThat(a.cluster.getNodes()).hasSize(2);
-    assertThat(b.cluster.getNodes()).hasSize(2);
+    b = ClusterNode.start(common.copy().put("MONGO_URI", sharedDb), CLUSTER_NAME);
+    assertThat(a.cluster().getNodes()).hasSize(2);
+    assertThat(b.cluster().getNodes()).hasSize(2);
   }
 
   @AfterAll
   static void stopCluster() {
     if (b != null) b.close();
     if (a != null) a.close();
-  }
-
-  private static Node startNode(JsonObject raw) throws Exception {
-    Config hz = new FileSystemXmlConfig(new File("cluster.xml"));
-    hz.setClusterName(CLUSTER_NAME);
-    HazelcastClusterManager manager = new HazelcastClusterManager(hz);
-    VertxOptions options = new VertxOptions().setBlockedThreadCheckInterval(200);
-    options.getEventBusOptions().setHost("127.0.0.1").setClusterPublicHost("127.0.0.1");
-    Vertx vertx = Vertx.builder().with(options).withClusterManager(manager).buildClustered()
-        .await(120, TimeUnit.SECONDS);
-    try {
-      App app = App.start(vertx, AppConfig.from(raw)).await(60, TimeUnit.SECONDS);
-      return new Node(vertx, manager, app);
-    } catch (Exception e) {
-      vertx.close().await(60, TimeUnit.SECONDS);
-      throw e;
-    }
   }
 
   /**
@@ -105,16 +61,16 @@ class ClusterTest {
     final WebClient toA = client(a);
     final WebClient toB = client(b);
 
-    private WebClient client(Node node) {
-      return WebClient.create(node.vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+    private WebClient client(ClusterNode node) {
+      return WebClient.create(node.vertx(), new WebClientOptions().setDefaultHost("127.0.0.1")
           .setDefaultPort(node.port()).setLocalAddress(source).setKeepAlive(false));
     }
 
-    WebClient to(Node node) {
+    WebClient to(ClusterNode node) {
       return node == a ? toA : toB;
     }
 
-    HttpResponse<Buffer> request(Node node, HttpMethod method, String path, String token, JsonObject body) {
+    HttpResponse<Buffer> request(ClusterNode node, HttpMethod method, String path, String token, JsonObject body) {
       HttpRequest<Buffer> req = to(node).request(method, path);
       if (token != null) req.putHeader("Authorization", "Bearer " + token);
       try {
@@ -124,28 +80,28 @@ class ClusterTest {
       }
     }
 
-    JsonObject login(Node node) {
+    JsonObject login(ClusterNode node) {
       HttpResponse<Buffer> res = request(node, HttpMethod.POST, "/api/v2/auth/login", null,
           new JsonObject().put("email", TestApp.ADMIN_EMAIL).put("password", TestApp.ADMIN_PASSWORD));
       assertThat(res.statusCode()).as(res.bodyAsString()).isEqualTo(200);
       return res.bodyAsJsonObject();
     }
 
-    HttpResponse<Buffer> badLogin(Node node) {
+    HttpResponse<Buffer> badLogin(ClusterNode node) {
       return request(node, HttpMethod.POST, "/api/v2/auth/login", null,
           new JsonObject().put("email", TestApp.ADMIN_EMAIL).put("password", "wrong-password"));
     }
 
-    HttpResponse<Buffer> refresh(Node node, String refreshToken) {
+    HttpResponse<Buffer> refresh(ClusterNode node, String refreshToken) {
       return request(node, HttpMethod.POST, "/api/v2/auth/refresh", null, new JsonObject().put("refreshToken", refreshToken));
     }
 
-    HttpResponse<Buffer> me(Node node, String token) {
+    HttpResponse<Buffer> me(ClusterNode node, String token) {
       return request(node, HttpMethod.GET, "/api/v2/auth/me", token, null);
     }
 
     /** Polls /auth/me on {@code node} until it answers 401 or {@code maxMs} pass; returns the last status. */
-    int awaitRefused(Node node, String token, long maxMs) throws InterruptedException {
+    int awaitRefused(ClusterNode node, String token, long maxMs) throws InterruptedException {
       long start = System.nanoTime();
       int status = me(node, token).statusCode();
       while (status != 401 && System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(maxMs)) {

@@ -535,6 +535,25 @@ class SocketServerTest {
   }
 
   @Test
+  void a_server_close_over_polling_sends_the_disconnect_and_the_close_packet_in_separate_polls() {
+    // socket.io-client handles a Socket.IO packet a tick later than a close packet: in one payload the close would
+    // win and the client would see "transport close" (and reconnect) instead of "io server disconnect"
+    Polling waiting = connectedPolling();
+    var pending = eio.poll(waiting.sid());
+    assertThat(eio.post(waiting.sid(), "42[\"bye\",true]").statusCode()).isEqualTo(200);
+    assertThat(await(pending).bodyAsString()).isEqualTo("41");
+    assertThat(await(eio.poll(waiting.sid())).bodyAsString()).isEqualTo("1");
+    assertEngineError(await(eio.poll(waiting.sid())), 400, 1);
+    assertThat(hooks.disconnectReason(waiting.socketId())).isEqualTo("server namespace disconnect");
+
+    Polling between = connectedPolling(); // no poll pending when the server closes
+    assertThat(eio.post(between.sid(), "42[\"bye\",true]").statusCode()).isEqualTo(200);
+    assertThat(await(eio.poll(between.sid())).bodyAsString()).isEqualTo("41");
+    assertThat(await(eio.poll(between.sid())).bodyAsString()).isEqualTo("1");
+    assertEngineError(await(eio.poll(between.sid())), 400, 1);
+  }
+
+  @Test
   void a_client_whose_queue_overflows_is_dropped() {
     Polling client = connectedPolling();
     // 40 messages wait for the next poll (at most 50 may)

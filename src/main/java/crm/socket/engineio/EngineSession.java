@@ -268,11 +268,12 @@ public final class EngineSession {
       return;
     }
     if (state == State.CLOSING) {
-      // a graceful close waits for this poll to hand over what is left, then the close packet
-      if (queue == null) queue = new ArrayDeque<>(1);
-      queue.add(new EnginePacket(closingAnswer, "", null));
-      get.ok(drainPayload());
-      finish();
+      // a graceful close waits for this poll to hand over what is left, then (with the poll after) the close packet
+      if (queue != null && !queue.isEmpty()) {
+        get.ok(drainPayload());
+        return;
+      }
+      answerClose(get);
       return;
     }
     if (pendingGet != null) {
@@ -549,8 +550,8 @@ public final class EngineSession {
 
   /**
    * Closes from the server side after handing over what is queued: over WebSocket the packets are written then
-   * the socket closed; over polling they wait (with a close packet) for the client's next poll, for at most one
-   * ping period.
+   * the socket closed; over polling they go with the pending or next poll and the close packet with the poll after
+   * (never in one payload: see closeGracefully), waiting for at most one ping period.
    */
   public void close(String reason) {
     closeGracefully(reason);
@@ -567,19 +568,32 @@ public final class EngineSession {
       flushWebSocket(true);
       closeQuietly(ws);
       finish();
-    } else if (pendingGet != null) {
+    } else if (pendingGet != null && (queue == null || queue.isEmpty())) {
       PollRequest get = pendingGet;
       pendingGet = null;
-      if (queue == null) queue = new ArrayDeque<>(1);
-      queue.add(new EnginePacket(closingAnswer, "", null));
-      get.ok(drainPayload());
-      finish();
+      answerClose(get);
     } else {
+      if (pendingGet != null) {
+        // Packets still queued (a DISCONNECT, say) leave alone, the close packet with the next poll, as engine.io
+        // does: socket.io-client handles a Socket.IO packet on the next tick but a close packet at once, so in one
+        // payload the close would overtake the DISCONNECT (the client would see "transport close" and reconnect).
+        PollRequest get = pendingGet;
+        pendingGet = null;
+        get.ok(drainPayload());
+      }
       timer = context.setTimer((long) options.pingInterval() + options.pingTimeout(), t -> {
         timer = -1;
         finish();
       });
     }
+  }
+
+  /** The last answer of a closing session's poll: the close packet (a noop when the client asked to close). */
+  private void answerClose(PollRequest get) {
+    if (queue == null) queue = new ArrayDeque<>(1);
+    queue.add(new EnginePacket(closingAnswer, "", null));
+    get.ok(drainPayload());
+    finish();
   }
 
   private void finish() {

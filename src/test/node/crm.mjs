@@ -1,0 +1,151 @@
+// Helpers for the bridge scenarios (bridge, restart, cluster .test.mjs): the real socket.io-client 4, the REST API,
+// signed WhatsApp webhooks, and signals from the JUnit test that started node (crm.support.NodeRunner).
+// The JUnit test hands everything over in CRM_TEST (JSON): {url, urlB?, appSecret, phoneNumberId, agents: {name: {id, token, role}}}.
+import assert from "node:assert/strict";
+import { createHmac, randomInt } from "node:crypto";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { io } from "socket.io-client";
+
+if (!process.env.CRM_TEST) throw new Error("CRM_TEST (the JUnit test's context, JSON) is required");
+export const ctx = JSON.parse(process.env.CRM_TEST);
+export const agents = ctx.agents;
+
+/** A new socket of this agent (default: websocket only, no reconnection). */
+export function client(agent, opts = {}, url = ctx.url) {
+  return io(url, {
+    transports: ["websocket"], reconnection: false, forceNew: true, timeout: 10_000, ackTimeout: 10_000,
+    auth: { token: agent.token }, ...opts,
+  });
+}
+
+/** Resolves on connect, rejects on connect_error. */
+export function connected(socket) {
+  if (socket.connected) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    socket.once("connect", resolve);
+    socket.once("connect_error", reject);
+  });
+}
+
+/** Connects a socket of each agent given; resolves with the sockets, in order. */
+export async function connect(...list) {
+  const sockets = list.map((a) => client(a));
+  await Promise.all(sockets.map(connected));
+  return sockets;
+}
+
+export function closeAll(sockets) {
+  for (const s of sockets) s.close();
+}
+
+/** The next event's first argument that satisfies `match` (default: any), within `ms`. */
+export function next(socket, event, match = () => true, ms = 10_000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.off(event, on);
+      reject(new Error(`no ${event} matching within ${ms} ms on ${socket.id ?? "the manager"}`));
+    }, ms);
+    function on(data) {
+      if (!match(data)) return;
+      clearTimeout(timer);
+      socket.off(event, on);
+      resolve(data);
+    }
+    socket.on(event, on);
+  });
+}
+
+/** Records every `event` whose data satisfies `match`, from now on: an array that fills as they come. */
+export function record(socket, event, match = () => true) {
+  const seen = [];
+  socket.on(event, (data) => {
+    if (match(data)) seen.push(data);
+  });
+  return seen;
+}
+
+/** Emits with an acknowledgement; resolves with the (single) ack argument. */
+export function ask(socket, event, ...args) {
+  return socket.timeout(10_000).emitWithAck(event, ...args);
+}
+
+/** Gives in-flight events a moment, then asserts none of `recorders` saw one. */
+export async function assertNone(what, ...recorders) {
+  await sleep(300);
+  for (const r of recorders) assert.deepEqual(r, [], what);
+}
+
+// ---- REST and webhooks
+
+export async function api(method, path, agent, body, url = ctx.url) {
+  const res = await fetch(url + "/api/v2" + path, {
+    method,
+    headers: { Authorization: `Bearer ${agent.token}`, ...(body ? { "Content-Type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await res.json().catch(() => null);
+  return { status: res.status, body: json };
+}
+
+/** A Mexican mobile number no other call returns (52 + 10 digits, canonical). */
+export function phone() {
+  return "5255" + String(randomInt(10_000_000, 99_999_999));
+}
+
+/** POSTs a WhatsApp webhook body to /webhooks/whatsapp, signed with the app secret as Meta does; asserts 200. */
+export async function webhook(body, url = ctx.url) {
+  const raw = JSON.stringify(body);
+  const signature = "sha256=" + createHmac("sha256", ctx.appSecret).update(raw).digest("hex");
+  const res = await fetch(url + "/webhooks/whatsapp", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-Hub-Signature-256": signature },
+    body: raw,
+  });
+  assert.equal(res.status, 200, `webhook answered ${res.status}: ${await res.text()}`);
+}
+
+/** One customer text message in Meta's format (crm.whatsapp.WebhookPayloads.text); resolves with its wamid. */
+export async function inboundText(from, profileName, text, url = ctx.url) {
+  const wamid = "wamid.NODE" + randomInt(1e12) + randomInt(1e12);
+  await webhook({
+    object: "whatsapp_business_account",
+    entry: [{
+      id: "WABA_ID",
+      changes: [{
+        field: "messages",
+        value: {
+          messaging_product: "whatsapp",
+          metadata: { display_phone_number: "15550001111", phone_number_id: ctx.phoneNumberId },
+          contacts: [{ profile: { name: profileName }, wa_id: from }],
+          messages: [{ from, id: wamid, timestamp: String(Math.floor(Date.now() / 1000)), type: "text", text: { body: text } }],
+        },
+      }],
+    }],
+  }, url);
+  return wamid;
+}
+
+/** Matches a conversation:new_message of this customer phone (and text, when given). */
+export const fromPhone = (phoneNumber, content) => (e) =>
+  e?.customer?.phoneNumber === phoneNumber && (content === undefined || e?.message?.content === content);
+
+// ---- signals from the JUnit test
+
+/** Prints a marker line for the JUnit test (NodeRunner.Running.awaitLine). */
+export function mark(name) {
+  console.log(`@@${name}`);
+}
+
+/** Waits until the JUnit test signals `name` (NodeRunner.Running.signal creates the file CONTROL_DIR/name). */
+export async function waitForSignal(name, ms = 30_000) {
+  const file = join(process.env.CONTROL_DIR, name);
+  const until = Date.now() + ms;
+  while (!existsSync(file)) {
+    if (Date.now() > until) throw new Error(`no signal ${name} from the JUnit test within ${ms} ms`);
+    await sleep(20);
+  }
+}
+
+export { sleep };
