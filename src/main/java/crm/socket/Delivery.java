@@ -20,7 +20,8 @@ import java.util.function.Function;
  * conversation.new_message           conversation:new_message  conversation:id, agent:assignee, role:supervisor,
  *                                                              role:admin, and role:agent while unassigned
  * conversation.assigned              conversation:assigned     conversation:id, agent:assignee, agent:previous,
- *                                                              role:supervisor, role:admin
+ *                                                              role:supervisor, role:admin, and role:agent when it
+ *                                                              was unassigned (every agent saw it: now it is taken)
  * agent.status_changed               agent:status_change       everyone
  * customer.typing                    customer:typing           conversation:id, agent:assignee
  * message.status_updated             message:status_update     conversation:id
@@ -62,7 +63,7 @@ public final class Delivery {
       new Rule(Addresses.EVT_CONVERSATION_ASSIGNED, "conversation:assigned",
           e -> rooms(conversationRoom(e.getString("conversationId")),
               agent(e.getJsonObject("assignedAgent", new JsonObject()).getString("id")), agent(e.getString("previousAgentId")),
-              SUPERVISORS, ADMINS),
+              SUPERVISORS, ADMINS, e.getString("previousAgentId") == null ? AGENTS : null),
           e -> new JsonObject().put("conversationId", e.getString("conversationId"))
               .put("assignedAgent", pick(e.getJsonObject("assignedAgent", new JsonObject()), "id", "firstName", "lastName"))
               .put("assignedBy", e.getString("assignedBy"))),

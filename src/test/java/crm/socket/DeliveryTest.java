@@ -54,6 +54,10 @@ class DeliveryTest {
         .put("assignedAgent", new JsonObject().put("id", "a1").put("_id", "a1").put("firstName", "María").put("lastName", "García"));
     Delivery.Rule r = rule(Addresses.EVT_CONVERSATION_ASSIGNED);
     assertThat(r.rooms().apply(event)).containsExactlyInAnyOrder("conversation:c1", "agent:a1", "agent:a0", "role:supervisor", "role:admin");
+    JsonObject taken = event.copy();
+    taken.remove("previousAgentId");
+    assertThat(r.rooms().apply(taken)).as("taken from the unassigned queue every agent sees")
+        .containsExactlyInAnyOrder("conversation:c1", "agent:a1", "role:supervisor", "role:admin", "role:agent");
     assertThat(r.payload().apply(event)).isEqualTo(new JsonObject().put("conversationId", "c1")
         .put("assignedAgent", new JsonObject().put("id", "a1").put("firstName", "María").put("lastName", "García"))
         .put("assignedBy", "s1"));
