@@ -20,9 +20,13 @@ public final class SocketHooks {
   public static SocketHooks install(TestApp app) {
     SocketHooks hooks = new SocketHooks();
     // the admin is online from the start, so the bridge's presence announces nothing into the protocol tests' streams
-    app.vertx.eventBus().request(crm.bus.Addresses.AGENT_SET_STATUS, new io.vertx.core.json.JsonObject()
-        .put("agentId", app.login(TestApp.ADMIN_EMAIL, TestApp.ADMIN_PASSWORD).getJsonObject("agent").getString("id"))
-        .put("status", "online")).await(10, java.util.concurrent.TimeUnit.SECONDS);
+    try {
+      app.vertx.eventBus().request(crm.bus.Addresses.AGENT_SET_STATUS, new io.vertx.core.json.JsonObject()
+          .put("agentId", app.login(TestApp.ADMIN_EMAIL, TestApp.ADMIN_PASSWORD).getJsonObject("agent").getString("id"))
+          .put("status", "online")).await(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("the admin's status was not set within 10 s", e);
+    }
     Namespace ns = SocketRuntime.of(app.vertx).io().namespace("/");
     ns.onConnection(s -> s.onDisconnect(reason -> hooks.disconnects.put(s.id(), reason)));
     ns.on("echo", (s, args, ack) -> s.emitArgs("echo-back", args));
