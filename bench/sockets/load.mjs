@@ -14,7 +14,7 @@
 // the same alternating value and was sent before it arrived; the first W (--warmup) broadcasts are not counted.
 // Server memory: /proc/PID VmRSS and the heap after a full GC (java: jcmd GC.run + GC.heap_info; node: the
 // reference's bench:memory event), with only the driver connected and again with all C clients connected.
-import { fork, execFile } from "node:child_process";
+import { fork, execFile, execFileSync } from "node:child_process";
 import { readFileSync, appendFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs, promisify } from "node:util";
@@ -126,6 +126,7 @@ async function main() {
       interval: { type: "string", default: "200" }, workers: { type: "string" }, server: { type: "string" },
       label: { type: "string", default: "server" }, out: { type: "string" }, scenario: { type: "string", default: "status" },
       conversation: { type: "string" }, concurrency: { type: "string", default: "50" },
+      verbose: { type: "boolean", default: false },
     },
   });
   if (!o.url || !o.token) throw new Error("--url and --token are required");
@@ -171,6 +172,14 @@ async function main() {
     return { rss, heap };
   };
   const before = await memory();
+  // the server's CPU time (user + system, every thread), from /proc/PID/stat
+  const ticks = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+  const cpuMs = (which = [11, 12]) => { // [11] user, [12] system
+    if (!o.server) return NaN;
+    const stat = readFileSync(`/proc/${o.server.split(":")[1]}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (which.reduce((a, i) => a + Number(f[i]), 0) * 1000) / ticks;
+  };
 
   const self = fileURLToPath(import.meta.url);
   const workers = Array.from({ length: W }, () => fork(self, [], { env: { ...process.env, BENCH_WORKER: "1" } }));
@@ -196,6 +205,8 @@ async function main() {
   const ackMs = [];
   let ackFailed = 0;
   const start = now() + 50;
+  const cpuStart = cpuMs();
+  const sysStart = cpuMs([12]);
   for (let i = 0; i < B; i++) {
     const wait = start + i * interval - now();
     if (wait > 0) await sleep(wait);
@@ -211,12 +222,16 @@ async function main() {
     const counts = await Promise.all(workers.map((w) => ask(w, { type: "count" }, "count")));
     if (counts.reduce((a, c) => a + c.received, 0) >= connected * B || now() > deadline) break;
   }
+  const serverCpu = cpuMs() - cpuStart;
+  const serverSys = cpuMs([12]) - sysStart;
   const reports = await Promise.all(workers.map((w) => ask(w, { type: "report" }, "receipts")));
   for (const w of workers) w.send({ type: "close" });
   driver.close();
 
   const lat = [];
+  const perBroadcast = Array.from({ length: B }, () => []);
   let stray = 0;
+  let matched = 0;
   let disconnects = 0;
   for (const r of reports) {
     disconnects += r.disconnects;
@@ -227,11 +242,20 @@ async function main() {
         while (m < B && value[m] !== c.s[k]) m++;
         if (m >= B || sent[m] > c.t[k]) { stray++; continue; }
         if (m >= warmup) lat.push(c.t[k] - sent[m]);
+        if (o.verbose) perBroadcast[m].push(c.t[k] - sent[m]);
+        matched++;
         j = m + 1;
       }
     }
   }
   lat.sort((a, b) => a - b);
+  if (o.verbose) {
+    for (let i = 0; i < B; i++) {
+      const a = perBroadcast[i].sort((x, y) => x - y);
+      const q = (p) => a[Math.max(0, Math.min(a.length - 1, Math.ceil(p * a.length) - 1))]?.toFixed(1);
+      log(`broadcast ${i}: ${a.length} received, first ${q(0)} p50 ${q(0.5)} p99 ${q(0.99)} last ${q(1)} ms`);
+    }
+  }
   ackMs.sort((a, b) => a - b);
   const pct = (p, a = lat) => (a.length ? a[Math.min(a.length - 1, Math.ceil(p * a.length) - 1)] : NaN);
   const perConn = (k) => (before && after ? (after[k] - before[k]) / Math.max(1, connected) : null);
@@ -239,12 +263,15 @@ async function main() {
     label: o.label, scenario: o.scenario, clients: C, connected, workers: W, connectMs, broadcasts: N, warmup, interval,
     delivered: lat.length, expected: C * N, stray, disconnects, acked: ackMs.length, ackFailed, ackP50: pct(0.5, ackMs),
     p50: pct(0.5), p99: pct(0.99), max: lat.length ? lat[lat.length - 1] : NaN,
+    serverCpuMs: serverCpu, serverSysMs: serverSys, cpuUsPerDelivery: (serverCpu * 1000) / Math.max(1, matched),
     memory: { before, after, rssPerConn: perConn("rss"), heapPerConn: perConn("heap") },
   };
   const kb = (b) => (b == null ? "n/a" : `${(b / 1024).toFixed(1)} KiB`);
   log(`p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, max ${result.max.toFixed(2)} ms; `
     + `delivered ${result.delivered}/${result.expected}; `
-    + `driver's ack p50 ${result.ackP50.toFixed(2)} ms (${ackMs.length}/${N}); per connection: heap ${kb(result.memory.heapPerConn)}, `
+    + `driver's ack p50 ${result.ackP50.toFixed(2)} ms (${ackMs.length}/${N}); server CPU ${result.cpuUsPerDelivery.toFixed(1)} µs per delivery (`
+    + `${Math.round((100 * serverSys) / serverCpu)}% system); `
+    + `per connection: heap ${kb(result.memory.heapPerConn)}, `
     + `rss ${kb(result.memory.rssPerConn)}` + (stray ? `; ${stray} unmatched receipts` : "")
     + (disconnects ? `; ${disconnects} disconnects` : ""));
   if (o.out) appendFileSync(o.out, JSON.stringify(result) + "\n");

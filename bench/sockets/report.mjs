@@ -11,13 +11,13 @@ const name = (r) => (r.label === "reference" ? `socket.io ${sioVersion} (node ${
 const ms = (v) => (Number.isFinite(v) ? v.toFixed(2) : "n/a");
 const kib = (b) => (b == null || !Number.isFinite(b) ? "n/a" : (b / 1024).toFixed(1));
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? (a / b).toFixed(2) : "-");
-const head = ["clients", "server", "p50 ms", "p99 ms", "max ms", "delivered/expected", "connect s", "heap KiB/conn",
+const head = ["clients", "server", "p50 ms", "p99 ms", "max ms", "delivered/expected", "cpu µs/deliv", "connect s", "heap KiB/conn",
   "rss KiB/conn", "p50 x ref", "p99 x ref"];
 const table = [head];
 for (const r of rows) {
   const ref = rows.find((x) => x.label === "reference" && x.clients === r.clients);
   const own = r.label === "reference";
-  table.push([String(r.clients), name(r), ms(r.p50), ms(r.p99), ms(r.max), `${r.delivered}/${r.expected}`,
+  table.push([String(r.clients), name(r), ms(r.p50), ms(r.p99), ms(r.max), `${r.delivered}/${r.expected}`, Number.isFinite(r.cpuUsPerDelivery) ? r.cpuUsPerDelivery.toFixed(1) : "n/a",
     (r.connectMs / 1000).toFixed(2), kib(r.memory?.heapPerConn), kib(r.memory?.rssPerConn),
     own || !ref ? "-" : ratio(r.p50, ref.p50), own || !ref ? "-" : ratio(r.p99, ref.p99)]);
 }
