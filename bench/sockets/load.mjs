@@ -2,8 +2,9 @@
 // processes, one driver client that triggers N broadcasts, each client's receive time minus the driver's send time.
 // The same run against the CRM server and against reference-server.mjs; only the server differs.
 //
-//   node load.mjs --url http://127.0.0.1:PORT --token JWT [--clients 1000] [--broadcasts 50] [--warmup 5]
-//     [--interval 200] [--workers W] [--server java:PID|node:PID] [--label NAME] [--out results.jsonl]
+//   node load.mjs --url http://127.0.0.1:PORT --token JWT [--clients 1000] [--broadcasts 50] [--warmup auto|W]
+//     [--interval 200] [--workers W] [--server java:PID|node:PID] [--label NAME] [--pass NAME] [--out results.jsonl]
+//     [--verbose]
 //     [--scenario status|typing --conversation ID]
 //
 // Scenarios: status = the driver emits agent:status {status: busy|online} (alternating); every client gets
@@ -11,9 +12,11 @@
 // isTyping: true|false}; every other socket in the room gets agent:typing (the CRM: no database write on this path).
 // Clock: process.hrtime (CLOCK_MONOTONIC, one clock for every process of the machine), relative to a base the driver
 // hands to the workers. A receipt is matched to the first broadcast not yet matched for that client that carries
-// the same alternating value and was sent before it arrived; the first W (--warmup) broadcasts are not counted.
-// Server memory: /proc/PID VmRSS and the heap after a full GC (java: jcmd GC.run + GC.heap_info; node: the
-// reference's bench:memory event), with only the driver connected and again with all C clients connected.
+// the same alternating value and was sent before it arrived. Warm-up: W broadcasts that are not counted (auto =
+// 100,000 deliveries, 10 to 100 broadcasts), then a wait until the server's CPU is idle, then the N measured ones.
+// With --server: the server's memory (/proc/PID VmRSS, and the heap after a full GC: java = jcmd GC.run +
+// GC.heap_info, node = the reference's bench:memory event) with only the driver connected and again with all C
+// clients, and its CPU time (user + system, /proc/PID/stat) over the measured broadcasts per delivery.
 import { fork, execFile, execFileSync } from "node:child_process";
 import { readFileSync, appendFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -122,17 +125,18 @@ async function main() {
   const { values: o } = parseArgs({
     options: {
       url: { type: "string" }, token: { type: "string" }, clients: { type: "string", default: "1000" },
-      broadcasts: { type: "string", default: "50" }, warmup: { type: "string", default: "5" },
+      broadcasts: { type: "string", default: "50" }, warmup: { type: "string", default: "auto" },
       interval: { type: "string", default: "200" }, workers: { type: "string" }, server: { type: "string" },
       label: { type: "string", default: "server" }, out: { type: "string" }, scenario: { type: "string", default: "status" },
       conversation: { type: "string" }, concurrency: { type: "string", default: "50" },
-      verbose: { type: "boolean", default: false },
+      verbose: { type: "boolean", default: false }, pass: { type: "string", default: "measured" },
     },
   });
   if (!o.url || !o.token) throw new Error("--url and --token are required");
   const C = Number(o.clients);
   const N = Number(o.broadcasts);
-  const warmup = Number(o.warmup);
+  // warm-up: 100,000 deliveries (10 to 100 broadcasts), which a fresh JVM needs before its JIT stops competing
+  const warmup = o.warmup === "auto" ? Math.min(100, Math.max(10, Math.ceil(100_000 / C))) : Number(o.warmup);
   const interval = Number(o.interval);
   const W = Math.max(1, Math.min(C, Number(o.workers || Math.min(8, Math.ceil(C / 1000)))));
   const sc = SCENARIOS[o.scenario];
@@ -140,7 +144,7 @@ async function main() {
   if (o.scenario === "typing" && !o.conversation) throw new Error("--scenario typing needs --conversation");
   const base = process.hrtime.bigint();
   const now = () => Number(process.hrtime.bigint() - base) / 1e6;
-  const log = (s) => console.error(`[${o.label} ${C}] ${s}`);
+  const log = (s) => console.error(`[${o.label} ${C}${o.pass === "measured" ? "" : ` ${o.pass}`}] ${s}`);
 
   const driver = io(o.url, { transports: ["websocket"], auth: { token: o.token }, reconnection: false, forceNew: true,
     timeout: 20_000 });
@@ -207,8 +211,27 @@ async function main() {
   const start = now() + 50;
   const cpuStart = cpuMs();
   const sysStart = cpuMs([12]);
+  let quietMs = 0;
+  let cpuMeasured = cpuStart;
+  let sysMeasured = sysStart;
+  let offset = 0;
   for (let i = 0; i < B; i++) {
-    const wait = start + i * interval - now();
+    if (i === warmup && o.server) {
+      // after the warm-up broadcasts, wait until the server's CPU is idle (a JIT compiling what the connections and
+      // the warm-up made hot), so that the measured broadcasts compare servers, not compilers at work
+      const q0 = now();
+      for (let last = cpuMs(); now() - q0 < 60_000;) {
+        await sleep(500);
+        const c = cpuMs();
+        if (c - last <= 25) break;
+        last = c;
+      }
+      quietMs = now() - q0;
+      offset += quietMs;
+      cpuMeasured = cpuMs();
+      sysMeasured = cpuMs([12]);
+    }
+    const wait = start + offset + i * interval - now();
     if (wait > 0) await sleep(wait);
     value[i] = i % 2;
     sent[i] = now();
@@ -222,8 +245,8 @@ async function main() {
     const counts = await Promise.all(workers.map((w) => ask(w, { type: "count" }, "count")));
     if (counts.reduce((a, c) => a + c.received, 0) >= connected * B || now() > deadline) break;
   }
-  const serverCpu = cpuMs() - cpuStart;
-  const serverSys = cpuMs([12]) - sysStart;
+  const serverCpu = cpuMs() - cpuMeasured;
+  const serverSys = cpuMs([12]) - sysMeasured;
   const reports = await Promise.all(workers.map((w) => ask(w, { type: "report" }, "receipts")));
   for (const w of workers) w.send({ type: "close" });
   driver.close();
@@ -241,9 +264,11 @@ async function main() {
         let m = j;
         while (m < B && value[m] !== c.s[k]) m++;
         if (m >= B || sent[m] > c.t[k]) { stray++; continue; }
-        if (m >= warmup) lat.push(c.t[k] - sent[m]);
+        if (m >= warmup) {
+          lat.push(c.t[k] - sent[m]);
+          matched++;
+        }
         if (o.verbose) perBroadcast[m].push(c.t[k] - sent[m]);
-        matched++;
         j = m + 1;
       }
     }
@@ -260,17 +285,17 @@ async function main() {
   const pct = (p, a = lat) => (a.length ? a[Math.min(a.length - 1, Math.ceil(p * a.length) - 1)] : NaN);
   const perConn = (k) => (before && after ? (after[k] - before[k]) / Math.max(1, connected) : null);
   const result = {
-    label: o.label, scenario: o.scenario, clients: C, connected, workers: W, connectMs, broadcasts: N, warmup, interval,
+    label: o.label, pass: o.pass, scenario: o.scenario, clients: C, connected, workers: W, connectMs, broadcasts: N, warmup, interval,
     delivered: lat.length, expected: C * N, stray, disconnects, acked: ackMs.length, ackFailed, ackP50: pct(0.5, ackMs),
     p50: pct(0.5), p99: pct(0.99), max: lat.length ? lat[lat.length - 1] : NaN,
-    serverCpuMs: serverCpu, serverSysMs: serverSys, cpuUsPerDelivery: (serverCpu * 1000) / Math.max(1, matched),
+    quietMs, serverCpuMs: serverCpu, serverSysMs: serverSys, cpuUsPerDelivery: (serverCpu * 1000) / Math.max(1, matched),
     memory: { before, after, rssPerConn: perConn("rss"), heapPerConn: perConn("heap") },
   };
   const kb = (b) => (b == null ? "n/a" : `${(b / 1024).toFixed(1)} KiB`);
   log(`p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, max ${result.max.toFixed(2)} ms; `
     + `delivered ${result.delivered}/${result.expected}; `
     + `driver's ack p50 ${result.ackP50.toFixed(2)} ms (${ackMs.length}/${N}); server CPU ${result.cpuUsPerDelivery.toFixed(1)} µs per delivery (`
-    + `${Math.round((100 * serverSys) / serverCpu)}% system); `
+    + `${Math.round((100 * serverSys) / serverCpu)}% system, after ${(quietMs / 1000).toFixed(1)} s for the server to go idle); `
     + `per connection: heap ${kb(result.memory.heapPerConn)}, `
     + `rss ${kb(result.memory.rssPerConn)}` + (stray ? `; ${stray} unmatched receipts` : "")
     + (disconnects ? `; ${disconnects} disconnects` : ""));

@@ -4,7 +4,13 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
-const rows = readFileSync(process.argv[2], "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+// A warm-up pass (--pass warm-up, on the fresh server) precedes each measured pass on the same server: latency and CPU
+// come from the measured pass, memory per connection from the warm-up pass (RSS grows only once in a process).
+const all = readFileSync(process.argv[2], "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+const rows = all.filter((r) => r.pass !== "warm-up").map((r) => {
+  const warm = all.find((w) => w.pass === "warm-up" && w.label === r.label && w.scenario === r.scenario && w.clients === r.clients);
+  return warm ? { ...r, memory: warm.memory } : r;
+});
 const sioVersion = createRequire(import.meta.url)("socket.io/package.json").version;
 const name = (r) => (r.label === "reference" ? `socket.io ${sioVersion} (node ${process.versions.node})`
   : r.scenario === "typing" ? `${r.label} agent:typing, no db write` : `${r.label} agent:status, db write`);
