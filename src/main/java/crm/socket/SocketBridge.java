@@ -94,8 +94,14 @@ final class SocketBridge {
   private void deliver(Delivery.Rule rule, JsonObject event) {
     if (event == null) return;
     try {
+      Set<String> rooms = rule.rooms().apply(event);
+      if (rooms.size() == 1) {
+        // one room (everyone, for statuses and tickets): straight from the room, no union of snapshots to build
+        ns.emitArgsToRoom(rooms.iterator().next(), rule.event(), new JsonArray().add(rule.payload().apply(event)));
+        return;
+      }
       Set<Socket> targets = new LinkedHashSet<>();
-      for (String room : rule.rooms().apply(event)) targets.addAll(ns.socketsIn(room));
+      for (String room : rooms) targets.addAll(ns.socketsIn(room));
       if (targets.isEmpty()) return;
       ns.emitTo(targets, rule.event(), new JsonArray().add(rule.payload().apply(event)));
     } catch (RuntimeException e) {
@@ -200,8 +206,9 @@ final class SocketBridge {
   private void othersTyping(JsonObject e) {
     if (e == null || e.getString("conversationId") == null) return;
     String sender = e.getString("socketId");
-    Set<Socket> targets = new LinkedHashSet<>();
-    for (Socket s : ns.socketsIn(Delivery.conversationRoom(e.getString("conversationId")))) {
+    List<Socket> room = ns.socketsIn(Delivery.conversationRoom(e.getString("conversationId")));
+    List<Socket> targets = new java.util.ArrayList<>(room.size()); // one room: each socket is there once
+    for (Socket s : room) {
       if (!s.id().equals(sender)) targets.add(s);
     }
     if (!targets.isEmpty()) {

@@ -147,6 +147,19 @@ public final class EngineSession {
   }
 
   private void enqueue(EnginePacket packet) {
+    if (ws != null && (queue == null || queue.isEmpty())) {
+      // over WebSocket each packet is a frame of its own, there is nothing to gather: written at once, without a
+      // queue entry and a flush task per packet (a broadcast to thousands paid both for each socket); a socket
+      // whose write queue is full queues below and is flushed when it drains, as before
+      try {
+        if (!ws.writeQueueFull()) {
+          write(ws, packet);
+          return;
+        }
+      } catch (IllegalStateException closed) {
+        return; // the WebSocket closed under us: its close handler ends the session
+      }
+    }
     if (queue == null) queue = new ArrayDeque<>(4);
     queue.add(packet);
     if (queue.size() > options.maxBufferedPackets()) {

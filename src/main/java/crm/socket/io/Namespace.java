@@ -1,9 +1,11 @@
 package crm.socket.io;
 
 import crm.socket.engineio.EnginePacket;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonArray;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -93,20 +95,41 @@ public final class Namespace {
     return broadcast(sockets.values(), event, new JsonArray(new ArrayList<>(Arrays.asList(args))));
   }
 
+  /**
+   * Encoded once for all; binary parts are copied per client (a buffer is consumed by its write). The sockets are
+   * grouped by the event loop (context) they live on and each group is handed over in one task, rather than one
+   * task per socket: thousands of cross-thread tasks (and wake-ups) per broadcast were most of its cost beside the
+   * writes themselves. Each socket's packets still go after whatever was sent to it before, through the same queue.
+   */
   private int broadcast(Iterable<Socket> targets, String event, JsonArray args) {
     List<Object> list = new ArrayList<>(args.size() + 1);
     list.add(event);
     list.addAll(args.getList());
-    // encoded once for all; binary parts are copied per client (a buffer is consumed by its write)
     List<EnginePacket> packets = new SioPacket(SioPacket.EVENT, name, null, new JsonArray(list), 0).encode();
     boolean hasBinary = packets.stream().anyMatch(EnginePacket::isBinary);
+    Map<ContextInternal, List<Socket>> byLoop = new IdentityHashMap<>(4);
     int n = 0;
     for (Socket s : targets) {
       if (!s.connected()) continue;
-      s.sendEncoded(hasBinary ? copyBinaries(packets) : packets);
+      byLoop.computeIfAbsent(s.context(), c -> new ArrayList<>()).add(s);
       n++;
     }
+    List<Socket> here = null;
+    for (Map.Entry<ContextInternal, List<Socket>> group : byLoop.entrySet()) {
+      List<Socket> sockets = group.getValue();
+      if (group.getKey().nettyEventLoop().inEventLoop()) {
+        here = sockets; // after the others are on their way
+      } else {
+        group.getKey().runOnContext(v -> sendAll(sockets, packets, hasBinary));
+      }
+    }
+    if (here != null) sendAll(here, packets, hasBinary);
     return n;
+  }
+
+  /** On the sockets' loop. */
+  private static void sendAll(List<Socket> sockets, List<EnginePacket> packets, boolean hasBinary) {
+    for (Socket s : sockets) s.sendEncodedOnLoop(hasBinary ? copyBinaries(packets) : packets);
   }
 
   private static List<EnginePacket> copyBinaries(List<EnginePacket> packets) {

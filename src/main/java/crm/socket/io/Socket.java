@@ -2,6 +2,7 @@ package crm.socket.io;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -172,8 +173,13 @@ public final class Socket {
     });
   }
 
-  /** Packets encoded once for many sockets (room broadcasts). */
-  void sendEncoded(List<crm.socket.engineio.EnginePacket> packets) {
+  /** The event loop (context) of the client's connection. */
+  ContextInternal context() {
+    return client.context();
+  }
+
+  /** Packets encoded once for many sockets (room broadcasts); called on this socket's loop, so it runs at once. */
+  void sendEncodedOnLoop(List<crm.socket.engineio.EnginePacket> packets) {
     execute(() -> {
       if (connected) client.sendEncoded(packets);
     });

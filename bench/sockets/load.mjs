@@ -1,0 +1,304 @@
+// Load client of scripts/bench sockets: C socket.io-client 4 clients (WebSocket only, auth.token) spread over worker
+// processes, one driver client that triggers N broadcasts, each client's receive time minus the driver's send time.
+// The same run against the CRM server and against reference-server.mjs; only the server differs.
+//
+//   node load.mjs --url http://127.0.0.1:PORT --token JWT [--clients 1000] [--broadcasts 50] [--warmup auto|W]
+//     [--interval 200] [--workers W] [--server java:PID|node:PID] [--label NAME] [--pass NAME] [--out results.jsonl]
+//     [--verbose]
+//     [--scenario status|typing --conversation ID]
+//
+// Scenarios: status = the driver emits agent:status {status: busy|online} (alternating); every client gets
+// agent:status_change. typing = every client joins conversation ID, the driver emits agent:typing {conversationId,
+// isTyping: true|false}; every other socket in the room gets agent:typing (the CRM: no database write on this path).
+// Clock: process.hrtime (CLOCK_MONOTONIC, one clock for every process of the machine), relative to a base the driver
+// hands to the workers. A receipt is matched to the first broadcast not yet matched for that client that carries
+// the same alternating value and was sent before it arrived. Warm-up: W broadcasts that are not counted (auto =
+// 100,000 deliveries, 10 to 100 broadcasts), then a wait until the server's CPU is idle, then the N measured ones.
+// With --server: the server's memory (/proc/PID VmRSS, and the heap after a full GC: java = jcmd GC.run +
+// GC.heap_info, node = the reference's bench:memory event) with only the driver connected and again with all C
+// clients, and its CPU time (user + system, /proc/PID/stat) over the measured broadcasts per delivery.
+import { fork, execFile, execFileSync } from "node:child_process";
+import { readFileSync, appendFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parseArgs, promisify } from "node:util";
+import { io } from "socket.io-client";
+
+const SCENARIOS = {
+  status: { trigger: "agent:status", event: "agent:status_change", key: "status", values: ["busy", "online"],
+    payload: (v) => ({ status: v }) },
+  typing: { trigger: "agent:typing", event: "agent:typing", key: "isTyping", values: [true, false],
+    payload: (v, conversationId) => ({ conversationId, isTyping: v }) },
+};
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+if (process.env.BENCH_WORKER === "1") worker();
+else main().catch((e) => { console.error(e); process.exit(1); });
+
+// ------------------------------------------------------------------------------------------------------------ worker
+
+function worker() {
+  let base = 0n;
+  let recording = false;
+  let received = 0;
+  let disconnects = 0;
+  const clients = [];
+  const now = () => Number(process.hrtime.bigint() - base) / 1e6;
+
+  async function connect({ url, token, n, concurrency, scenario, conversation }) {
+    const sc = SCENARIOS[scenario];
+    let next = 0;
+    let ok = 0;
+    let failed = 0;
+    let joinFailed = 0;
+    const errors = {};
+    async function lane() {
+      while (next < n) {
+        next++;
+        const c = { s: [], t: [] };
+        const socket = io(url, { transports: ["websocket"], auth: { token }, reconnection: false, forceNew: true,
+          timeout: 60_000 });
+        socket.on(sc.event, (e) => {
+          if (!recording) return;
+          c.t.push(now());
+          c.s.push(sc.values.indexOf(e?.[sc.key]));
+          received++;
+        });
+        socket.on("disconnect", () => { if (recording) disconnects++; });
+        c.socket = socket;
+        const up = await new Promise((resolve) => {
+          socket.once("connect", () => resolve(true));
+          socket.once("connect_error", (err) => {
+            errors[err.message] = (errors[err.message] || 0) + 1;
+            resolve(false);
+          });
+        });
+        if (!up) { failed++; socket.close(); continue; }
+        if (conversation) {
+          const reply = await socket.timeout(60_000).emitWithAck("join:conversation", { conversationId: conversation })
+            .catch((err) => ({ success: false, error: err.message }));
+          if (!reply?.success) joinFailed++;
+        }
+        ok++;
+        clients.push(c);
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(concurrency, n) }, lane));
+    return { ok, failed, joinFailed, errors };
+  }
+
+  process.on("message", async (m) => {
+    if (m.type === "connect") {
+      base = BigInt(m.base);
+      process.send({ type: "connected", ...(await connect(m)) });
+    } else if (m.type === "record") {
+      recording = true;
+      process.send({ type: "recording" });
+    } else if (m.type === "count") {
+      process.send({ type: "count", received });
+    } else if (m.type === "report") {
+      recording = false;
+      process.send({ type: "receipts", disconnects, clients: clients.map((c) => ({ s: c.s, t: c.t })) });
+    } else if (m.type === "close") {
+      for (const c of clients) c.socket.close();
+      setTimeout(() => process.exit(0), 100);
+    }
+  });
+}
+
+/** Sends a message to a worker and resolves with its next answer of the given type. */
+function ask(w, message, answer) {
+  return new Promise((resolve) => {
+    const on = (m) => {
+      if (m.type !== answer) return;
+      w.off("message", on);
+      resolve(m);
+    };
+    w.on("message", on);
+    w.send(message);
+  });
+}
+
+// -------------------------------------------------------------------------------------------------------------- main
+
+async function main() {
+  const { values: o } = parseArgs({
+    options: {
+      url: { type: "string" }, token: { type: "string" }, clients: { type: "string", default: "1000" },
+      broadcasts: { type: "string", default: "50" }, warmup: { type: "string", default: "auto" },
+      interval: { type: "string", default: "200" }, workers: { type: "string" }, server: { type: "string" },
+      label: { type: "string", default: "server" }, out: { type: "string" }, scenario: { type: "string", default: "status" },
+      conversation: { type: "string" }, concurrency: { type: "string", default: "50" },
+      verbose: { type: "boolean", default: false }, pass: { type: "string", default: "measured" },
+    },
+  });
+  if (!o.url || !o.token) throw new Error("--url and --token are required");
+  const C = Number(o.clients);
+  const N = Number(o.broadcasts);
+  // warm-up: 100,000 deliveries (10 to 100 broadcasts), which a fresh JVM needs before its JIT stops competing
+  const warmup = o.warmup === "auto" ? Math.min(100, Math.max(10, Math.ceil(100_000 / C))) : Number(o.warmup);
+  const interval = Number(o.interval);
+  const W = Math.max(1, Math.min(C, Number(o.workers || Math.min(8, Math.ceil(C / 1000)))));
+  const sc = SCENARIOS[o.scenario];
+  if (!sc) throw new Error(`unknown scenario ${o.scenario}`);
+  if (o.scenario === "typing" && !o.conversation) throw new Error("--scenario typing needs --conversation");
+  const base = process.hrtime.bigint();
+  const now = () => Number(process.hrtime.bigint() - base) / 1e6;
+  const log = (s) => console.error(`[${o.label} ${C}${o.pass === "measured" ? "" : ` ${o.pass}`}] ${s}`);
+
+  const driver = io(o.url, { transports: ["websocket"], auth: { token: o.token }, reconnection: false, forceNew: true,
+    timeout: 20_000 });
+  await new Promise((resolve, reject) => {
+    driver.once("connect", resolve);
+    driver.once("connect_error", (e) => reject(new Error(`driver cannot connect: ${e.message}`)));
+  });
+  if (o.conversation) {
+    const r = await driver.timeout(20_000).emitWithAck("join:conversation", { conversationId: o.conversation });
+    if (!r?.success) throw new Error(`driver cannot join ${o.conversation}: ${JSON.stringify(r)}`);
+  }
+  // a known starting value: the first counted broadcast must change it (the CRM announces changes only)
+  await driver.timeout(20_000).emitWithAck(sc.trigger, sc.payload(sc.values[1], o.conversation)).catch(() => {});
+  await sleep(500);
+
+  const memory = async () => {
+    if (!o.server) return null;
+    const [kind, pid] = o.server.split(":");
+    let heap = null;
+    if (kind === "java") {
+      await promisify(execFile)("jcmd", [pid, "GC.run"]);
+      const { stdout } = await promisify(execFile)("jcmd", [pid, "GC.heap_info"]);
+      heap = Number(/used (\d+)K/.exec(stdout)?.[1]) * 1024;
+    } else {
+      heap = (await driver.timeout(30_000).emitWithAck("bench:memory")).heapUsed;
+    }
+    await sleep(300);
+    const rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) * 1024;
+    return { rss, heap };
+  };
+  const before = await memory();
+  // the server's CPU time (user + system, every thread), from /proc/PID/stat
+  const ticks = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+  const cpuMs = (which = [11, 12]) => { // [11] user, [12] system
+    if (!o.server) return NaN;
+    const stat = readFileSync(`/proc/${o.server.split(":")[1]}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (which.reduce((a, i) => a + Number(f[i]), 0) * 1000) / ticks;
+  };
+
+  const self = fileURLToPath(import.meta.url);
+  const workers = Array.from({ length: W }, () => fork(self, [], { env: { ...process.env, BENCH_WORKER: "1" } }));
+  const connectStart = now();
+  const share = (i) => Math.floor(C / W) + (i < C % W ? 1 : 0);
+  const conn = await Promise.all(workers.map((w, i) => ask(w, { type: "connect", url: o.url, token: o.token,
+    n: share(i), concurrency: Number(o.concurrency), base: base.toString(), scenario: o.scenario,
+    conversation: o.conversation }, "connected")));
+  const connectMs = now() - connectStart;
+  const connected = conn.reduce((a, c) => a + c.ok, 0);
+  const errors = {};
+  for (const c of conn) for (const [k, v] of Object.entries(c.errors)) errors[k] = (errors[k] || 0) + v;
+  log(`${connected}/${C} connected in ${(connectMs / 1000).toFixed(2)} s with ${W} worker processes`
+    + (Object.keys(errors).length ? `; errors ${JSON.stringify(errors)}` : "")
+    + (conn.some((c) => c.joinFailed) ? `; join failed ${conn.reduce((a, c) => a + c.joinFailed, 0)}` : ""));
+  await sleep(1000);
+  const after = await memory();
+
+  await Promise.all(workers.map((w) => ask(w, { type: "record" }, "recording")));
+  const B = warmup + N;
+  const sent = new Array(B);
+  const value = new Array(B);
+  const ackMs = [];
+  let ackFailed = 0;
+  const start = now() + 50;
+  const cpuStart = cpuMs();
+  const sysStart = cpuMs([12]);
+  let quietMs = 0;
+  let cpuMeasured = cpuStart;
+  let sysMeasured = sysStart;
+  let offset = 0;
+  for (let i = 0; i < B; i++) {
+    if (i === warmup && o.server) {
+      // after the warm-up broadcasts, wait until the server's CPU is idle (a JIT compiling what the connections and
+      // the warm-up made hot), so that the measured broadcasts compare servers, not compilers at work
+      const q0 = now();
+      for (let last = cpuMs(); now() - q0 < 60_000;) {
+        await sleep(500);
+        const c = cpuMs();
+        if (c - last <= 25) break;
+        last = c;
+      }
+      quietMs = now() - q0;
+      offset += quietMs;
+      cpuMeasured = cpuMs();
+      sysMeasured = cpuMs([12]);
+    }
+    const wait = start + offset + i * interval - now();
+    if (wait > 0) await sleep(wait);
+    value[i] = i % 2;
+    sent[i] = now();
+    driver.timeout(30_000).emit(sc.trigger, sc.payload(sc.values[i % 2], o.conversation), (err, r) => {
+      if (!err && r?.success !== false) { if (i >= warmup) ackMs.push(now() - sent[i]); } else ackFailed++;
+    });
+  }
+  const deadline = now() + 30_000;
+  for (;;) {
+    await sleep(250);
+    const counts = await Promise.all(workers.map((w) => ask(w, { type: "count" }, "count")));
+    if (counts.reduce((a, c) => a + c.received, 0) >= connected * B || now() > deadline) break;
+  }
+  const serverCpu = cpuMs() - cpuMeasured;
+  const serverSys = cpuMs([12]) - sysMeasured;
+  const reports = await Promise.all(workers.map((w) => ask(w, { type: "report" }, "receipts")));
+  for (const w of workers) w.send({ type: "close" });
+  driver.close();
+
+  const lat = [];
+  const perBroadcast = Array.from({ length: B }, () => []);
+  let stray = 0;
+  let matched = 0;
+  let disconnects = 0;
+  for (const r of reports) {
+    disconnects += r.disconnects;
+    for (const c of r.clients) {
+      let j = 0;
+      for (let k = 0; k < c.t.length; k++) {
+        let m = j;
+        while (m < B && value[m] !== c.s[k]) m++;
+        if (m >= B || sent[m] > c.t[k]) { stray++; continue; }
+        if (m >= warmup) {
+          lat.push(c.t[k] - sent[m]);
+          matched++;
+        }
+        if (o.verbose) perBroadcast[m].push(c.t[k] - sent[m]);
+        j = m + 1;
+      }
+    }
+  }
+  lat.sort((a, b) => a - b);
+  if (o.verbose) {
+    for (let i = 0; i < B; i++) {
+      const a = perBroadcast[i].sort((x, y) => x - y);
+      const q = (p) => a[Math.max(0, Math.min(a.length - 1, Math.ceil(p * a.length) - 1))]?.toFixed(1);
+      log(`broadcast ${i}: ${a.length} received, first ${q(0)} p50 ${q(0.5)} p99 ${q(0.99)} last ${q(1)} ms`);
+    }
+  }
+  ackMs.sort((a, b) => a - b);
+  const pct = (p, a = lat) => (a.length ? a[Math.min(a.length - 1, Math.ceil(p * a.length) - 1)] : NaN);
+  const perConn = (k) => (before && after ? (after[k] - before[k]) / Math.max(1, connected) : null);
+  const result = {
+    label: o.label, pass: o.pass, scenario: o.scenario, clients: C, connected, workers: W, connectMs, broadcasts: N, warmup, interval,
+    delivered: lat.length, expected: C * N, stray, disconnects, acked: ackMs.length, ackFailed, ackP50: pct(0.5, ackMs),
+    p50: pct(0.5), p99: pct(0.99), max: lat.length ? lat[lat.length - 1] : NaN,
+    quietMs, serverCpuMs: serverCpu, serverSysMs: serverSys, cpuUsPerDelivery: (serverCpu * 1000) / Math.max(1, matched),
+    memory: { before, after, rssPerConn: perConn("rss"), heapPerConn: perConn("heap") },
+  };
+  const kb = (b) => (b == null ? "n/a" : `${(b / 1024).toFixed(1)} KiB`);
+  log(`p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, max ${result.max.toFixed(2)} ms; `
+    + `delivered ${result.delivered}/${result.expected}; `
+    + `driver's ack p50 ${result.ackP50.toFixed(2)} ms (${ackMs.length}/${N}); server CPU ${result.cpuUsPerDelivery.toFixed(1)} µs per delivery (`
+    + `${Math.round((100 * serverSys) / serverCpu)}% system, after ${(quietMs / 1000).toFixed(1)} s for the server to go idle); `
+    + `per connection: heap ${kb(result.memory.heapPerConn)}, `
+    + `rss ${kb(result.memory.rssPerConn)}` + (stray ? `; ${stray} unmatched receipts` : "")
+    + (disconnects ? `; ${disconnects} disconnects` : ""));
+  if (o.out) appendFileSync(o.out, JSON.stringify(result) + "\n");
+  setTimeout(() => process.exit(0), 200);
+}
