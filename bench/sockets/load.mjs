@@ -167,7 +167,8 @@ async function main() {
     if (kind === "java") {
       await promisify(execFile)("jcmd", [pid, "GC.run"]);
       const { stdout } = await promisify(execFile)("jcmd", [pid, "GC.heap_info"]);
-      heap = Number(/used (\d+)K/.exec(stdout)?.[1]) * 1024;
+      // every generation's "total ..K, used ..K" (G1: one heap line; Parallel, Serial: young and old), not Metaspace
+      heap = [...stdout.matchAll(/total \d+K, used (\d+)K/g)].reduce((a, m) => a + Number(m[1]) * 1024, 0);
     } else {
       heap = (await driver.timeout(30_000).emitWithAck("bench:memory")).heapUsed;
     }

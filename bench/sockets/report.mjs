@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 // come from the measured pass, memory per connection from the warm-up pass (RSS grows only once in a process).
 const all = readFileSync(process.argv[2], "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
 const rows = all.filter((r) => r.pass !== "warm-up").map((r) => {
+  // the first warm-up pass of that server (each server runs once per C and scenario; rows are appended in order)
   const warm = all.find((w) => w.pass === "warm-up" && w.label === r.label && w.scenario === r.scenario && w.clients === r.clients);
   return warm ? { ...r, memory: warm.memory } : r;
 });
