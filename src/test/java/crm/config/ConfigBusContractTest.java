@@ -1,0 +1,93 @@
+package crm.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import crm.bus.Addresses;
+import crm.support.TestApp;
+import io.vertx.core.Promise;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The bus contract the ticket verticle relies on: crm.config.active's shape and crm.events.config.changed. */
+class ConfigBusContractTest {
+  TestApp app;
+
+  @BeforeEach
+  void start() {
+    app = TestApp.start();
+  }
+
+  @AfterEach
+  void stop() {
+    app.close();
+  }
+
+  JsonObject active() throws Exception {
+    return app.vertx.eventBus().<JsonObject>request(Addresses.CONFIG_ACTIVE, new JsonObject())
+        .await(10, TimeUnit.SECONDS).body();
+  }
+
+  static void assertContractShape(JsonObject c) {
+    assertThat(c.containsKey("presetId")).as("presetId key in %s", c).isTrue();
+    assertThat(c.getString("businessType")).isNotBlank();
+    JsonArray categories = c.getJsonArray("categories");
+    assertThat(categories).isNotEmpty();
+    for (Object o : categories) {
+      assertThat(((JsonObject) o).fieldNames()).containsExactlyInAnyOrder("id", "label", "labelEn", "icon", "color", "description");
+    }
+    assertThat(c.getJsonObject("terminology").fieldNames()).containsExactlyInAnyOrder("ticketNoun", "ticketNounPlural");
+    JsonObject format = c.getJsonObject("ticketIdFormat");
+    assertThat(format.getValue("prefix")).isInstanceOf(String.class);
+    assertThat(format.getValue("includeYear")).isInstanceOf(Boolean.class);
+    assertThat(format.getValue("padding")).isInstanceOf(Integer.class);
+    assertThat(c.getString("initialTicketStatus")).isIn("open", "new");
+    assertThat(c.getJsonObject("assistant").fieldNames()).containsExactlyInAnyOrder("assistantName", "companyName",
+        "primaryServiceIssue", "serviceType", "ticketNoun", "ticketNounPlural", "language");
+    assertThat(c.getJsonObject("notifications").fieldNames()).contains("ticketResolved", "ticketNote");
+  }
+
+  @Test
+  void fresh_install_replies_the_general_configuration() throws Exception {
+    JsonObject c = active();
+    assertContractShape(c);
+    assertThat(c.getValue("presetId")).isNull();
+    assertThat(c.getString("businessType")).isEqualTo("general");
+    assertThat(c.getJsonArray("categories").size()).isGreaterThanOrEqualTo(5);
+    assertThat(c.getJsonObject("terminology")).isEqualTo(new JsonObject().put("ticketNoun", "ticket").put("ticketNounPlural", "tickets"));
+    assertThat(c.getJsonObject("ticketIdFormat"))
+        .isEqualTo(new JsonObject().put("prefix", "TICKET").put("includeYear", false).put("padding", 3));
+    assertThat(c.getString("initialTicketStatus")).isEqualTo("open");
+    assertThat(c.getJsonObject("assistant").getString("language")).isEqualTo("es");
+    assertThat(c.getJsonObject("assistant").getString("ticketNoun")).isEqualTo("ticket");
+    for (String p : List.of("{customerName}", "{ticketNoun}", "{ticketId}", "{summary}")) {
+      assertThat(c.getJsonObject("notifications").getString("ticketResolved")).contains(p);
+    }
+    for (String p : List.of("{ticketNoun}", "{ticketId}", "{content}")) {
+      assertThat(c.getJsonObject("notifications").getString("ticketNote")).contains(p);
+    }
+  }
+
+  @Test
+  void a_change_is_published_with_the_new_active_configuration() throws Exception {
+    Promise<JsonObject> event = Promise.promise();
+    MessageConsumer<JsonObject> consumer = app.vertx.eventBus().consumer(Addresses.EVT_CONFIG_CHANGED, m -> event.tryComplete(m.body()));
+    consumer.completion().await(5, TimeUnit.SECONDS);
+    app.vertx.eventBus().request(Addresses.CONFIG_PRESETS_LOAD, new JsonObject().put("presetId", "ecommerce"))
+        .await(10, TimeUnit.SECONDS);
+    JsonObject published = event.future().await(5, TimeUnit.SECONDS);
+    assertContractShape(published);
+    assertThat(published.getString("presetId")).isEqualTo("ecommerce");
+    assertThat(published.getString("businessType")).isEqualTo("ecommerce");
+    assertThat(published.getJsonObject("ticketIdFormat"))
+        .isEqualTo(new JsonObject().put("prefix", "ORD").put("includeYear", true).put("padding", 5));
+    assertThat(published.getJsonObject("terminology").getString("ticketNoun")).isEqualTo("pedido");
+    JsonObject now = active();
+    assertThat(now).isEqualTo(published);
+  }
+}
