@@ -90,4 +90,63 @@ class ConfigBusContractTest {
     JsonObject now = active();
     assertThat(now).isEqualTo(published);
   }
+
+  @Test
+  void the_cache_follows_change_events_from_other_nodes_newest_version_wins() throws Exception {
+    JsonObject base = active();
+    JsonObject newer = base.copy().put("version", base.getLong("version") + 5).put("initialTicketStatus", "new")
+        .put("businessType", "elsewhere");
+    app.vertx.eventBus().publish(Addresses.EVT_CONFIG_CHANGED, newer);
+    waitFor(() -> active().equals(newer));
+    // a late event about an older change does not roll the cache back
+    JsonObject older = base.copy().put("version", base.getLong("version") + 1).put("businessType", "stale");
+    app.vertx.eventBus().publish(Addresses.EVT_CONFIG_CHANGED, older);
+    app.vertx.eventBus().request(Addresses.CONFIG_ACTIVE, new JsonObject()).await(5, TimeUnit.SECONDS); // after the event
+    assertThat(active()).isEqualTo(newer);
+  }
+
+  @Test
+  void a_second_instance_as_on_another_node_sees_the_change_made_through_the_first() throws Exception {
+    String second = app.vertx.deployVerticle(new BusinessConfigVerticle(),
+        new io.vertx.core.DeploymentOptions().setConfig(app.app.deployedConfig())).await(20, TimeUnit.SECONDS);
+    try {
+      app.vertx.eventBus().request(Addresses.CONFIG_PRESETS_LOAD, new JsonObject().put("presetId", "restaurant"))
+          .await(10, TimeUnit.SECONDS);
+      // requests go round-robin over both instances: every answer must be the new configuration
+      waitFor(() -> {
+        for (int i = 0; i < 6; i++) if (!"restaurant".equals(active().getString("businessType"))) return false;
+        return true;
+      });
+      JsonObject c = active();
+      assertThat(c.getJsonObject("terminology").getString("ticketNoun")).isEqualTo("solicitud");
+      assertThat(c.getJsonObject("ticketIdFormat").getString("prefix")).isEqualTo("RST");
+    } finally {
+      app.vertx.undeploy(second).await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void a_refused_change_publishes_nothing_and_changes_nothing() throws Exception {
+    JsonObject before = active();
+    java.util.concurrent.atomic.AtomicInteger events = new java.util.concurrent.atomic.AtomicInteger();
+    MessageConsumer<JsonObject> consumer = app.vertx.eventBus().consumer(Addresses.EVT_CONFIG_CHANGED, m -> events.incrementAndGet());
+    consumer.completion().await(5, TimeUnit.SECONDS);
+    Throwable err = app.vertx.eventBus().request(Addresses.CONFIG_CATEGORIES_SET,
+            new JsonObject().put("categories", new JsonArray().add(new JsonObject().put("id", "x"))))
+        .transform(ar -> io.vertx.core.Future.succeededFuture(ar.cause())).await(10, TimeUnit.SECONDS);
+    assertThat(err).isInstanceOf(io.vertx.core.eventbus.ReplyException.class);
+    assertThat(((io.vertx.core.eventbus.ReplyException) err).failureCode()).isEqualTo(crm.bus.ErrorCode.VALIDATION_FAILED.bus());
+    assertThat(active()).isEqualTo(before);
+    assertThat(events.get()).isZero();
+  }
+
+  interface Check { boolean ok() throws Exception; }
+
+  static void waitFor(Check check) throws Exception {
+    long deadline = System.currentTimeMillis() + 5_000;
+    while (!check.ok()) {
+      if (System.currentTimeMillis() > deadline) throw new AssertionError("condition not reached in 5 s");
+      Thread.sleep(20);
+    }
+  }
 }
