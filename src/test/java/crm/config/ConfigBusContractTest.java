@@ -140,6 +140,22 @@ class ConfigBusContractTest {
     assertThat(events.get()).isZero();
   }
 
+  @Test
+  void a_partial_assistant_change_on_a_fresh_install_keeps_the_other_defaults() throws Exception {
+    JsonObject res = app.vertx.eventBus().<JsonObject>request(Addresses.CONFIG_ASSISTANT_SET,
+        new JsonObject().put("config", new JsonObject().put("companyName", "Luxfree Mérida").put("ticketNounPlural", "casos")))
+        .await(10, TimeUnit.SECONDS).body();
+    JsonObject expected = BusinessConfig.defaults().getJsonObject("assistant").copy()
+        .put("companyName", "Luxfree Mérida").put("ticketNoun", "ticket").put("ticketNounPlural", "casos");
+    assertThat(res.getJsonObject("config")).isEqualTo(expected);
+    JsonObject c = active();
+    assertContractShape(c);
+    assertThat(c.getJsonObject("assistant")).isEqualTo(expected);
+    assertThat(c.getJsonObject("terminology").getString("ticketNounPlural")).isEqualTo("casos");
+    assertThat(c.getString("businessType")).isEqualTo("general");
+    assertThat(c.getJsonArray("categories")).isEqualTo(BusinessConfig.defaults().getJsonArray("categories"));
+  }
+
   interface Check { boolean ok() throws Exception; }
 
   static void waitFor(Check check) throws Exception {
