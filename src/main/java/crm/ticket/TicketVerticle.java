@@ -1,0 +1,44 @@
+package crm.ticket;
+
+import crm.bus.Addresses;
+import crm.bus.Bus;
+import crm.config.TicketConfig;
+import crm.storage.Mongo;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tickets: create, list, get, status machine, resolution with the WhatsApp notice, assignment, notes, escalation,
+ * statistics, human ids and auto-reopen (see {@link TicketApi}). Reacts to the inbox's inbound messages (auto-reopen,
+ * on the node that recorded the message) and to configuration changes (every node).
+ */
+public final class TicketVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(TicketVerticle.class);
+
+  private Mongo mongo;
+
+  @Override
+  public Future<?> start() {
+    mongo = new Mongo(vertx, config());
+    Bus bus = new Bus(vertx);
+    TicketStore store = new TicketStore(mongo);
+    ActiveConfig active = new ActiveConfig(bus);
+    TicketApi api = new TicketApi(vertx, bus, store, active, TicketConfig.fromJson(config()));
+    vertx.eventBus().<JsonObject>consumer(Addresses.EVT_CONFIG_CHANGED, m -> active.changed(m.body()));
+    // local: a message published on this node was recorded here; every node reacting would only repeat the work
+    vertx.eventBus().<JsonObject>localConsumer(Addresses.EVT_CONVERSATION_NEW_MESSAGE, m -> {
+      if (m.body() == null) return;
+      api.customerWrote(m.body()).onFailure(err -> log.warn("Auto-reopen check failed: {}", err.toString()));
+    });
+    return store.ensureIndexes().compose(v -> api.serve());
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (mongo != null) mongo.close();
+    return Future.succeededFuture();
+  }
+}
