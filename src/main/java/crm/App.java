@@ -58,6 +58,8 @@ public final class App {
       int httpInstances = cfg.httpInstances() > 0 ? cfg.httpInstances() : Runtime.getRuntime().availableProcessors();
       chain = chain
           .compose(v -> deploy(vertx, ids, AgentVerticle::new, conf, 1))
+          // business configuration and presets: before anything that asks crm.config.active
+          .compose(v -> deploy(vertx, ids, crm.config.BusinessConfigVerticle::new, conf, 1))
           .compose(v -> deploy(vertx, ids, ConversationVerticle::new, conf, 1))
           .compose(v -> deploy(vertx, ids, WhatsappVerticle::new, conf, 1))
           .compose(v -> deploy(vertx, ids, crm.ticket.TicketVerticle::new, conf, 1))

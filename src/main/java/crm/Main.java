@@ -64,9 +64,9 @@ public final class Main {
       System.exit(1);
       return;
     }
-    log.info("WhatsApp CRM listening on http://{}:{}  (API {}/api/v2, database {}{})",
+    log.info("WhatsApp CRM listening on http://{}:{}  (API {}/api/v2, database {}{}, {} transport)",
         cfg.host(), app.httpPort(), "", cfg.embeddedDb() ? "embedded " + cfg.dbBackend() : "MongoDB",
-        cfg.cluster() ? ", clustered" : "");
+        cfg.cluster() ? ", clustered" : "", vertx.isNativeTransportEnabled() ? "epoll" : "NIO");
     log.info("Admin login: {} (password from CRM_ADMIN_PASSWORD, or as printed at the first start)", cfg.adminEmail());
 
     CountDownLatch stopped = new CountDownLatch(1);
@@ -85,6 +85,7 @@ public final class Main {
 
   static Vertx buildVertx(AppConfig cfg) throws Exception {
     VertxOptions options = new VertxOptions()
+        .setPreferNativeTransport(true)
         .setMetricsOptions(new MicrometerMetricsOptions()
             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
             .setJvmMetricsEnabled(true)

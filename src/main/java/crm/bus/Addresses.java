@@ -106,6 +106,30 @@ public final class Addresses {
   public static final String STORAGE_SYNC = "crm.storage.sync";
   public static final String STORAGE_PING = "crm.storage.ping";
 
+  // business configuration and industry presets (crm.config.BusinessConfigVerticle)
+  /**
+   * {} -> the active business configuration: {presetId (null when none), businessType (the preset id or
+   * "general"), categories:[{id,label,labelEn,icon,color,description}], terminology:{ticketNoun,ticketNounPlural},
+   * ticketIdFormat:{prefix,includeYear,padding}, initialTicketStatus ("open" or "new"), assistant:{assistantName,
+   * companyName,primaryServiceIssue,serviceType,ticketNoun,ticketNounPlural,language}, notifications:{ticketResolved,
+   * ticketNote}, version}. Served from a cache every node keeps current through {@link #EVT_CONFIG_CHANGED}.
+   */
+  public static final String CONFIG_ACTIVE = "crm.config.active";
+  /** {} -> {categories}. */
+  public static final String CONFIG_CATEGORIES_GET = "crm.config.categories.get";
+  /** {categories, updatedBy?} -> {message, categories}: replaces the ticket categories (validated). */
+  public static final String CONFIG_CATEGORIES_SET = "crm.config.categories.set";
+  /** {} -> {config:{the 7 assistant keys}}. */
+  public static final String CONFIG_ASSISTANT_GET = "crm.config.assistant.get";
+  /** {config:{some of the 7 keys}, updatedBy?} -> {message, config}: a partial update (validated). */
+  public static final String CONFIG_ASSISTANT_SET = "crm.config.assistant.set";
+  /** {} -> {presets:[{id,name,description,industry}]}. */
+  public static final String CONFIG_PRESETS_LIST = "crm.config.presets.list";
+  /** {presetId, updatedBy?} -> {message, appliedConfig:{categories,terminology,ticketIdFormat,assistantConfig}}. */
+  public static final String CONFIG_PRESETS_LOAD = "crm.config.presets.load";
+  /** Published after any configuration change; payload: the new {@link #CONFIG_ACTIVE} reply. */
+  public static final String EVT_CONFIG_CHANGED = "crm.events.config.changed";
+
   // domain events (publish)
   public static final String EVT_AGENT_CREATED = "crm.events.agent.created";
   public static final String EVT_AGENT_UPDATED = "crm.events.agent.updated";

@@ -513,19 +513,31 @@ final class ConversationApi {
    */
   private Future<JsonObject> agentTyping(JsonObject body) {
     Boolean typing = Check.optionalBoolean(body, "isTyping");
-    return visible(body).compose(conv -> {
-      if (!Boolean.TRUE.equals(typing)) return Future.succeededFuture(new JsonObject().put("sent", false));
-      return walk(conv.getString("_id"), conv.getLong("messageSeq", 0L), 1, -1, 20).compose(list -> {
+    String id = body.getValue("conversationId") instanceof String s ? s : null;
+    if (!Boolean.TRUE.equals(typing) || (id != null && typingShown.get(id) != null)) {
+      // nothing to show, or the customer already sees the indicator (it lasts 25 s or until the reply): no call
+      return visible(body).map(conv -> new JsonObject().put("sent", false));
+    }
+    return visible(body).compose(conv ->
+      walk(conv.getString("_id"), conv.getLong("messageSeq", 0L), 1, -1, 20).compose(list -> {
         JsonObject last = list.stream().filter(m -> "inbound".equals(m.getString("direction"))
             && m.getString("whatsappMessageId") != null).findFirst().orElse(null);
         if (last == null) return Future.succeededFuture(new JsonObject().put("sent", false));
         return bus.request(Addresses.WHATSAPP_SEND, new JsonObject().put("type", "read").put("typing", true)
-                .put("conversationId", conv.getString("_id")).put("targetMessageId", last.getString("_id")))
-            .map(r -> new JsonObject().put("sent", true))
+            .put("conversationId", conv.getString("_id")).put("targetMessageId", last.getString("_id")))
+            .map(r -> {
+              typingShown.put(conv.getString("_id"), Boolean.TRUE);
+              return new JsonObject().put("sent", true);
+            })
             .recover(err -> Future.succeededFuture(new JsonObject().put("sent", false)));
-      });
-    });
+      }));
   }
+
+  /**
+   * Conversations whose customer was shown the typing indicator in the last 10 s: agents' apps send agent:typing on
+   * every burst of keys, and one Graph API call per burst would spend the number's request budget on nothing.
+   */
+  private final TtlCache<String, Boolean> typingShown = new TtlCache<>(10_000, 10_000);
 
   /** {caller, conversationId, enabled}: supervisors, admins and the assignee. */
   private Future<JsonObject> setAi(JsonObject body) {

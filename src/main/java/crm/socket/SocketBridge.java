@@ -30,13 +30,16 @@ import org.slf4j.LoggerFactory;
  */
 final class SocketBridge {
   private static final Logger log = LoggerFactory.getLogger(SocketBridge.class);
-  /** Published: {conversationId, agentId, isTyping, socketId}: an agent typing, for the other sockets in the room. */
+  /** Published: {conversationId, agentId, isTyping, socketId, origin}: an agent typing, for the other nodes' sockets. */
   static final String AGENT_TYPING = "crm.socket.agent_typing";
   private static final Set<String> STATUSES = Set.of("online", "offline", "busy", "away");
 
   private final Vertx vertx;
   private final Namespace ns;
   private final Bus bus;
+
+  /** Tells this node's typing events from other nodes' (those reach this node's sockets through the bus). */
+  private final String origin = java.util.UUID.randomUUID().toString();
 
   SocketBridge(Vertx vertx, Namespace ns) {
     this.vertx = vertx;
@@ -54,7 +57,9 @@ final class SocketBridge {
     for (Delivery.Rule rule : Delivery.RULES) {
       consumers.add(vertx.eventBus().<JsonObject>consumer(rule.address(), m -> deliver(rule, m.body())).completion());
     }
-    consumers.add(vertx.eventBus().<JsonObject>consumer(AGENT_TYPING, m -> othersTyping(m.body())).completion());
+    consumers.add(vertx.eventBus().<JsonObject>consumer(AGENT_TYPING, m -> {
+      if (!origin.equals(m.body().getString("origin"))) othersTyping(m.body());
+    }).completion());
     consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.EVT_AUTH_REVOKED, m -> revoked(m.body())).completion());
     consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.EVT_CONVERSATION_UPDATED, m -> conversationChanged(m.body()))
         .completion());
@@ -195,8 +200,10 @@ final class SocketBridge {
       refuse(s, ack, "agent:typing", "CONVERSATION_NOT_FOUND", "Join the conversation first");
       return;
     }
-    vertx.eventBus().publish(AGENT_TYPING, new JsonObject().put("conversationId", id).put("agentId", p.agentId())
-        .put("isTyping", typing).put("socketId", s.id()));
+    JsonObject event = new JsonObject().put("conversationId", id).put("agentId", p.agentId())
+        .put("isTyping", typing).put("socketId", s.id()).put("origin", origin);
+    othersTyping(event); // this node's sockets at once, from the sender's loop; the other nodes' through the bus
+    vertx.eventBus().publish(AGENT_TYPING, event);
     bus.request(Addresses.CONVERSATION_AGENT_TYPING, new JsonObject().put("caller", caller(p)).put("conversationId", id)
             .put("isTyping", typing))
         .onComplete(ar -> s.execute(() -> ack.send(new JsonObject().put("success", true)

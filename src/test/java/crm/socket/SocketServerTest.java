@@ -564,4 +564,25 @@ class SocketServerTest {
     assertEngineError(await(eio.poll(client.sid())), 400, 1);
     assertThat(hooks.disconnectReason(client.socketId())).isEqualTo("buffer overflow");
   }
+
+  @Test
+  void a_websocket_client_that_stops_reading_is_dropped_when_its_buffer_overflows() {
+    // a client that reads gets every one of 300 messages of 10 KB
+    try (Ws reader = connectedWs()) {
+      reader.send("42[\"floodBig\",300,10000]");
+      for (int i = 0; i < 300; i++) {
+        assertThat((String) reader.next()).startsWith("42[\"big\"," + i + ",");
+      }
+    }
+    // one that stops reading: 20 MB fill the TCP buffers, then the channel's, then the 50 packets the session
+    // may keep: dropped, not buffered without end
+    Ws stuck = eio.webSocket("EIO=4&transport=websocket", null);
+    assertThat(stuck.nextText()).startsWith("0{");
+    stuck.send(connectPacket(token));
+    String socketId = SocketHooks.sidOf(stuck.nextText());
+    stuck.stopReading();
+    stuck.send("42[\"floodBig\",2000,10000]");
+    assertThat(hooks.disconnectReason(socketId)).isEqualTo("buffer overflow");
+    stuck.close();
+  }
 }

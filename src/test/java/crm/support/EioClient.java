@@ -180,6 +180,11 @@ public final class EioClient {
       await(socket.writeBinaryMessage(data));
     }
 
+    /** Stops reading from the server (a slow or stuck client): what it sends piles up in the TCP buffers. */
+    public void stopReading() {
+      socket.pause();
+    }
+
     @Override
     public void close() {
       try {

@@ -47,6 +47,11 @@ public final class SocketHooks {
     ns.on("flood", (s, args, ack) -> {
       for (int i = 0; i < args.getInteger(0); i++) s.emit("drop", i);
     });
+    // [count, size]: count messages of size characters each, in one turn of the loop
+    ns.on("floodBig", (s, args, ack) -> {
+      String big = "x".repeat(args.getInteger(1));
+      for (int i = 0; i < args.getInteger(0); i++) s.emit("big", i, big);
+    });
     ns.on("boom", (s, args, ack) -> {
       throw new IllegalStateException("a handler bug");
     });

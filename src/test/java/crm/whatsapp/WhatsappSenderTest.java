@@ -345,6 +345,12 @@ class WhatsappSenderTest {
     assertThat(stopped.getBoolean("sent")).isFalse();
     assertThat(fake.requests(r -> r.json() != null && c.inboundWamid().equals(r.json().getString("message_id")))).hasSize(1);
 
+    // typing again at once: the customer still sees the indicator (it lasts 25 s), so no second Graph API call
+    JsonObject again = app.vertx.eventBus().<JsonObject>request(crm.bus.Addresses.CONVERSATION_AGENT_TYPING, new JsonObject()
+        .put("caller", caller).put("conversationId", c.conversationId()).put("isTyping", true)).await(10, TimeUnit.SECONDS).body();
+    assertThat(again.getBoolean("sent")).isFalse();
+    assertThat(fake.requests(r -> r.json() != null && c.inboundWamid().equals(r.json().getString("message_id")))).hasSize(1);
+
     assertThatThrownBy(() -> app.vertx.eventBus().request(crm.bus.Addresses.CONVERSATION_AGENT_TYPING, new JsonObject()
         .put("caller", caller).put("conversationId", crm.storage.Mongo.newId()).put("isTyping", true)).await(10, TimeUnit.SECONDS))
         .hasMessageContaining("not found");

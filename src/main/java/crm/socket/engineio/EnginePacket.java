@@ -1,5 +1,6 @@
 package crm.socket.engineio;
 
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -11,9 +12,10 @@ import java.util.List;
  *
  * <p>Wire forms: over WebSocket a text frame is {@code <type><text>} and a binary frame is a binary message;
  * over HTTP long-polling packets are joined by the record separator {@code \x1e} and a binary message is
- * written {@code b<base64>}.
+ * written {@code b<base64>}. {@code frame} is the WebSocket frame of a text packet when it was built once for many
+ * sessions ({@link #shared}), else null.
  */
-public record EnginePacket(char type, String text, Buffer binary) {
+public record EnginePacket(char type, String text, Buffer binary, ByteBuf frame) {
   public static final char OPEN = '0';
   public static final char CLOSE = '1';
   public static final char PING = '2';
@@ -27,6 +29,18 @@ public record EnginePacket(char type, String text, Buffer binary) {
   public static final EnginePacket PING_PACKET = new EnginePacket(PING, "", null);
   public static final EnginePacket CLOSE_PACKET = new EnginePacket(CLOSE, "", null);
   public static final EnginePacket NOOP_PACKET = new EnginePacket(NOOP, "", null);
+
+  public EnginePacket(char type, String text, Buffer binary) {
+    this(type, text, binary, null);
+  }
+
+  /**
+   * This text packet with its WebSocket frame built once, for a packet many sessions send (a broadcast): each
+   * WebSocket session writes a view of the same bytes ({@link WebSocketWire}). Binary packets are returned as they are.
+   */
+  public EnginePacket shared() {
+    return binary != null || frame != null ? this : new EnginePacket(type, text, null, WebSocketWire.sharedTextFrame(encodeText()));
+  }
 
   public static EnginePacket message(String text) {
     return new EnginePacket(MESSAGE, text, null);

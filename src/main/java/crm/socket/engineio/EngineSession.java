@@ -55,6 +55,7 @@ public final class EngineSession {
 
   // websocket: the active one, and the one being probed during an upgrade
   private ServerWebSocket ws;
+  private WebSocketWire wire;                    // ws's channel, written directly (null: through the ws API)
   private ServerWebSocket probe;
   private boolean probed;
   private long upgradeTimer = -1;
@@ -152,7 +153,7 @@ public final class EngineSession {
       // queue entry and a flush task per packet (a broadcast to thousands paid both for each socket); a socket
       // whose write queue is full queues below and is flushed when it drains, as before
       try {
-        if (!ws.writeQueueFull()) {
+        if (wire != null ? wire.writable() : !ws.writeQueueFull()) {
           write(ws, packet);
           return;
         }
@@ -191,7 +192,10 @@ public final class EngineSession {
   private void flushWebSocket(boolean ignoreBackPressure) {
     try {
       while (queue != null && !queue.isEmpty()) {
-        if (!ignoreBackPressure && ws.writeQueueFull()) {
+        if (!ignoreBackPressure && wire != null && !wire.writable()) {
+          return; // flushed again when the channel turns writable (onWritable)
+        }
+        if (!ignoreBackPressure && wire == null && ws.writeQueueFull()) {
           ServerWebSocket current = ws;
           current.drainHandler(v -> execute(() -> {
             if (ws == current) flush();
@@ -205,8 +209,10 @@ public final class EngineSession {
     }
   }
 
-  private static void write(ServerWebSocket socket, EnginePacket p) {
-    if (p.isBinary()) {
+  private void write(ServerWebSocket socket, EnginePacket p) {
+    if (wire != null) {
+      wire.write(p);
+    } else if (p.isBinary()) {
       socket.writeBinaryMessage(p.binary());
     } else {
       socket.writeTextMessage(p.encodeText());
@@ -374,6 +380,14 @@ public final class EngineSession {
   /** Makes {@code socket} the session's transport from the start (no upgrade). */
   void attachWebSocket(ServerWebSocket socket) {
     ws = socket;
+    wire = WebSocketWire.of(socket, this::onWritable);
+  }
+
+  /** On the channel's loop: its outgoing buffer went below the low watermark. */
+  private void onWritable() {
+    execute(() -> {
+      if (state != State.CLOSED && ws != null) flush();
+    });
   }
 
   /** A WebSocket with this session's sid arrived: the start of an upgrade, or one too many. */
@@ -485,6 +499,7 @@ public final class EngineSession {
       refuseAfterUpgrade(get);
     }
     ws = probe;
+    wire = WebSocketWire.of(ws, this::onWritable);
     probe = null;
     probed = false;
     log.debug("Engine.IO session {}: upgraded to websocket", id);

@@ -96,17 +96,17 @@ public final class Namespace {
   }
 
   /**
-   * Encoded once for all; binary parts are copied per client (a buffer is consumed by its write). The sockets are
-   * grouped by the event loop (context) they live on and each group is handed over in one task, rather than one
-   * task per socket: thousands of cross-thread tasks (and wake-ups) per broadcast were most of its cost beside the
-   * writes themselves. Each socket's packets still go after whatever was sent to it before, through the same queue.
+   * Encoded once for all, down to the WebSocket frame; binary parts are copied per client (a buffer is consumed by
+   * its write). The sockets are grouped by the event loop (context) they live on and each group is handed over in one
+   * task, rather than one task per socket: thousands of cross-thread tasks (and wake-ups) per broadcast were most of
+   * its cost beside the writes themselves. Each socket's packets still go after whatever was sent to it before, through the same queue.
    */
   private int broadcast(Iterable<Socket> targets, String event, JsonArray args) {
     List<Object> list = new ArrayList<>(args.size() + 1);
     list.add(event);
     list.addAll(args.getList());
-    List<EnginePacket> packets = new SioPacket(SioPacket.EVENT, name, null, new JsonArray(list), 0).encode();
-    boolean hasBinary = packets.stream().anyMatch(EnginePacket::isBinary);
+    List<EnginePacket> encoded = new SioPacket(SioPacket.EVENT, name, null, new JsonArray(list), 0).encode();
+    boolean hasBinary = encoded.stream().anyMatch(EnginePacket::isBinary);
     Map<ContextInternal, List<Socket>> byLoop = new IdentityHashMap<>(4);
     int n = 0;
     for (Socket s : targets) {
@@ -114,6 +114,8 @@ public final class Namespace {
       byLoop.computeIfAbsent(s.context(), c -> new ArrayList<>()).add(s);
       n++;
     }
+    // for more than one socket the WebSocket frame is built once too (a view of it per socket)
+    List<EnginePacket> packets = n > 1 ? encoded.stream().map(EnginePacket::shared).toList() : encoded;
     List<Socket> here = null;
     for (Map.Entry<ContextInternal, List<Socket>> group : byLoop.entrySet()) {
       List<Socket> sockets = group.getValue();
