@@ -99,6 +99,12 @@ public final class Addresses {
   public static final String TICKET_ESCALATE = "crm.ticket.escalate";
   /** {caller, the list's filters} -> the spec's TicketStatistics (+ sla). */
   public static final String TICKET_STATISTICS = "crm.ticket.statistics";
+  /**
+   * Node-local: {ids:[...]} reads these tickets again into the in-memory ticket index, {} reloads it all; for whoever
+   * writes tickets behind the ticket verticle's back (an operator, a test's setup). Answers {indexed: n} or fails
+   * when no index is in use.
+   */
+  public static final String TICKET_REINDEX = "crm.ticket.reindex";
   /** Served by the inbox verticle (crm.conversation.CustomerApi), for populating ticket lists: {ids:[...]} -> {customers:{id: customer}}. */
   public static final String CUSTOMER_SUMMARIES = "crm.customer.summaries";
 

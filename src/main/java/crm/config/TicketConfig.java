@@ -15,13 +15,14 @@ public record TicketConfig(
     Map<String, Integer> slaResponseMinutes,
     Map<String, Integer> slaResolutionHours,
     String resolvedTemplate,
-    String resolvedTemplateLanguage) {
+    String resolvedTemplateLanguage,
+    String listIndex) {
 
   public static final List<String> PRIORITIES = List.of("low", "medium", "high", "urgent");
 
   public static final List<String> KEYS = List.of(
       "TICKET_REOPEN_WINDOW_HOURS", "TICKET_SLA_RESPONSE_MINUTES", "TICKET_SLA_RESOLUTION_HOURS",
-      "TICKET_RESOLVED_TEMPLATE", "TICKET_RESOLVED_TEMPLATE_LANGUAGE");
+      "TICKET_RESOLVED_TEMPLATE", "TICKET_RESOLVED_TEMPLATE_LANGUAGE", "TICKET_LIST_INDEX");
 
   static final String DEFAULT_RESPONSE = "low:1440,medium:240,high:60,urgent:15";
   static final String DEFAULT_RESOLUTION = "low:168,medium:72,high:24,urgent:8";
@@ -39,7 +40,8 @@ public record TicketConfig(
         r.integer("TICKET_REOPEN_WINDOW_HOURS", 48, 1, 8760),
         targets(r, "TICKET_SLA_RESPONSE_MINUTES", DEFAULT_RESPONSE, 1, 525_600),
         targets(r, "TICKET_SLA_RESOLUTION_HOURS", DEFAULT_RESOLUTION, 1, 8760),
-        template, language);
+        template, language,
+        r.oneOf("TICKET_LIST_INDEX", "auto", "auto", "memory", "database"));
   }
 
   /** {@code low:1440,medium:240,high:60,urgent:15}: every priority once, whole numbers in range. */
@@ -87,6 +89,7 @@ public record TicketConfig(
         .put("TICKET_SLA_RESPONSE_MINUTES", text(slaResponseMinutes))
         .put("TICKET_SLA_RESOLUTION_HOURS", text(slaResolutionHours))
         .put("TICKET_RESOLVED_TEMPLATE", resolvedTemplate)
-        .put("TICKET_RESOLVED_TEMPLATE_LANGUAGE", resolvedTemplateLanguage);
+        .put("TICKET_RESOLVED_TEMPLATE_LANGUAGE", resolvedTemplateLanguage)
+        .put("TICKET_LIST_INDEX", listIndex);
   }
 }

@@ -84,11 +84,11 @@ final class TicketApi {
     Caller caller = Caller.of(body);
     int skip = Math.max(0, body.getInteger("skip", 0));
     int limit = Math.max(1, Math.min(100, body.getInteger("limit", 20)));
-    return config.active().compose(cfg -> page(TicketFilter.of(caller, body, cfg), skip, limit));
+    return config.active().compose(cfg -> page(TicketFilter.parse(caller, body, cfg), skip, limit));
   }
 
-  private Future<JsonObject> page(JsonObject filter, int skip, int limit) {
-    return store.list(filter, skip, limit).compose(p -> view.many(p.docs())
+  private Future<JsonObject> page(TicketFilter.Query query, int skip, int limit) {
+    return store.list(query, skip, limit).compose(p -> view.many(p.docs())
         .map(list -> new JsonObject().put("tickets", new JsonArray(list)).put("total", p.total())));
   }
 
@@ -101,7 +101,7 @@ final class TicketApi {
     return bus.request(Addresses.CUSTOMER_GET, new JsonObject().put("id", customer))
         .compose(res -> config.active().compose(cfg -> {
           query.put("customerId", res.getJsonObject("customer").getString("_id"));
-          return page(TicketFilter.of(caller, query, cfg), 0, limit == null ? 20 : limit);
+          return page(TicketFilter.parse(caller, query, cfg), 0, limit == null ? 20 : limit);
         }));
   }
 
@@ -115,11 +115,7 @@ final class TicketApi {
           if (!v.getBoolean("visible", false)) throw CrmException.notFound(ErrorCode.CONVERSATION_NOT_FOUND, "Conversation");
           return config.active();
         })
-        .compose(cfg -> {
-          JsonObject filter = TicketFilter.of(caller, query, cfg);
-          filter.getJsonArray("$and").add(new JsonObject().put("conversationId", conversationId));
-          return page(filter, 0, 100);
-        });
+        .compose(cfg -> page(TicketFilter.parse(caller, query, cfg).withConversation(conversationId), 0, 100));
   }
 
   private static JsonObject filterFields(JsonObject body, String... names) {

@@ -23,9 +23,17 @@ final class TicketStore {
   static final String REOPEN = "ticket_reopen";
 
   private final Mongo mongo;
+  /** The in-memory index this store keeps current, or null when the database answers lists itself. */
+  private final TicketIndex index;
 
-  TicketStore(Mongo mongo) {
+  TicketStore(Mongo mongo, TicketIndex index) {
     this.mongo = mongo;
+    this.index = index;
+  }
+
+  /** The index, when one is in use and loaded. */
+  TicketIndex readyIndex() {
+    return index != null && index.ready() ? index : null;
   }
 
   Mongo mongo() { return mongo; }
@@ -61,7 +69,7 @@ final class TicketStore {
   }
 
   Future<Void> insert(JsonObject doc) {
-    return mongo.insertDurable(COLLECTION, doc).mapEmpty();
+    return mongo.insertDurable(COLLECTION, doc).<Void>mapEmpty().onSuccess(v -> { if (index != null) index.put(doc); });
   }
 
   Future<JsonObject> byId(String id) {
@@ -82,12 +90,26 @@ final class TicketStore {
     return mongo.client().findOneAndUpdateWithOptions(COLLECTION, new JsonObject().put("_id", id), update, new FindOptions(),
             new UpdateOptions().setReturningNewDocument(true).setWriteOption(mongo.durableWrite()))
         .recover(Mongo::mapError)
-        .compose(doc -> mongo.sync().map(doc));
+        .compose(doc -> mongo.sync().map(doc))
+        .onSuccess(doc -> { if (index != null) index.put(doc); });
   }
 
   record Page(List<JsonObject> docs, long total) {}
 
-  Future<Page> list(JsonObject filter, int skip, int limit) {
+  /** A page of tickets, newest first, and the total: from the in-memory index when it is ready, else the database. */
+  Future<Page> list(TicketFilter.Query query, int skip, int limit) {
+    TicketIndex ready = readyIndex();
+    if (ready != null) {
+      TicketIndex.Page page = ready.query(query, skip, limit);
+      if (page.ids().isEmpty()) return Future.succeededFuture(new Page(List.of(), page.total()));
+      JsonObject byIds = new JsonObject().put("_id", new JsonObject().put("$in", new JsonArray(page.ids())));
+      return mongo.client().find(COLLECTION, byIds).recover(Mongo::mapError).map(docs -> {
+        java.util.Map<String, JsonObject> found = new java.util.HashMap<>();
+        for (JsonObject d : docs) found.put(d.getString("_id"), d);
+        return new Page(page.ids().stream().map(found::get).filter(d -> d != null).toList(), page.total());
+      });
+    }
+    JsonObject filter = query.toMongo();
     FindOptions options = new FindOptions().setSort(new JsonObject().put("createdAt", -1).put("_id", -1)).setSkip(skip).setLimit(limit);
     return Future.all(mongo.client().findWithOptions(COLLECTION, filter, options), mongo.client().count(COLLECTION, filter))
         .recover(Mongo::mapError)

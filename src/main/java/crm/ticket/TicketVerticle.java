@@ -24,16 +24,39 @@ public final class TicketVerticle extends VerticleBase {
   public Future<?> start() {
     mongo = new Mongo(vertx, config());
     Bus bus = new Bus(vertx);
-    TicketStore store = new TicketStore(mongo);
+    TicketConfig settings = TicketConfig.fromJson(config());
+    TicketIndex index = useIndex(settings) ? new TicketIndex() : null;
+    TicketStore store = new TicketStore(mongo, index);
     ActiveConfig active = new ActiveConfig(bus);
-    TicketApi api = new TicketApi(vertx, bus, store, active, TicketConfig.fromJson(config()));
+    TicketApi api = new TicketApi(vertx, bus, store, active, settings);
+    if (index != null) {
+      bus.serveLocal(Addresses.TICKET_REINDEX, b -> {
+        io.vertx.core.json.JsonArray ids = b.getJsonArray("ids");
+        return (ids == null ? index.load(mongo) : index.refresh(mongo, ids.stream().map(String::valueOf).toList()))
+            .map(v -> new JsonObject().put("indexed", index.size()));
+      });
+    }
     vertx.eventBus().<JsonObject>consumer(Addresses.EVT_CONFIG_CHANGED, m -> active.changed(m.body()));
     // local: a message published on this node was recorded here; every node reacting would only repeat the work
     vertx.eventBus().<JsonObject>localConsumer(Addresses.EVT_CONVERSATION_NEW_MESSAGE, m -> {
       if (m.body() == null) return;
       api.customerWrote(m.body()).onFailure(err -> log.warn("Auto-reopen check failed: {}", err.toString()));
     });
-    return store.ensureIndexes().compose(v -> api.serve());
+    return store.ensureIndexes().compose(v -> api.serve())
+        // loaded in the background: until it is, lists and statistics ask the database
+        .onSuccess(v -> { if (index != null) index.load(mongo); });
+  }
+
+  /**
+   * The in-memory ticket index ({@link TicketIndex}): TICKET_LIST_INDEX memory or database; auto (the default) uses it
+   * when this node runs the embedded database and is not clustered, so it is the only writer.
+   */
+  private boolean useIndex(TicketConfig settings) {
+    return switch (settings.listIndex()) {
+      case "memory" -> true;
+      case "database" -> false;
+      default -> config().getBoolean("EMBEDDED_DB", false) && !vertx.isClustered();
+    };
   }
 
   @Override

@@ -15,8 +15,13 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
-/** The ticket routes through the whole app: each happy path and each documented error. */
+/**
+ * The ticket routes through the whole app: each happy path and each documented error. Lists are answered by the
+ * in-memory ticket index here (the embedded database's default) and by the database in {@link TicketApiDatabaseTest}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TicketApiTest {
   static TestApp app;
   static TicketFixture fx;
@@ -24,9 +29,14 @@ class TicketApiTest {
   static Inbox.Agent agentB;
   static Inbox.Agent supervisor;
 
+  /** TICKET_LIST_INDEX for this run. */
+  String listIndex() {
+    return "memory";
+  }
+
   @BeforeAll
-  static void start() {
-    app = TestApp.start(Wa.config().put("ASSIGN_ALLOW_OFFLINE", true));
+  void start() {
+    app = TestApp.start(Wa.config().put("ASSIGN_ALLOW_OFFLINE", true).put("TICKET_LIST_INDEX", listIndex()));
     fx = new TicketFixture(app);
     agentA = fx.inbox.agent(fx.admin, "agent");
     agentB = fx.inbox.agent(fx.admin, "agent");
@@ -34,7 +44,7 @@ class TicketApiTest {
   }
 
   @AfterAll
-  static void stop() {
+  void stop() {
     if (app != null) app.close();
   }
 
