@@ -76,6 +76,38 @@ public final class Addresses {
   public static final String CONVERSATION_OUTBOUND_RESULT = "crm.conversation.outbound_result";
   public static final String CONVERSATION_STATS = "crm.conversation.stats";
 
+  // tickets (crm.ticket.TicketVerticle); every request carries the caller ({agentId, role, permissions})
+  /** {caller, skip, limit, status, priority, category, assignedAgent, customerId, search, dateFrom, dateTo, businessType} -> {tickets, total}. */
+  public static final String TICKET_LIST = "crm.ticket.list";
+  /** {caller, customer (id or phone), status?, limit?, businessType?} -> {tickets, total}: one customer's tickets. */
+  public static final String TICKET_LIST_FOR_CUSTOMER = "crm.ticket.list_for_customer";
+  /** {caller, conversationId, businessType?} -> {tickets, total}: the tickets of a conversation the caller may see. */
+  public static final String TICKET_LIST_FOR_CONVERSATION = "crm.ticket.list_for_conversation";
+  /** {caller, id (ObjectId or human ticketId)} -> {ticket}. */
+  public static final String TICKET_GET = "crm.ticket.get";
+  /** {caller, customerId, conversationId?, subject, description, category, priority?, assignedAgent?, location?, attachments?} -> {ticket}. */
+  public static final String TICKET_CREATE = "crm.ticket.create";
+  /** {caller, id, status, reason?, resolutionSummary?} -> {ticket, notificationSent?}. */
+  public static final String TICKET_SET_STATUS = "crm.ticket.set_status";
+  /** {caller, id, resolutionSummary | resolution:{summary, steps, category}, sendNotification?} -> {ticket, notificationSent}. */
+  public static final String TICKET_RESOLVE = "crm.ticket.resolve";
+  /** {caller, id, agentId, note?} -> {ticket}. */
+  public static final String TICKET_ASSIGN = "crm.ticket.assign";
+  /** {caller, id, content, isInternal} -> {note, ticket, notificationSent}. */
+  public static final String TICKET_ADD_NOTE = "crm.ticket.add_note";
+  /** {caller, id, reason, targetAgent?} -> {ticket}. */
+  public static final String TICKET_ESCALATE = "crm.ticket.escalate";
+  /** {caller, the list's filters} -> the spec's TicketStatistics (+ sla). */
+  public static final String TICKET_STATISTICS = "crm.ticket.statistics";
+  /**
+   * Node-local: {ids:[...]} reads these tickets again into the in-memory ticket index, {} reloads it all; for whoever
+   * writes tickets behind the ticket verticle's back (an operator, a test's setup). Answers {indexed: n} or fails
+   * when no index is in use.
+   */
+  public static final String TICKET_REINDEX = "crm.ticket.reindex";
+  /** Served by the inbox verticle (crm.conversation.CustomerApi), for populating ticket lists: {ids:[...]} -> {customers:{id: customer}}. */
+  public static final String CUSTOMER_SUMMARIES = "crm.customer.summaries";
+
   // storage (node-local: the embedded database's group commit)
   public static final String STORAGE_SYNC = "crm.storage.sync";
   public static final String STORAGE_PING = "crm.storage.ping";

@@ -37,6 +37,7 @@ final class CustomerApi {
     bus.serve(Addresses.CUSTOMER_GET, b -> find(Check.requiredString(b, "id", 64)).map(c -> reply(c)));
     bus.serve(Addresses.CUSTOMER_CREATE, this::create);
     bus.serve(Addresses.CUSTOMER_UPDATE, this::update);
+    bus.serve(Addresses.CUSTOMER_SUMMARIES, this::summaries);
   }
 
   /** {skip, limit, search, tags[], sortBy, sortOrder} -> {customers, total} */
@@ -65,6 +66,20 @@ final class CustomerApi {
         .map(all -> new JsonObject()
             .put("customers", new JsonArray(all.<List<JsonObject>>resultAt(0).stream().map(CustomerApi::toApi).toList()))
             .put("total", all.<Long>resultAt(1)));
+  }
+
+  /** {ids:[...]} -> {customers: {id: customer as the API shows it}}; unknown and malformed ids are left out. */
+  private Future<JsonObject> summaries(JsonObject body) {
+    JsonArray ids = Check.optionalStrings(body, "ids", 1000, 64);
+    List<String> wanted = ids == null ? List.of() : ids.stream().map(Object::toString).filter(Mongo::isObjectId).distinct().toList();
+    if (wanted.isEmpty()) return Future.succeededFuture(new JsonObject().put("customers", new JsonObject()));
+    return mongo.client().find(CustomerStore.COLLECTION, new JsonObject().put("_id", new JsonObject().put("$in", new JsonArray(wanted))))
+        .recover(Mongo::mapError)
+        .map(found -> {
+          JsonObject out = new JsonObject();
+          for (JsonObject c : found) out.put(c.getString("_id"), toApi(c));
+          return new JsonObject().put("customers", out);
+        });
   }
 
   /** A customer by id, or by phone number in any usual form. */

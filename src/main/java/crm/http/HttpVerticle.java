@@ -112,6 +112,7 @@ public final class HttpVerticle extends VerticleBase {
       AgentRoutes.mount(api, bus);
       InboxRoutes.mount(api, bus);
       ConfigRoutes.mount(api, bus); // /config: categories, assistant, presets (crm.config)
+      TicketRoutes.mount(api, bus);
       api.get("/whatsapp/stats", Permission.READ_ANALYTICS, ctx ->
           Http.reply(ctx, bus.request(Addresses.WHATSAPP_STATS, new JsonObject())));
       MediaRoutes.mount(api, new MediaStore(vertx, mongo));

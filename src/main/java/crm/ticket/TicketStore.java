@@ -1,0 +1,152 @@
+package crm.ticket;
+
+import crm.storage.Mongo;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.mongo.FindOptions;
+import io.vertx.ext.mongo.IndexOptions;
+import io.vertx.ext.mongo.UpdateOptions;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The only code that touches {@code tickets}, the id counters ({@code ticket_counters}) and the auto-reopen watch
+ * ({@code ticket_reopen}). Reads and writes name {@code _id} or {@code ticketId} alone wherever they are on a hot
+ * path, so the embedded server (which uses an index only for exactly its fields) answers them from a unique index.
+ */
+final class TicketStore {
+  static final String COLLECTION = "tickets";
+  static final String COUNTERS = "ticket_counters";
+  /** One document per customer with a recently resolved ticket: {_id: customerId, tickets: {ticketObjectId: resolvedAtMillis}}. */
+  static final String REOPEN = "ticket_reopen";
+
+  private final Mongo mongo;
+  /** The in-memory index this store keeps current, or null when the database answers lists itself. */
+  private final TicketIndex index;
+
+  TicketStore(Mongo mongo, TicketIndex index) {
+    this.mongo = mongo;
+    this.index = index;
+  }
+
+  /** The index, when one is in use and loaded. */
+  TicketIndex readyIndex() {
+    return index != null && index.ready() ? index : null;
+  }
+
+  Mongo mongo() { return mongo; }
+
+  Future<Void> ensureIndexes() {
+    return Future.all(List.of(
+        mongo.createIndex(COLLECTION, new JsonObject().put("ticketId", 1), new IndexOptions().unique(true).name("ticket_id_unique")),
+        // for lists and statistics on a real MongoDB (the embedded server keeps only unique indexes)
+        mongo.createIndex(COLLECTION, new JsonObject().put("businessType", 1).put("createdAt", -1).put("_id", -1),
+            new IndexOptions().name("type_created")),
+        mongo.createIndex(COLLECTION, new JsonObject().put("businessType", 1).put("status", 1).put("createdAt", -1),
+            new IndexOptions().name("type_status_created")),
+        mongo.createIndex(COLLECTION, new JsonObject().put("customerId", 1).put("createdAt", -1), new IndexOptions().name("customer_created")),
+        mongo.createIndex(COLLECTION, new JsonObject().put("conversationId", 1), new IndexOptions().name("conversation")),
+        mongo.createIndex(COLLECTION, new JsonObject().put("assignedAgentId", 1).put("status", 1), new IndexOptions().name("assignee_status"))))
+        .mapEmpty();
+  }
+
+  /**
+   * The next number of a counter (1, 2, 3...), atomically: one {@code $inc} on the counter document, created by the
+   * first call. Two first calls racing on a real MongoDB may see a duplicate key on the upsert: the loser retries.
+   */
+  Future<Long> nextSeq(String scope) {
+    return increment(scope).recover(err -> Mongo.isDuplicateKey(err) ? increment(scope) : Future.failedFuture(err))
+        .recover(Mongo::mapError)
+        .map(doc -> ((Number) doc.getValue("seq")).longValue());
+  }
+
+  private Future<JsonObject> increment(String scope) {
+    return mongo.client().findOneAndUpdateWithOptions(COUNTERS, new JsonObject().put("_id", scope),
+        new JsonObject().put("$inc", new JsonObject().put("seq", 1L)),
+        new FindOptions(), new UpdateOptions().setUpsert(true).setReturningNewDocument(true).setWriteOption(mongo.durableWrite()));
+  }
+
+  Future<Void> insert(JsonObject doc) {
+    return mongo.insertDurable(COLLECTION, doc).<Void>mapEmpty().onSuccess(v -> { if (index != null) index.put(doc); });
+  }
+
+  Future<JsonObject> byId(String id) {
+    if (!Mongo.isObjectId(id)) return Future.succeededFuture(null);
+    return mongo.client().findOne(COLLECTION, new JsonObject().put("_id", id), null).recover(Mongo::mapError);
+  }
+
+  /** By ObjectId or by human id ({@code ORD-2026-00456}, any case); null when there is no such ticket. */
+  Future<JsonObject> find(String idOrTicketId) {
+    if (Mongo.isObjectId(idOrTicketId)) return byId(idOrTicketId);
+    if (!TicketIds.looksHuman(idOrTicketId)) return Future.succeededFuture(null);
+    return mongo.client().findOne(COLLECTION, new JsonObject().put("ticketId", idOrTicketId.toUpperCase(java.util.Locale.ROOT)), null)
+        .recover(Mongo::mapError);
+  }
+
+  /** Applies an update to one ticket durably; returns the new document (null when it does not exist). */
+  Future<JsonObject> update(String id, JsonObject update) {
+    return mongo.client().findOneAndUpdateWithOptions(COLLECTION, new JsonObject().put("_id", id), update, new FindOptions(),
+            new UpdateOptions().setReturningNewDocument(true).setWriteOption(mongo.durableWrite()))
+        .recover(Mongo::mapError)
+        .compose(doc -> mongo.sync().map(doc))
+        .onSuccess(doc -> { if (index != null) index.put(doc); });
+  }
+
+  record Page(List<JsonObject> docs, long total) {}
+
+  /** A page of tickets, newest first, and the total: from the in-memory index when it is ready, else the database. */
+  Future<Page> list(TicketFilter.Query query, int skip, int limit) {
+    TicketIndex ready = readyIndex();
+    if (ready != null) {
+      TicketIndex.Page page = ready.query(query, skip, limit);
+      if (page.ids().isEmpty()) return Future.succeededFuture(new Page(List.of(), page.total()));
+      JsonObject byIds = new JsonObject().put("_id", new JsonObject().put("$in", new JsonArray(page.ids())));
+      return mongo.client().find(COLLECTION, byIds).recover(Mongo::mapError).map(docs -> {
+        java.util.Map<String, JsonObject> found = new java.util.HashMap<>();
+        for (JsonObject d : docs) found.put(d.getString("_id"), d);
+        return new Page(page.ids().stream().map(found::get).filter(d -> d != null).toList(), page.total());
+      });
+    }
+    JsonObject filter = query.toMongo();
+    FindOptions options = new FindOptions().setSort(new JsonObject().put("createdAt", -1).put("_id", -1)).setSkip(skip).setLimit(limit);
+    return Future.all(mongo.client().findWithOptions(COLLECTION, filter, options), mongo.client().count(COLLECTION, filter))
+        .recover(Mongo::mapError)
+        .map(all -> new Page(all.resultAt(0), all.<Long>resultAt(1)));
+  }
+
+  Future<List<JsonObject>> aggregate(JsonArray pipeline) {
+    List<JsonObject> rows = new ArrayList<>();
+    Promise<List<JsonObject>> done = Promise.promise();
+    mongo.client().aggregate(COLLECTION, pipeline).handler(rows::add)
+        .exceptionHandler(done::tryFail).endHandler(v -> done.tryComplete(rows));
+    return done.future().recover(Mongo::mapError);
+  }
+
+  // ---- auto-reopen watch
+
+  /** The ticket may be reopened by its customer's next message until the window closes. */
+  Future<Void> watch(String customerId, String ticketObjectId, long resolvedAtMillis) {
+    JsonObject query = new JsonObject().put("_id", customerId);
+    JsonObject update = new JsonObject().put("$set", new JsonObject().put("tickets." + ticketObjectId, resolvedAtMillis));
+    UpdateOptions upsert = new UpdateOptions().setUpsert(true);
+    return mongo.client().updateCollectionWithOptions(REOPEN, query, update, upsert)
+        .recover(err -> Mongo.isDuplicateKey(err) ? mongo.client().updateCollectionWithOptions(REOPEN, query, update, upsert)
+            : Future.failedFuture(err))
+        .recover(Mongo::mapError).mapEmpty();
+  }
+
+  Future<Void> unwatch(String customerId, String ticketObjectId) {
+    return mongo.client().updateCollection(REOPEN, new JsonObject().put("_id", customerId),
+            new JsonObject().put("$unset", new JsonObject().put("tickets." + ticketObjectId, "")))
+        .recover(Mongo::mapError).mapEmpty();
+  }
+
+  /** {ticketObjectId: resolvedAtMillis} of a customer's watched tickets (empty when none). */
+  Future<JsonObject> watched(String customerId) {
+    if (!Mongo.isObjectId(customerId)) return Future.succeededFuture(new JsonObject());
+    return mongo.client().findOne(REOPEN, new JsonObject().put("_id", customerId), null).recover(Mongo::mapError)
+        .map(doc -> doc == null ? new JsonObject() : doc.getJsonObject("tickets", new JsonObject()));
+  }
+}
