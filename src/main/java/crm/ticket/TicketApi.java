@@ -246,7 +246,12 @@ final class TicketApi {
     String to = TicketInput.status(body);
     String reason = Check.optionalString(body, "reason", TicketInput.TEXT_MAX);
     if (to.equals(TicketStatus.RESOLVED)) {
-      TicketInput.resolution(body); // resolutionSummary is required: refused before anything else
+      if (reason != null && !reason.isBlank() && body.getValue("resolutionSummary") == null
+          && body.getValue("resolution") == null) {
+        // the spec's second form, PATCH {status: "resolved", reason}: the reason is the summary (NOTES: every form)
+        body.put("resolutionSummary", reason);
+      }
+      TicketInput.resolution(body); // a summary is required: refused before anything else
       return resolve(body);
     }
     JsonObject now = Mongo.now();

@@ -204,6 +204,21 @@ class TicketApiTest {
     }
   }
 
+  /** The "Tickets API" section's PATCH example resolves with only a reason: it is taken as the summary. */
+  @Test
+  void a_patch_resolving_with_only_a_reason_takes_it_as_the_summary() {
+    JsonObject t = fx.create(fx.customer());
+    JsonObject res = Inbox.json(fx.send(HttpMethod.PATCH, "/tickets/" + t.getString("ticketId") + "/status", agentA.token(),
+        new JsonObject().put("status", "resolved").put("reason", "Replacement order shipped").put("sendNotification", false)), 200);
+    assertThat(res.getJsonObject("ticket").getString("status")).isEqualTo("resolved");
+    assertThat(res.getJsonObject("ticket").getJsonObject("resolution").getString("summary")).isEqualTo("Replacement order shipped");
+    // a blank reason is no summary
+    JsonObject u = fx.create(fx.customer());
+    assertFieldError(fx.send(HttpMethod.PATCH, "/tickets/" + u.getString("_id") + "/status", agentA.token(),
+        new JsonObject().put("status", "resolved").put("reason", "  ")), 400, "VALIDATION_FAILED",
+        "/api/v2/tickets/" + u.getString("_id") + "/status", "resolutionSummary");
+  }
+
   @Test
   void status_changes_by_put_and_patch_keep_history_and_illegal_ones_are_409() {
     JsonObject t = fx.create(fx.customer());
