@@ -82,6 +82,11 @@ public final class EioClient {
     return Ws.connect(app.vertx, app.port, url(query), headers);
   }
 
+  /** The same from a Vert.x instance of the caller's (a client whose misbehaviour must not touch the others). */
+  public Ws webSocket(Vertx on, String query, MultiMap headers) {
+    return Ws.connect(on, app.port, url(query), headers);
+  }
+
   /** A WebSocket whose received messages (String, or Buffer for binary) and close queue up in order. */
   public static final class Ws implements AutoCloseable {
     public static final Object CLOSED = new Object() {
@@ -183,6 +188,11 @@ public final class EioClient {
     /** Stops reading from the server (a slow or stuck client): what it sends piles up in the TCP buffers. */
     public void stopReading() {
       socket.pause();
+    }
+
+    /** Reads again (what piled up is delivered): a paused client cannot finish a closing handshake. */
+    public void resumeReading() {
+      socket.resume();
     }
 
     @Override
