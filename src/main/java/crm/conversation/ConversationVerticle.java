@@ -40,7 +40,8 @@ public final class ConversationVerticle extends VerticleBase {
     inbound = new InboundRecorder(customers, conversations, messages, bus, config().getBoolean("CONVERSATION_AI_DEFAULT", true));
     CustomerApi customerApi = new CustomerApi(mongo, customers, bus);
     customerApi.serve();
-    ConversationIndex index = useListIndex() ? new ConversationIndex(mongo) : null;
+    ConversationIndex index = Mongo.useMemoryIndex(config().getString("INBOX_LIST_INDEX"), config(), vertx)
+        ? new ConversationIndex(mongo) : null;
     if (index != null) {
       conversations.keep(index);
       bus.serveLocal(Addresses.CONVERSATION_REINDEX, b -> {
@@ -77,18 +78,6 @@ public final class ConversationVerticle extends VerticleBase {
         .onSuccess(v -> vertx.setPeriodic(3_600_000, id -> messages.purgePending(Duration.ofDays(1))))
         // loaded in the background: until it is, lists ask the database
         .onSuccess(v -> { if (index != null) index.load(); });
-  }
-
-  /**
-   * The in-memory list index (see {@link ConversationIndex}): {@code INBOX_LIST_INDEX} memory or database; auto (the
-   * default) uses it when this node runs the embedded database and is not clustered, so it is the only writer.
-   */
-  private boolean useListIndex() {
-    return switch (config().getString("INBOX_LIST_INDEX", "auto")) {
-      case "memory" -> true;
-      case "database" -> false;
-      default -> config().getBoolean("EMBEDDED_DB", false) && !vertx.isClustered();
-    };
   }
 
   @Override

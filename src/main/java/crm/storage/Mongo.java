@@ -221,4 +221,17 @@ public final class Mongo {
     }
     return value;
   }
+
+  /**
+   * Whether a verticle keeps its in-memory list index ({@code INBOX_LIST_INDEX}, {@code TICKET_LIST_INDEX}):
+   * {@code memory} always, {@code database} never, {@code auto} when this node runs the embedded database and is not
+   * clustered, so that it is the only writer of the collection (the embedded server keeps no secondary indexes).
+   */
+  public static boolean useMemoryIndex(String mode, io.vertx.core.json.JsonObject config, io.vertx.core.Vertx vertx) {
+    return switch (mode == null ? "auto" : mode) {
+      case "memory" -> true;
+      case "database" -> false;
+      default -> config.getBoolean("EMBEDDED_DB", false) && !vertx.isClustered();
+    };
+  }
 }

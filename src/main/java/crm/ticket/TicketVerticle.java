@@ -25,7 +25,7 @@ public final class TicketVerticle extends VerticleBase {
     mongo = new Mongo(vertx, config());
     Bus bus = new Bus(vertx);
     TicketConfig settings = TicketConfig.fromJson(config());
-    TicketIndex index = useIndex(settings) ? new TicketIndex() : null;
+    TicketIndex index = Mongo.useMemoryIndex(settings.listIndex(), config(), vertx) ? new TicketIndex() : null;
     TicketStore store = new TicketStore(mongo, index);
     ActiveConfig active = new ActiveConfig(bus);
     TicketApi api = new TicketApi(vertx, bus, store, active, settings);
@@ -45,18 +45,6 @@ public final class TicketVerticle extends VerticleBase {
     return store.ensureIndexes().compose(v -> api.serve())
         // loaded in the background: until it is, lists and statistics ask the database
         .onSuccess(v -> { if (index != null) index.load(mongo); });
-  }
-
-  /**
-   * The in-memory ticket index ({@link TicketIndex}): TICKET_LIST_INDEX memory or database; auto (the default) uses it
-   * when this node runs the embedded database and is not clustered, so it is the only writer.
-   */
-  private boolean useIndex(TicketConfig settings) {
-    return switch (settings.listIndex()) {
-      case "memory" -> true;
-      case "database" -> false;
-      default -> config().getBoolean("EMBEDDED_DB", false) && !vertx.isClustered();
-    };
   }
 
   @Override
