@@ -1,34 +1,74 @@
 // The table of scripts/bench sockets, from the JSON lines load.mjs appended: node report.mjs results.jsonl
 // Rows whose label is "reference" are the socket.io server; every other row gets its p50/p99 as a ratio of the
 // reference row with the same number of clients (below 1 = faster than the reference).
+// With several rounds (each a fresh set of servers, run in turn), every figure is the median over the rounds, and the
+// ratio is the median of each round's ratio (ours and the reference's of the same round, so a slow spell of the
+// machine counts against both); a second table gives every round's ratios, so the spread shows.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
 // A warm-up pass (--pass warm-up, on the fresh server) precedes each measured pass on the same server: latency and CPU
-// come from the measured pass, memory per connection from the warm-up pass (RSS grows only once in a process).
-const all = readFileSync(process.argv[2], "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
-const rows = all.filter((r) => r.pass !== "warm-up").map((r) => {
-  // the first warm-up pass of that server (each server runs once per C and scenario; rows are appended in order)
-  const warm = all.find((w) => w.pass === "warm-up" && w.label === r.label && w.scenario === r.scenario && w.clients === r.clients);
+// come from the measured pass, memory per connection from the first warm-up pass of that server.
+const all = readFileSync(process.argv[2], "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l))
+  .map((r) => ({ round: 1, ...r }));
+const same = (a, b) => a.label === b.label && a.scenario === b.scenario && a.clients === b.clients;
+const measured = all.filter((r) => r.pass !== "warm-up").map((r) => {
+  const warm = all.find((w) => w.pass === "warm-up" && same(w, r) && w.round === r.round);
   return warm ? { ...r, memory: warm.memory } : r;
 });
+const median = (xs) => {
+  const a = xs.filter(Number.isFinite).sort((x, y) => x - y);
+  if (!a.length) return NaN;
+  return a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+};
+const refOf = (r) => measured.find((x) => x.label === "reference" && x.clients === r.clients && x.round === r.round);
+const ratioOf = (r, k) => {
+  const ref = refOf(r);
+  return ref && ref[k] > 0 ? r[k] / ref[k] : NaN;
+};
+
 const sioVersion = createRequire(import.meta.url)("socket.io/package.json").version;
 const name = (r) => (r.label === "reference" ? `socket.io ${sioVersion} (node ${process.versions.node})`
   : r.scenario === "typing" ? `${r.label} agent:typing, no db write` : `${r.label} agent:status, db write`);
-const ms = (v) => (Number.isFinite(v) ? v.toFixed(2) : "n/a");
+const fixed = (v, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "n/a");
 const kib = (b) => (b == null || !Number.isFinite(b) ? "n/a" : (b / 1024).toFixed(1));
-const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? (a / b).toFixed(2) : "-");
-const head = ["clients", "server", "p50 ms", "p99 ms", "max ms", "delivered/expected", "cpu µs/deliv", "connect s", "heap KiB/conn",
-  "rss KiB/conn", "p50 x ref", "p99 x ref"];
-const table = [head];
-for (const r of rows) {
-  const ref = rows.find((x) => x.label === "reference" && x.clients === r.clients);
-  const own = r.label === "reference";
-  table.push([String(r.clients), name(r), ms(r.p50), ms(r.p99), ms(r.max), `${r.delivered}/${r.expected}`, Number.isFinite(r.cpuUsPerDelivery) ? r.cpuUsPerDelivery.toFixed(1) : "n/a",
-    (r.connectMs / 1000).toFixed(2), kib(r.memory?.heapPerConn), kib(r.memory?.rssPerConn),
-    own || !ref ? "-" : ratio(r.p50, ref.p50), own || !ref ? "-" : ratio(r.p99, ref.p99)]);
+
+// one group per (clients, server, scenario), in the order of their first round
+const groups = [];
+for (const r of measured) {
+  const g = groups.find((x) => same(x[0], r));
+  if (g) g.push(r); else groups.push([r]);
 }
-const width = head.map((_, i) => Math.max(...table.map((row) => row[i].length)));
-for (const row of table) {
-  console.log(row.map((c, i) => (i === 1 ? c.padEnd(width[i]) : c.padStart(width[i]))).join("  "));
+const rounds = Math.max(1, ...measured.map((r) => r.round));
+const head = ["clients", "server", "rounds", "p50 ms", "p99 ms", "max ms", "delivered/expected", "cpu µs/deliv", "connect s",
+  "heap KiB/conn", "rss KiB/conn", "p50 x ref", "p99 x ref"];
+const table = [head];
+for (const g of groups) {
+  const r = g[0];
+  const own = r.label === "reference";
+  const m = (f) => median(g.map(f));
+  table.push([String(r.clients), name(r), String(g.length), fixed(m((x) => x.p50)), fixed(m((x) => x.p99)), fixed(m((x) => x.max)),
+    `${g.reduce((a, x) => a + x.delivered, 0)}/${g.reduce((a, x) => a + x.expected, 0)}`, fixed(m((x) => x.cpuUsPerDelivery), 1),
+    fixed(m((x) => x.connectMs / 1000)), kib(m((x) => x.memory?.heapPerConn)), kib(m((x) => x.memory?.rssPerConn)),
+    own ? "-" : fixed(m((x) => ratioOf(x, "p50"))), own ? "-" : fixed(m((x) => ratioOf(x, "p99")))]);
+}
+print(table);
+
+if (rounds > 1) {
+  console.log(`\nevery round (p50 x ref / p99 x ref; the reference's own p50 in ms):`);
+  const per = [["clients", "server", ...Array.from({ length: rounds }, (_, i) => `round ${i + 1}`)]];
+  for (const g of groups) {
+    const r = g[0];
+    per.push([String(r.clients), name(r), ...Array.from({ length: rounds }, (_, i) => {
+      const x = g.find((y) => y.round === i + 1);
+      if (!x) return "-";
+      return r.label === "reference" ? fixed(x.p50) : `${fixed(ratioOf(x, "p50"))} / ${fixed(ratioOf(x, "p99"))}`;
+    })]);
+  }
+  print(per);
+}
+
+function print(rows) {
+  const width = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  for (const row of rows) console.log(row.map((c, i) => (i === 1 ? c.padEnd(width[i]) : c.padStart(width[i]))).join("  "));
 }
