@@ -10,7 +10,6 @@ import crm.support.TestApp;
 import crm.support.Wa;
 import crm.whatsapp.WebhookPayloads;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -35,7 +34,6 @@ class ConversationActionsTest {
   static final String PASSWORD = "agent-password-1";
   static final int MAX_ATTEMPTS = 2;
 
-  static Vertx fakeVertx;
   static FakeGraphApi fake;
   static TestApp app;
   static Wa wa;
@@ -54,8 +52,7 @@ class ConversationActionsTest {
 
   @BeforeAll
   static void start() {
-    fakeVertx = Vertx.vertx();
-    fake = FakeGraphApi.start(fakeVertx);
+    fake = FakeGraphApi.startOwn();
     app = TestApp.start(Wa.config().mergeIn(fake.config()).put("ASSIGN_ALLOW_OFFLINE", true)
         .put("WHATSAPP_RETRY_BASE_MS", 5).put("WHATSAPP_SEND_MAX_ATTEMPTS", MAX_ATTEMPTS));
     wa = new Wa(app);
@@ -78,7 +75,6 @@ class ConversationActionsTest {
   static void stop() {
     if (app != null) app.close();
     if (fake != null) fake.close();
-    if (fakeVertx != null) fakeVertx.close().await();
   }
 
   @AfterEach

@@ -10,7 +10,6 @@ import crm.support.TestApp;
 import crm.support.Wa;
 import crm.whatsapp.WebhookPayloads;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -35,7 +34,6 @@ class SendMessageApiTest {
   static final String PASSWORD = "agent-password-1";
   static final int MAX_ATTEMPTS = 3;
 
-  static Vertx fakeVertx;
   static FakeGraphApi fake;
   static TestApp app;
   static Wa wa;
@@ -46,8 +44,7 @@ class SendMessageApiTest {
 
   @BeforeAll
   static void start() {
-    fakeVertx = Vertx.vertx();
-    fake = FakeGraphApi.start(fakeVertx);
+    fake = FakeGraphApi.startOwn();
     app = TestApp.start(appConfig());
     wa = new Wa(app);
     String admin = app.adminToken();
@@ -65,7 +62,6 @@ class SendMessageApiTest {
   static void stop() {
     if (app != null) app.close();
     if (fake != null) fake.close();
-    if (fakeVertx != null) fakeVertx.close().await();
   }
 
   @AfterEach

@@ -107,6 +107,8 @@ public final class FakeGraphApi implements AutoCloseable {
   private record Scripted(int status, JsonObject body, boolean dropConnection) {}
 
   private final String token;
+  /** The Vert.x this fake started and closes with itself ({@link #startOwn}), or null when the caller's. */
+  private Vertx owned;
   private final List<Recorded> requests = new CopyOnWriteArrayList<>();
   private final Map<String, Media> media = new ConcurrentHashMap<>();
   private final Deque<Scripted> scripted = new ArrayDeque<>();
@@ -122,6 +124,19 @@ public final class FakeGraphApi implements AutoCloseable {
   /** Starts on a random port; call from the test thread. */
   public static FakeGraphApi start(Vertx vertx) {
     return start(vertx, TOKEN);
+  }
+
+  /** Starts on a Vert.x of its own, apart from the application's, which {@link #close} closes too. */
+  public static FakeGraphApi startOwn() {
+    Vertx vertx = Vertx.vertx();
+    FakeGraphApi fake = start(vertx);
+    fake.owned = vertx;
+    return fake;
+  }
+
+  /** The Vert.x of {@link #startOwn}. */
+  public Vertx vertx() {
+    return owned;
   }
 
   public static FakeGraphApi start(Vertx vertx, String token) {
@@ -146,6 +161,7 @@ public final class FakeGraphApi implements AutoCloseable {
   public void close() {
     try {
       server.close().await(10, TimeUnit.SECONDS);
+      if (owned != null) owned.close().await(10, TimeUnit.SECONDS);
     } catch (Exception ignored) {
       // the test's Vertx closes it anyway
     }

@@ -7,7 +7,6 @@ import crm.support.Inbox;
 import crm.support.TestApp;
 import crm.support.Wa;
 import crm.storage.Mongo;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -25,15 +24,13 @@ import org.junit.jupiter.api.Test;
  * only. And auto-reopen: a customer message within the window reopens, an older resolution does not.
  */
 class TicketNotificationTest {
-  static Vertx fakeVertx;
   static FakeGraphApi fake;
   static TestApp app;
   static TicketFixture fx;
 
   @BeforeAll
   static void start() {
-    fakeVertx = Vertx.vertx();
-    fake = FakeGraphApi.start(fakeVertx);
+    fake = FakeGraphApi.startOwn();
     app = TestApp.start(Wa.config().mergeIn(fake.config()).put("WHATSAPP_RETRY_BASE_MS", 5).put("WHATSAPP_SEND_MAX_ATTEMPTS", 2));
     fx = new TicketFixture(app);
     // the e-commerce preset: its words ("pedido") and language (es) are the ones the customer must get
@@ -44,7 +41,6 @@ class TicketNotificationTest {
   static void stop() {
     if (app != null) app.close();
     if (fake != null) fake.close();
-    if (fakeVertx != null) fakeVertx.close().await();
   }
 
   @AfterEach

@@ -6,7 +6,6 @@ import crm.bus.Addresses;
 import crm.support.FakeGraphApi;
 import crm.support.TestApp;
 import crm.support.Wa;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -23,7 +22,6 @@ import org.junit.jupiter.api.Test;
 
 /** An image from a customer: stored at once as pending, fetched from the (fake) Graph API, served to agents. */
 class InboundMediaTest {
-  static Vertx fakeVertx;
   static FakeGraphApi fake;
   static TestApp app;
   static Wa wa;
@@ -31,8 +29,7 @@ class InboundMediaTest {
 
   @BeforeAll
   static void start() {
-    fakeVertx = Vertx.vertx();
-    fake = FakeGraphApi.start(fakeVertx);
+    fake = FakeGraphApi.startOwn();
     app = TestApp.start(Wa.config().mergeIn(fake.config()).put("WHATSAPP_RETRY_BASE_MS", 5).put("WHATSAPP_SEND_MAX_ATTEMPTS", 2));
     wa = new Wa(app);
     app.vertx.eventBus().<JsonObject>consumer(Addresses.EVT_MESSAGE_UPDATED, m -> updates.add(m.body()));
@@ -42,7 +39,6 @@ class InboundMediaTest {
   static void stop() {
     app.close();
     fake.close();
-    fakeVertx.close();
   }
 
   static JsonObject imageWebhook(String wamid, String mediaId, String sha256Base64) {

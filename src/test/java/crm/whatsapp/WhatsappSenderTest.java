@@ -12,7 +12,6 @@ import crm.support.FakeGraphApi;
 import crm.support.TestApp;
 import crm.support.Wa;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -33,7 +32,6 @@ import org.junit.jupiter.api.Test;
 class WhatsappSenderTest {
   static final String MESSAGES_PATH = FakeGraphApi.messagesPath(FakeGraphApi.PHONE_NUMBER_ID);
 
-  static Vertx fakeVertx;
   static FakeGraphApi fake;
   static TestApp app;
   static Wa wa;
@@ -42,8 +40,7 @@ class WhatsappSenderTest {
 
   @BeforeAll
   static void start() {
-    fakeVertx = Vertx.vertx();
-    fake = FakeGraphApi.start(fakeVertx);
+    fake = FakeGraphApi.startOwn();
     app = TestApp.start(appConfig());
     wa = new Wa(app);
     bus = new Bus(app.vertx);
@@ -58,7 +55,6 @@ class WhatsappSenderTest {
   static void stop() {
     if (app != null) app.close();
     if (fake != null) fake.close();
-    if (fakeVertx != null) fakeVertx.close().await();
   }
 
   // ---- helpers
@@ -573,7 +569,7 @@ class WhatsappSenderTest {
 
   @Test
   void the_token_bucket_makes_the_request_over_the_rate_wait() throws Exception {
-    WhatsappSender.TokenBucket bucket = new WhatsappSender.TokenBucket(fakeVertx, 2);
+    WhatsappSender.TokenBucket bucket = new WhatsappSender.TokenBucket(fake.vertx(), 2);
     Future<Void> first = bucket.take();
     Future<Void> second = bucket.take();
     Future<Void> third = bucket.take(); // within the same instant: one token short, the debt is half a second
