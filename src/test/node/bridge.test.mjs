@@ -189,6 +189,11 @@ test("agent:typing reaches the other sockets in the room, not the sender nor soc
     assert.equal(ack.success, true, JSON.stringify(ack));
     for (const e of await Promise.all(got)) assert.deepEqual(e, { conversationId, agentId: agentA.id, isTyping: true });
     await assertNone("the sender and sockets outside the room", echoed, ...outside);
+    // stopping: the same fan-out; nothing to show on WhatsApp, so the ack says no indicator was sent
+    const stopped = [sameAgent, sup].map((s) => next(s, "agent:typing", (x) => x.conversationId === conversationId));
+    assert.deepEqual(await ask(sender, "agent:typing", { conversationId, isTyping: false }),
+      { success: true, whatsappIndicator: false });
+    for (const e of await Promise.all(stopped)) assert.deepEqual(e, { conversationId, agentId: agentA.id, isTyping: false });
 
     refusedWith(await ask(b, "agent:typing", { conversationId, isTyping: true }), "CONVERSATION_NOT_FOUND"); // not joined
     refusedWith(await ask(sender, "agent:typing", { conversationId, isTyping: "yes" }), "VALIDATION_FAILED");

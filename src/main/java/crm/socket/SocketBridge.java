@@ -204,8 +204,14 @@ final class SocketBridge {
         .put("isTyping", typing).put("socketId", s.id()).put("origin", origin);
     othersTyping(event); // this node's sockets at once, from the sender's loop; the other nodes' through the bus
     vertx.eventBus().publish(AGENT_TYPING, event);
+    if (!typing) {
+      // WhatsApp's indicator ends by itself (25 s) or with the reply: nothing to send, so no conversation read either
+      // (being in the room already says the agent may see it: the room is left when that changes)
+      ack.send(new JsonObject().put("success", true).put("whatsappIndicator", false));
+      return;
+    }
     bus.request(Addresses.CONVERSATION_AGENT_TYPING, new JsonObject().put("caller", caller(p)).put("conversationId", id)
-            .put("isTyping", typing))
+            .put("isTyping", true))
         .onComplete(ar -> s.execute(() -> ack.send(new JsonObject().put("success", true)
             .put("whatsappIndicator", ar.succeeded() && ar.result().getBoolean("sent", false)))));
   }
