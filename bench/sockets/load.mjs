@@ -4,7 +4,7 @@
 //
 //   node load.mjs --url http://127.0.0.1:PORT --token JWT [--clients 1000] [--broadcasts 50] [--warmup auto|W]
 //     [--interval 200] [--workers W] [--server java:PID|node:PID] [--label NAME] [--pass NAME] [--out results.jsonl]
-//     [--prime 2000] [--round K] [--verbose]
+//     [--prime 2000] [--round R] [--cycle K] [--verbose]
 //     [--scenario status|typing --conversation ID]
 //
 // Scenarios: status = the driver emits agent:status {status: busy|online} (alternating); every client gets
@@ -18,7 +18,7 @@
 // GC.heap_info, node = the reference's bench:memory event) with only the driver connected and again with all C
 // clients, and its CPU time (user + system, /proc/PID/stat) over the measured broadcasts per delivery.
 import { fork, execFile, execFileSync } from "node:child_process";
-import { readFileSync, appendFileSync } from "node:fs";
+import { readFileSync, readdirSync, appendFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs, promisify } from "node:util";
 import { io } from "socket.io-client";
@@ -131,6 +131,7 @@ async function main() {
       conversation: { type: "string" }, concurrency: { type: "string", default: "50" },
       verbose: { type: "boolean", default: false }, pass: { type: "string", default: "measured" },
       prime: { type: "string", default: "2000" }, round: { type: "string", default: "1" },
+      cycle: { type: "string", default: "1" },
     },
   });
   if (!o.url || !o.token) throw new Error("--url and --token are required");
@@ -198,6 +199,22 @@ async function main() {
     return (which.reduce((a, i) => a + Number(f[i]), 0) * 1000) / ticks;
   };
 
+  // a JVM's JIT compiler threads' CPU time (ms): while they work, they take the server's core from its event loops
+  const jitMs = () => {
+    if (!o.server?.startsWith("java:")) return NaN;
+    const pid = o.server.split(":")[1];
+    let ms = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        if (!/^C[12] CompilerThre/.test(readFileSync(`/proc/${pid}/task/${task}/comm`, "utf8"))) continue;
+        const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, "utf8");
+        const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        ms += ((Number(f[11]) + Number(f[12])) * 1000) / ticks;
+      } catch { /* the thread ended */ }
+    }
+    return ms;
+  };
+
   const self = fileURLToPath(import.meta.url);
   const workers = Array.from({ length: W }, () => fork(self, [], { env: { ...process.env, BENCH_WORKER: "1" } }));
   const connectStart = now();
@@ -226,6 +243,7 @@ async function main() {
   const sysStart = cpuMs([12]);
   let quietMs = 0;
   let cpuMeasured = cpuStart;
+  let jitMeasured = jitMs();
   let sysMeasured = sysStart;
   let offset = 0;
   for (let i = 0; i < B; i++) {
@@ -243,6 +261,7 @@ async function main() {
       offset += quietMs;
       cpuMeasured = cpuMs();
       sysMeasured = cpuMs([12]);
+      jitMeasured = jitMs();
     }
     const wait = start + offset + i * interval - now();
     if (wait > 0) await sleep(wait);
@@ -260,6 +279,7 @@ async function main() {
   }
   const serverCpu = cpuMs() - cpuMeasured;
   const serverSys = cpuMs([12]) - sysMeasured;
+  const serverJit = jitMs() - jitMeasured;
   const reports = await Promise.all(workers.map((w) => ask(w, { type: "report" }, "receipts")));
   for (const w of workers) w.send({ type: "close" });
   driver.close();
@@ -298,17 +318,18 @@ async function main() {
   const pct = (p, a = lat) => (a.length ? a[Math.min(a.length - 1, Math.ceil(p * a.length) - 1)] : NaN);
   const perConn = (k) => (before && after ? (after[k] - before[k]) / Math.max(1, connected) : null);
   const result = {
-    label: o.label, pass: o.pass, round: Number(o.round), scenario: o.scenario, clients: C, connected, workers: W, connectMs, broadcasts: N, warmup, interval,
+    label: o.label, pass: o.pass, round: Number(o.round), cycle: Number(o.cycle), scenario: o.scenario, clients: C, connected, workers: W, connectMs, broadcasts: N, warmup, interval,
     delivered: lat.length, expected: C * N, stray, disconnects, acked: ackMs.length, ackFailed, ackP50: pct(0.5, ackMs),
     p50: pct(0.5), p99: pct(0.99), max: lat.length ? lat[lat.length - 1] : NaN,
-    quietMs, serverCpuMs: serverCpu, serverSysMs: serverSys, cpuUsPerDelivery: (serverCpu * 1000) / Math.max(1, matched),
+    quietMs, serverCpuMs: serverCpu, serverSysMs: serverSys, serverJitMs: serverJit, cpuUsPerDelivery: (serverCpu * 1000) / Math.max(1, matched),
     memory: { before, after, rssPerConn: perConn("rss"), heapPerConn: perConn("heap") },
   };
   const kb = (b) => (b == null ? "n/a" : `${(b / 1024).toFixed(1)} KiB`);
   log(`p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, max ${result.max.toFixed(2)} ms; `
     + `delivered ${result.delivered}/${result.expected}; `
     + `driver's ack p50 ${result.ackP50.toFixed(2)} ms (${ackMs.length}/${N}); server CPU ${result.cpuUsPerDelivery.toFixed(1)} µs per delivery (`
-    + `${Math.round((100 * serverSys) / serverCpu)}% system, after ${(quietMs / 1000).toFixed(1)} s for the server to go idle); `
+    + `${Math.round((100 * serverSys) / serverCpu)}% system, after ${(quietMs / 1000).toFixed(1)} s for the server to go idle`
+    + (Number.isFinite(serverJit) ? `; JIT compilers ${Math.round(serverJit)} ms` : "") + "); "
     + `per connection: heap ${kb(result.memory.heapPerConn)}, `
     + `rss ${kb(result.memory.rssPerConn)}` + (stray ? `; ${stray} unmatched receipts` : "")
     + (disconnects ? `; ${disconnects} disconnects` : ""));

@@ -1,16 +1,17 @@
 // The table of scripts/bench sockets, from the JSON lines load.mjs appended: node report.mjs results.jsonl
 // Rows whose label is "reference" are the socket.io server; every other row gets its p50/p99 as a ratio of the
 // reference row with the same number of clients (below 1 = faster than the reference).
-// With several rounds (each a fresh set of servers, run in turn), every figure is the median over the rounds, and the
-// ratio is the median of each round's ratio (ours and the reference's of the same round, so a slow spell of the
-// machine counts against both); a second table gives every round's ratios, so the spread shows.
+// Measured passes come in cycles (each server once per cycle, on the same set of live servers; several rounds are
+// several sets): every figure is the median over the measured passes, and the ratio is the median of each cycle's
+// ratio (ours and the reference's of the same cycle, so a slow spell of the machine counts against both); a second
+// table gives every cycle's ratios, so the spread shows.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
-// A warm-up pass (--pass warm-up, on the fresh server) precedes each measured pass on the same server: latency and CPU
-// come from the measured pass, memory per connection from the first warm-up pass of that server.
+// Warm-up passes (--pass warm-up) precede the measured passes on the same servers: latency and CPU come from the
+// measured passes, memory per connection from the first warm-up pass of that server and scenario in that round.
 const all = readFileSync(process.argv[2], "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l))
-  .map((r) => ({ round: 1, ...r }));
+  .map((r) => ({ round: 1, cycle: 1, ...r }));
 const same = (a, b) => a.label === b.label && a.scenario === b.scenario && a.clients === b.clients;
 const measured = all.filter((r) => r.pass !== "warm-up").map((r) => {
   const warm = all.find((w) => w.pass === "warm-up" && same(w, r) && w.round === r.round);
@@ -21,7 +22,8 @@ const median = (xs) => {
   if (!a.length) return NaN;
   return a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
 };
-const refOf = (r) => measured.find((x) => x.label === "reference" && x.clients === r.clients && x.round === r.round);
+const refOf = (r) => measured.find((x) => x.label === "reference" && x.clients === r.clients && x.round === r.round
+  && x.cycle === r.cycle);
 const ratioOf = (r, k) => {
   const ref = refOf(r);
   return ref && ref[k] > 0 ? r[k] / ref[k] : NaN;
@@ -39,8 +41,8 @@ for (const r of measured) {
   const g = groups.find((x) => same(x[0], r));
   if (g) g.push(r); else groups.push([r]);
 }
-const rounds = Math.max(1, ...measured.map((r) => r.round));
-const head = ["clients", "server", "rounds", "p50 ms", "p99 ms", "max ms", "delivered/expected", "cpu µs/deliv", "connect s",
+const cycles = [...new Set(measured.map((r) => `${r.round}.${r.cycle}`))];
+const head = ["clients", "server", "passes", "p50 ms", "p99 ms", "max ms", "delivered/expected", "cpu µs/deliv", "jit ms", "connect s",
   "heap KiB/conn", "rss KiB/conn", "p50 x ref", "p99 x ref"];
 const table = [head];
 for (const g of groups) {
@@ -49,18 +51,19 @@ for (const g of groups) {
   const m = (f) => median(g.map(f));
   table.push([String(r.clients), name(r), String(g.length), fixed(m((x) => x.p50)), fixed(m((x) => x.p99)), fixed(m((x) => x.max)),
     `${g.reduce((a, x) => a + x.delivered, 0)}/${g.reduce((a, x) => a + x.expected, 0)}`, fixed(m((x) => x.cpuUsPerDelivery), 1),
+    fixed(m((x) => x.serverJitMs ?? NaN), 0),
     fixed(m((x) => x.connectMs / 1000)), kib(m((x) => x.memory?.heapPerConn)), kib(m((x) => x.memory?.rssPerConn)),
     own ? "-" : fixed(m((x) => ratioOf(x, "p50"))), own ? "-" : fixed(m((x) => ratioOf(x, "p99")))]);
 }
 print(table);
 
-if (rounds > 1) {
-  console.log(`\nevery round (p50 x ref / p99 x ref; the reference's own p50 in ms):`);
-  const per = [["clients", "server", ...Array.from({ length: rounds }, (_, i) => `round ${i + 1}`)]];
+if (cycles.length > 1) {
+  console.log(`\nevery cycle, as round.cycle (p50 x ref / p99 x ref; the reference's own p50 in ms):`);
+  const per = [["clients", "server", ...cycles]];
   for (const g of groups) {
     const r = g[0];
-    per.push([String(r.clients), name(r), ...Array.from({ length: rounds }, (_, i) => {
-      const x = g.find((y) => y.round === i + 1);
+    per.push([String(r.clients), name(r), ...cycles.map((k) => {
+      const x = g.find((y) => `${y.round}.${y.cycle}` === k);
       if (!x) return "-";
       return r.label === "reference" ? fixed(x.p50) : `${fixed(ratioOf(x, "p50"))} / ${fixed(ratioOf(x, "p99"))}`;
     })]);
