@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
@@ -113,9 +114,13 @@ public final class EioClient {
       WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri)
           .setAllowOriginHeader(headers != null && headers.contains("Origin"));
       if (headers != null) options.setHeaders(headers);
+      // the handlers are set before the connection exists: set when its future completes, they could come after the
+      // server's first frame (the Engine.IO open packet), which was then lost, once in a while, on a busy machine
+      ClientWebSocket socket = client.webSocket();
+      Ws ws = new Ws(client, socket);
       try {
-        // handlers set where the connection completes, on its event loop, before any frame is read
-        return await(client.connect(options).map(socket -> new Ws(client, socket)));
+        await(socket.connect(options));
+        return ws;
       } catch (AssertionError e) {
         client.close();
         throw e;
