@@ -218,16 +218,10 @@ final class SocketBridge {
 
   private void othersTyping(JsonObject e) {
     if (e == null || e.getString("conversationId") == null) return;
-    String sender = e.getString("socketId");
-    List<Socket> room = ns.socketsIn(Delivery.conversationRoom(e.getString("conversationId")));
-    List<Socket> targets = new java.util.ArrayList<>(room.size()); // one room: each socket is there once
-    for (Socket s : room) {
-      if (!s.id().equals(sender)) targets.add(s);
-    }
-    if (!targets.isEmpty()) {
-      ns.emitTo(targets, "agent:typing", new JsonArray().add(new JsonObject().put("conversationId", e.getString("conversationId"))
-          .put("agentId", e.getString("agentId")).put("isTyping", e.getBoolean("isTyping"))));
-    }
+    // socket.to(room).emit: every socket of the room but the sender's
+    ns.emitArgsToRoomExcept(Delivery.conversationRoom(e.getString("conversationId")), e.getString("socketId"), "agent:typing",
+        new JsonArray().add(new JsonObject().put("conversationId", e.getString("conversationId"))
+            .put("agentId", e.getString("agentId")).put("isTyping", e.getBoolean("isTyping"))));
   }
 
   private void status(Socket s, JsonArray args, Ack ack) {
