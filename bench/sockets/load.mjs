@@ -318,10 +318,12 @@ async function main() {
   const pct = (p, a = lat) => (a.length ? a[Math.min(a.length - 1, Math.ceil(p * a.length) - 1)] : NaN);
   const perConn = (k) => (before && after ? (after[k] - before[k]) / Math.max(1, connected) : null);
   const result = {
-    label: o.label, pass: o.pass, round: Number(o.round), cycle: Number(o.cycle), scenario: o.scenario, clients: C, connected, workers: W, connectMs, broadcasts: N, warmup, interval,
+    label: o.label, pass: o.pass, round: Number(o.round), cycle: Number(o.cycle), scenario: o.scenario, clients: C,
+    connected, workers: W, connectMs, broadcasts: N, warmup, interval,
     delivered: lat.length, expected: C * N, stray, disconnects, acked: ackMs.length, ackFailed, ackP50: pct(0.5, ackMs),
     p50: pct(0.5), p99: pct(0.99), max: lat.length ? lat[lat.length - 1] : NaN,
-    quietMs, serverCpuMs: serverCpu, serverSysMs: serverSys, serverJitMs: serverJit, cpuUsPerDelivery: (serverCpu * 1000) / Math.max(1, matched),
+    quietMs, serverCpuMs: serverCpu, serverSysMs: serverSys, serverJitMs: serverJit,
+    cpuUsPerDelivery: (serverCpu * 1000) / Math.max(1, matched),
     memory: { before, after, rssPerConn: perConn("rss"), heapPerConn: perConn("heap") },
   };
   const kb = (b) => (b == null ? "n/a" : `${(b / 1024).toFixed(1)} KiB`);
