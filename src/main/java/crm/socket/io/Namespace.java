@@ -165,7 +165,7 @@ public final class Namespace {
     private void route(Socket s) {
       ContextInternal loop = s.context();
       if (loop.nettyEventLoop().inEventLoop()) {
-        s.sendEncodedOnLoop(packetsFor());
+        s.sendEncodedOnLoop(packetsFor(shared));
         return;
       }
       if (pending == null) pending = new IdentityHashMap<>(4);
@@ -180,12 +180,13 @@ public final class Namespace {
     private void handOver(ContextInternal loop, List<Socket> batch) {
       List<EnginePacket> packets = shared;
       loop.runOnContext(v -> {
-        for (Socket s : batch) s.sendEncodedOnLoop(hasBinary ? copyBinaries(packets) : packets);
+        for (Socket s : batch) s.sendEncodedOnLoop(packetsFor(packets));
       });
     }
 
-    private List<EnginePacket> packetsFor() {
-      return hasBinary ? copyBinaries(shared) : shared;
+    /** A socket's own copy where a write consumes the buffer (binary parts), the shared packets otherwise. */
+    private List<EnginePacket> packetsFor(List<EnginePacket> packets) {
+      return hasBinary ? copyBinaries(packets) : packets;
     }
   }
 
