@@ -156,13 +156,19 @@ test("agent:status is acknowledged and announced to everyone as agent:status_cha
   try {
     const busy = (x) => x.agentId === agentA.id && x.status === "busy";
     const seen = [a, b, sup].map((s) => next(s, "agent:status_change", busy));
+    const counts = [a, b, sup].map((s) => record(s, "agent:status_change", busy));
     assert.deepEqual(await ask(a, "agent:status", { status: "busy" }), { success: true, status: "busy" });
-    for (const e of await Promise.all(seen)) {
+    const events = await Promise.all(seen);
+    for (const e of events) {
       assert.deepEqual(Object.keys(e).sort(), ["agentId", "lastSeen", "status"]);
       assert.match(e.lastSeen, ISO);
     }
+    // the ack comes once it is stored, with the lastSeen every socket was told
     const stored = await api("GET", `/agents/${agentA.id}`, admin);
     assert.equal(stored.body.agent.status, "busy");
+    assert.equal(Date.parse(stored.body.agent.lastSeen), Date.parse(events[0].lastSeen));
+    await sleep(300); // announced by the bridge, not again when the bus brings it back
+    assert.deepEqual(counts.map((c) => c.length), [1, 1, 1]);
     for (const bad of [[{ status: "sleeping" }], [{}], ["busy"], []]) {
       refusedWith(await ask(a, "agent:status", ...bad), "VALIDATION_FAILED");
     }

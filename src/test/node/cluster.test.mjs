@@ -66,6 +66,14 @@ test("across nodes: joining on B, an assignment made on A, typing on B and statu
     assert.equal((await ask(q, "agent:typing", { conversationId, isTyping: true })).success, true);
     assert.deepEqual(await typing, { conversationId, agentId: agentQ.id, isTyping: true });
 
+    // q's own status, set on B: announced by B's bridge to its sockets and through the bus to A's, each told once
+    const busyQ = (x) => x.agentId === agentQ.id && x.status === "busy";
+    const statusCounts = [q, adm, sup].map((s) => record(s, "agent:status_change", busyQ));
+    const told = [q, adm, sup].map((s) => next(s, "agent:status_change", busyQ));
+    assert.deepEqual(await ask(q, "agent:status", { status: "busy" }), { success: true, status: "busy" });
+    await Promise.all(told);
+    assert.equal((await api("GET", `/agents/${agentQ.id}`, admin, undefined, A)).body.agent.status, "busy");
+
     // a message sent through node B (its sandbox simulates the statuses there) updates the room on A
     const updates = record(sup, "message:status_update");
     const sent = await api("POST", `/conversations/${conversationId}/messages`, agentQ, { content: "Claro, dime" }, B);
@@ -74,6 +82,7 @@ test("across nodes: joining on B, an assignment made on A, typing on B and statu
     await next(sup, "message:status_update", (u) => u.messageId === messageId && u.status === "read");
     assert.ok(updates.some((u) => u.messageId === messageId && u.status === "delivered"), JSON.stringify(updates));
     assert.deepEqual(echoed, []);
+    assert.deepEqual(statusCounts.map((c) => c.length), [1, 1, 1]);
   } finally {
     closeAll(sockets);
   }

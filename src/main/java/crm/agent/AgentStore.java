@@ -121,17 +121,17 @@ final class AgentStore {
   }
 
   /**
-   * Sets the status (and lastSeen) if the current one is in {@code from} (any, when null); returns the document as it
-   * was before, or null when the agent does not exist or was not in {@code from}. Atomic on the document, so of two
-   * nodes setting the same status at once only one sees it change.
+   * Sets the status (and lastSeen and updatedAt to {@code at}) if the current one is in {@code from} (any, when null);
+   * returns the document as it was before, or null when the agent does not exist or was not in {@code from}. Atomic on
+   * the document, so of two nodes setting the same status at once only one sees it change.
    */
-  Future<JsonObject> setStatus(String id, String status, List<String> from) {
+  Future<JsonObject> setStatus(String id, String status, List<String> from, java.time.Instant at) {
     if (!Mongo.isObjectId(id)) return Future.succeededFuture(null);
     JsonObject filter = new JsonObject().put("_id", id);
     if (from != null) filter.put("status", new JsonObject().put("$in", new io.vertx.core.json.JsonArray(from)));
-    JsonObject now = Mongo.now();
+    JsonObject when = Mongo.date(at);
     return mongo.client().findOneAndUpdateWithOptions(COLLECTION, filter,
-            new JsonObject().put("$set", new JsonObject().put("status", status).put("lastSeen", now).put("updatedAt", now)),
+            new JsonObject().put("$set", new JsonObject().put("status", status).put("lastSeen", when).put("updatedAt", when)),
             new io.vertx.ext.mongo.FindOptions(), new UpdateOptions().setReturningNewDocument(false))
         .recover(Mongo::mapError);
   }

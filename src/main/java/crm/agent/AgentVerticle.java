@@ -365,19 +365,45 @@ public final class AgentVerticle extends VerticleBase {
     });
   }
 
-  /** {agentId, status, from?}: see {@link Addresses#AGENT_SET_STATUS}. */
+  /** {agentId, status, from?, lastSeen?, announced?}: see {@link Addresses#AGENT_SET_STATUS}. */
   private Future<JsonObject> setStatus(JsonObject body) {
     String id = Check.requiredString(body, "agentId", 64);
     String status = Check.oneOf(Check.requiredString(body, "status", 32), "status", STATUSES);
     JsonArray from = Check.optionalStrings(body, "from", 4, 32);
-    return agents.setStatus(id, status, from == null ? null : from.stream().map(String::valueOf).toList()).map(before -> {
+    boolean announced = Boolean.TRUE.equals(Check.optionalBoolean(body, "announced"));
+    if (announced && from != null) throw CrmException.validation("from", "an announced status change is unconditional");
+    Instant at = lastSeen(body);
+    Future<JsonObject> stored = agents.setStatus(id, status, from == null ? null : from.stream().map(String::valueOf).toList(), at);
+    if (announced) stored = stored.onFailure(err -> announceStored(id));
+    return stored.map(before -> {
       JsonObject reply = new JsonObject().put("agentId", id).put("status", status);
       if (before == null) return reply.put("changed", false);
       boolean changed = !status.equals(before.getString("status"));
-      String lastSeen = Instant.now().toString();
-      if (changed) publishStatus(id, status, lastSeen);
-      return reply.put("changed", changed).put("lastSeen", lastSeen);
+      if (changed && !announced) publishStatus(id, status, at.toString());
+      return reply.put("changed", changed).put("lastSeen", at.toString());
     });
+  }
+
+  /** The optional {@code lastSeen} (ISO-8601) a caller announced, to the millisecond; now when absent. */
+  private static Instant lastSeen(JsonObject body) {
+    String text = Check.optionalString(body, "lastSeen", 40);
+    if (text == null) return Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    try {
+      return Instant.parse(text).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    } catch (java.time.format.DateTimeParseException e) {
+      throw CrmException.validation("lastSeen", "lastSeen must be an ISO-8601 instant");
+    }
+  }
+
+  /**
+   * An announced change could not be stored: the status the agent really has is announced again, so that nobody keeps
+   * showing one the database never took (when the database cannot even be read, the next change corrects it).
+   */
+  private void announceStored(String id) {
+    agents.get(id).onSuccess(doc -> publishStatus(id, doc.getString("status", "offline"),
+            java.util.Optional.ofNullable(Mongo.instant(doc.getValue("lastSeen"))).orElseGet(Instant::now).toString()))
+        .onFailure(err -> log.warn("agent {}: announced a status that was not stored, and cannot read the stored one: {}",
+            id, err.toString()));
   }
 
   private void publishStatus(String agentId, String status, String lastSeen) {

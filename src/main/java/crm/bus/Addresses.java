@@ -19,8 +19,11 @@ public final class Addresses {
   /** {ids:[...]} -> {agents:{id: {_id, firstName, lastName, avatar, status, isActive, role}}}: for populating lists. */
   public static final String AGENT_SUMMARIES = "crm.agent.summaries";
   /**
-   * {agentId, status, from?:[statuses]} -> {changed, agentId, status, lastSeen}: sets an agent's status (online, offline,
-   * busy, away) if it is one of {@code from}; publishes {@link #EVT_AGENT_STATUS_CHANGED} when it changed.
+   * {agentId, status, from?:[statuses], lastSeen?, announced?} -> {changed, agentId, status, lastSeen}: sets an agent's
+   * status (online, offline, busy, away) and lastSeen (the given ISO instant, or now) if the status is one of
+   * {@code from}; publishes {@link #EVT_AGENT_STATUS_CHANGED} when it changed. {@code announced: true} (never with
+   * {@code from}) says the caller has published that event already, before the write: nothing is published then, unless
+   * the write fails, when the status the agent really has is published again.
    */
   public static final String AGENT_SET_STATUS = "crm.agent.set_status";
   /** {} -> {ids:[...]}: agents whose status is online, busy or away (for the presence sweep). */

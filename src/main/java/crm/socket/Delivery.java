@@ -83,6 +83,12 @@ public final class Delivery {
       ticket(Addresses.EVT_TICKET_RESOLVED, "ticket_resolved", "ticket"),
       ticket(Addresses.EVT_TICKET_REOPENED, "ticket_reopened", "ticket", "previousStatus", "reopenCount"));
 
+  /** The row of a bus address. */
+  public static Rule rule(String address) {
+    return RULES.stream().filter(r -> r.address().equals(address)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no delivery rule for " + address));
+  }
+
   private static Rule ticket(String address, String event, String... keys) {
     return new Rule(address, event, e -> rooms(EVERYONE), e -> pick(e, keys));
   }

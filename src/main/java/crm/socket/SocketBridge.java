@@ -11,6 +11,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -25,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * <p>Client events: {@code join:conversation} / {@code leave:conversation} {conversationId} (ack {success} or
  * {success: false, error: {code, message}}; joining needs the visibility rule's yes), {@code agent:typing}
  * {conversationId, isTyping} (to the other sockets in the room, on every node, and WhatsApp's typing indicator),
- * {@code agent:status} {status} (stored, and announced as agent:status_change). Anything else, or a malformed
+ * {@code agent:status} {status} (announced as agent:status_change, then stored; acknowledged once stored). Anything else, or a malformed
  * payload, is logged and ignored; the connection stays.
  */
 final class SocketBridge {
@@ -33,12 +35,16 @@ final class SocketBridge {
   /** Published: {conversationId, agentId, isTyping, socketId, origin}: an agent typing, for the other nodes' sockets. */
   static final String AGENT_TYPING = "crm.socket.agent_typing";
   private static final Set<String> STATUSES = Set.of("online", "offline", "busy", "away");
+  private static final Delivery.Rule STATUS_RULE = Delivery.rule(Addresses.EVT_AGENT_STATUS_CHANGED);
 
   private final Vertx vertx;
   private final Namespace ns;
   private final Bus bus;
 
-  /** Tells this node's typing events from other nodes' (those reach this node's sockets through the bus). */
+  /**
+   * Tells the events this node delivered itself before publishing them (typing, the agents' own status changes) from
+   * other nodes' (those reach this node's sockets through the bus).
+   */
   private final String origin = java.util.UUID.randomUUID().toString();
 
   SocketBridge(Vertx vertx, Namespace ns) {
@@ -96,8 +102,14 @@ final class SocketBridge {
 
   // ---- delivery
 
+  /** A published event: this node's sockets have it already when this node announced it (its origin). */
   private void deliver(Delivery.Rule rule, JsonObject event) {
-    if (event == null) return;
+    if (event == null || origin.equals(event.getString("origin"))) return;
+    announce(rule, event);
+  }
+
+  /** Delivers an event to this node's sockets as {@code rule} says. */
+  private void announce(Delivery.Rule rule, JsonObject event) {
     try {
       Set<String> rooms = rule.rooms().apply(event);
       if (rooms.size() == 1) {
@@ -224,6 +236,12 @@ final class SocketBridge {
             .put("agentId", e.getString("agentId")).put("isTyping", e.getBoolean("isTyping"))));
   }
 
+  /**
+   * Announced first, stored second: the change goes to this node's sockets at once from the sender's loop and to the
+   * other nodes' over the bus, and the write follows; the ack waits for the write. So the agents see a status change as
+   * fast as a typing indicator, and the sender's ack still means it is stored. A failed write is answered with an error
+   * ack, and the agent store announces the status the agent really has (see {@link Addresses#AGENT_SET_STATUS}).
+   */
   private void status(Socket s, JsonArray args, Ack ack) {
     Principal p = principal(s);
     JsonObject body = firstObject(args);
@@ -232,7 +250,13 @@ final class SocketBridge {
       refuse(s, ack, "agent:status", "VALIDATION_FAILED", "status must be one of online, offline, busy, away");
       return;
     }
-    bus.request(Addresses.AGENT_SET_STATUS, new JsonObject().put("agentId", p.agentId()).put("status", st))
+    String lastSeen = Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
+    JsonObject event = new JsonObject().put("agentId", p.agentId()).put("status", st).put("lastSeen", lastSeen)
+        .put("origin", origin);
+    announce(STATUS_RULE, event);
+    vertx.eventBus().publish(Addresses.EVT_AGENT_STATUS_CHANGED, event);
+    bus.request(Addresses.AGENT_SET_STATUS, new JsonObject().put("agentId", p.agentId()).put("status", st)
+            .put("lastSeen", lastSeen).put("announced", true))
         .onComplete(ar -> s.execute(() -> {
           if (ar.succeeded()) ack.send(new JsonObject().put("success", true).put("status", st));
           else refuse(s, ack, "agent:status", "INTERNAL_ERROR", "Cannot change the status now");
