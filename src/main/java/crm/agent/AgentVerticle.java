@@ -39,6 +39,10 @@ public final class AgentVerticle extends VerticleBase {
   private Jwt jwt;
   private Bus bus;
   private WorkerExecutor hashPool;
+  /** Per agent, the last of this node's status writes (the lane's tail): see {@link #inStatusLane}. */
+  private final java.util.Map<String, Future<?>> statusLanes = new java.util.HashMap<>();
+  /** Per agent, when this node last published a status of theirs (epoch ms): see {@link #announcedOver}. */
+  private final java.util.Map<String, Long> lastPublished = new java.util.HashMap<>();
 
   @Override
   public Future<?> start() {
@@ -353,16 +357,20 @@ public final class AgentVerticle extends VerticleBase {
             ? Future.failedFuture(new CrmException(ErrorCode.DUPLICATE_RESOURCE, "An agent with this email already exists", "email", null))
             : Future.failedFuture(err))
         .compose(doc -> active != null ? applyActive(id, active) : Future.succeededFuture(doc));
-    Future<JsonObject> result = mayRemoveAdmin ? keepingAnAdmin(id, write) : write.get();
-    if (active == null && (password != null || role != null || permissions != null)) {
-      // credentials or rights changed: end the agent's sessions so new tokens carry the new rights
-      result = result.compose(doc -> revokeAgentTokens(id).map(doc));
-    }
-    return result.map(doc -> {
-      bus.publish(Addresses.EVT_AGENT_UPDATED, new JsonObject().put("agentId", id));
-      if (status != null || Boolean.FALSE.equals(active)) publishStatus(id, doc.getString("status"), Instant.now().toString());
-      return agentReply(doc);
-    });
+    boolean statusChange = status != null || Boolean.FALSE.equals(active);
+    Supplier<Future<JsonObject>> whole = () -> {
+      Future<JsonObject> result = mayRemoveAdmin ? keepingAnAdmin(id, write) : write.get();
+      if (active == null && (password != null || role != null || permissions != null)) {
+        // credentials or rights changed: end the agent's sessions so new tokens carry the new rights
+        result = result.compose(doc -> revokeAgentTokens(id).map(doc));
+      }
+      return result.map(doc -> {
+        bus.publish(Addresses.EVT_AGENT_UPDATED, new JsonObject().put("agentId", id));
+        if (statusChange) publishStatus(id, doc.getString("status"), Instant.now().toString());
+        return agentReply(doc);
+      });
+    };
+    return statusChange ? inStatusLane(id, whole) : whole.get();
   }
 
   /** {agentId, status, from?, lastSeen?, announced?}: see {@link Addresses#AGENT_SET_STATUS}. */
@@ -373,15 +381,42 @@ public final class AgentVerticle extends VerticleBase {
     boolean announced = Boolean.TRUE.equals(Check.optionalBoolean(body, "announced"));
     if (announced && from != null) throw CrmException.validation("from", "an announced status change is unconditional");
     Instant at = lastSeen(body);
-    Future<JsonObject> stored = agents.setStatus(id, status, from == null ? null : from.stream().map(String::valueOf).toList(), at);
-    if (announced) stored = stored.onFailure(err -> announceStored(id));
-    return stored.map(before -> {
-      JsonObject reply = new JsonObject().put("agentId", id).put("status", status);
-      if (before == null) return reply.put("changed", false);
-      boolean changed = !status.equals(before.getString("status"));
-      if (changed && !announced) publishStatus(id, status, at.toString());
-      return reply.put("changed", changed).put("lastSeen", at.toString());
+    List<String> only = from == null ? null : from.stream().map(String::valueOf).toList();
+    return inStatusLane(id, () -> {
+      Future<JsonObject> stored = agents.setStatus(id, status, only, at);
+      if (announced) stored = stored.recover(err -> announceStored(id).transform(v -> Future.failedFuture(err)));
+      return stored.map(before -> {
+        JsonObject reply = new JsonObject().put("agentId", id).put("status", status);
+        if (before == null) return reply.put("changed", false);
+        boolean changed = !status.equals(before.getString("status"));
+        if (changed && !announced) publishStatus(id, status, at.toString());
+        if (announced && announcedOver(id, at)) publishStatus(id, status, at.toString());
+        return reply.put("changed", changed).put("lastSeen", at.toString());
+      });
     });
+  }
+
+  /**
+   * Runs {@code op} after the agent's earlier status writes of this node have finished, so that they reach the database
+   * in the order they were asked for, and each announcement after a write comes before the next write starts.
+   */
+  private <T> Future<T> inStatusLane(String agentId, Supplier<Future<T>> op) {
+    Future<?> before = statusLanes.get(agentId);
+    Future<T> mine = before == null ? op.get() : before.transform(ar -> op.get());
+    statusLanes.put(agentId, mine);
+    mine.onComplete(ar -> statusLanes.remove(agentId, mine));
+    return mine;
+  }
+
+  /**
+   * Whether this node published another status of this agent after (or in the same millisecond as) a change announced
+   * at {@code at}: then the sockets may have heard that one after it, and the announced one, stored last, is published
+   * again. A repeat is harmless; a socket left showing a status the database does not hold is not. The announcing
+   * bridge asks its own node ({@link Bus#requestLocal}), so {@code at} is this node's clock.
+   */
+  private boolean announcedOver(String agentId, Instant at) {
+    Long published = lastPublished.get(agentId);
+    return published != null && published >= at.toEpochMilli();
   }
 
   /** The optional {@code lastSeen} (ISO-8601) a caller announced, to the millisecond; now when absent. */
@@ -399,14 +434,18 @@ public final class AgentVerticle extends VerticleBase {
    * An announced change could not be stored: the status the agent really has is announced again, so that nobody keeps
    * showing one the database never took (when the database cannot even be read, the next change corrects it).
    */
-  private void announceStored(String id) {
-    agents.get(id).onSuccess(doc -> publishStatus(id, doc.getString("status", "offline"),
+  private Future<Void> announceStored(String id) {
+    return agents.get(id).onSuccess(doc -> publishStatus(id, doc.getString("status", "offline"),
             java.util.Optional.ofNullable(Mongo.instant(doc.getValue("lastSeen"))).orElseGet(Instant::now).toString()))
         .onFailure(err -> log.warn("agent {}: announced a status that was not stored, and cannot read the stored one: {}",
-            id, err.toString()));
+            id, err.toString()))
+        .<Void>mapEmpty().otherwiseEmpty();
   }
 
   private void publishStatus(String agentId, String status, String lastSeen) {
+    long now = System.currentTimeMillis();
+    if (lastPublished.size() > 10_000) lastPublished.values().removeIf(t -> t < now - 60_000);
+    lastPublished.put(agentId, now);
     bus.publish(Addresses.EVT_AGENT_STATUS_CHANGED, new JsonObject().put("agentId", agentId).put("status", status)
         .put("lastSeen", lastSeen));
   }
@@ -415,12 +454,15 @@ public final class AgentVerticle extends VerticleBase {
     String id = Check.requiredString(body, "id", 64);
     Boolean active = Check.optionalBoolean(body, "active");
     if (active == null) throw CrmException.validation("active", "active is required");
-    Future<JsonObject> result = active ? applyActive(id, active) : keepingAnAdmin(id, () -> applyActive(id, active));
-    return result.map(doc -> {
+    if (active) return applyActive(id, true).map(doc -> {
       bus.publish(Addresses.EVT_AGENT_UPDATED, new JsonObject().put("agentId", id));
-      if (!active) publishStatus(id, "offline", Instant.now().toString());
       return agentReply(doc);
     });
+    return inStatusLane(id, () -> keepingAnAdmin(id, () -> applyActive(id, false)).map(doc -> {
+      bus.publish(Addresses.EVT_AGENT_UPDATED, new JsonObject().put("agentId", id));
+      publishStatus(id, "offline", Instant.now().toString());
+      return agentReply(doc);
+    }));
   }
 
   private Future<JsonObject> applyActive(String id, boolean active) {

@@ -23,7 +23,9 @@ public final class Addresses {
    * status (online, offline, busy, away) and lastSeen (the given ISO instant, or now) if the status is one of
    * {@code from}; publishes {@link #EVT_AGENT_STATUS_CHANGED} when it changed. {@code announced: true} (never with
    * {@code from}) says the caller has published that event already, before the write: nothing is published then, unless
-   * the write fails, when the status the agent really has is published again.
+   * the write fails (the status the agent really has is published) or this node published another status of the agent
+   * after that announcement (the announced one is published again once stored). A node stores one agent's changes in
+   * the order they were asked for; the announcing caller asks its own node.
    */
   public static final String AGENT_SET_STATUS = "crm.agent.set_status";
   /** {} -> {ids:[...]}: agents whose status is online, busy or away (for the presence sweep). */

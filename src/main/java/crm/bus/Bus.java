@@ -67,6 +67,17 @@ public final class Bus {
         .recover(err -> Future.failedFuture(fromReply(err)));
   }
 
+  /**
+   * As {@link #request(String, JsonObject)}, answered by this node's consumer (every node serves the address): for
+   * requests whose order matters among the ones this node makes.
+   */
+  public Future<JsonObject> requestLocal(String address, JsonObject body) {
+    return vertx.eventBus().<JsonObject>request(address, body, new DeliveryOptions().setSendTimeout(DEFAULT_TIMEOUT_MS)
+            .setLocalOnly(true))
+        .map(msg -> msg.body())
+        .recover(err -> Future.failedFuture(fromReply(err)));
+  }
+
   public void publish(String address, JsonObject event) {
     vertx.eventBus().publish(address, event);
   }

@@ -72,7 +72,7 @@ public final class PresenceVerticle extends VerticleBase {
     int n = local.merge(agentId, 1, Integer::sum);
     if (n > 1) return;
     keys.put(key(agentId), System.currentTimeMillis(), ttlMs)
-        .compose(v -> bus.request(Addresses.AGENT_SET_STATUS, new JsonObject().put("agentId", agentId).put("status", "online")
+        .compose(v -> bus.requestLocal(Addresses.AGENT_SET_STATUS, new JsonObject().put("agentId", agentId).put("status", "online")
             .put("from", new JsonArray().add("offline"))))
         .onFailure(err -> log.warn("presence of {}: {}", agentId, err.toString()));
   }
@@ -89,7 +89,7 @@ public final class PresenceVerticle extends VerticleBase {
   private Future<Boolean> goOfflineIfGone(String agentId) {
     if (local.containsKey(agentId)) return Future.succeededFuture(false);
     return onlineAnywhere(agentId).compose(online -> online ? Future.succeededFuture(false)
-        : bus.request(Addresses.AGENT_SET_STATUS, new JsonObject().put("agentId", agentId).put("status", "offline")
+        : bus.requestLocal(Addresses.AGENT_SET_STATUS, new JsonObject().put("agentId", agentId).put("status", "offline")
             .put("from", new JsonArray().add("online").add("busy").add("away"))).map(r -> r.getBoolean("changed", false)))
         .onFailure(err -> log.warn("presence of {}: {}", agentId, err.toString()));
   }

@@ -255,7 +255,7 @@ final class SocketBridge {
         .put("origin", origin);
     announce(STATUS_RULE, event);
     vertx.eventBus().publish(Addresses.EVT_AGENT_STATUS_CHANGED, event);
-    bus.request(Addresses.AGENT_SET_STATUS, new JsonObject().put("agentId", p.agentId()).put("status", st)
+    bus.requestLocal(Addresses.AGENT_SET_STATUS, new JsonObject().put("agentId", p.agentId()).put("status", st)
             .put("lastSeen", lastSeen).put("announced", true))
         .onComplete(ar -> s.execute(() -> {
           if (ar.succeeded()) ack.send(new JsonObject().put("success", true).put("status", st));

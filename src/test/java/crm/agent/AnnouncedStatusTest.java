@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
  * crm.agent.set_status with {@code announced: true}, as the socket bridge calls it after it has announced an agent's own
  * change: the given lastSeen is stored, nothing is published again, and when the database refuses the write the status
  * the agent really has is announced, so nobody keeps showing one that was never stored. Its own application: the
- * refusal comes from a unique index this test puts on the agents.
+ * refusal comes from a unique index this test puts on the agents. One agent's writes are stored in the order they were
+ * asked for, and an announced change that another change's announcement may have overtaken is announced again.
  */
 class AnnouncedStatusTest {
   static TestApp app;
@@ -65,6 +66,36 @@ class AnnouncedStatusTest {
     assertThat(doc.getString("status")).isEqualTo("busy");
     assertThat(Mongo.instant(doc.getValue("lastSeen"))).isEqualTo(at);
     assertThat(eventsOf(a.id())).as("the caller announced it").isEmpty();
+  }
+
+  @Test
+  void an_announced_change_overtaken_by_an_earlier_writes_announcement_is_announced_again_once_stored() throws Exception {
+    // the agent's socket connects (presence: online, if offline) and at once says busy: busy is announced by the bridge
+    // before presence's write has ended and announced online, so the sockets heard online last while the database ends
+    // with busy; the store puts busy after online and, seeing online announced after busy was, announces busy again
+    Inbox.Agent a = inbox.agent(app.adminToken(), "agent");
+    var online = app.vertx.eventBus().<JsonObject>request(Addresses.AGENT_SET_STATUS, new JsonObject().put("agentId", a.id())
+        .put("status", "online").put("from", new JsonArray().add("offline")));
+    var busy = app.vertx.eventBus().<JsonObject>request(Addresses.AGENT_SET_STATUS, new JsonObject().put("agentId", a.id())
+        .put("status", "busy").put("lastSeen", Instant.now().toString()).put("announced", true));
+    assertThat(online.await(10, TimeUnit.SECONDS).body().getBoolean("changed")).isTrue();
+    assertThat(busy.await(10, TimeUnit.SECONDS).body().getBoolean("changed")).isTrue();
+    assertThat(inbox.doc("agents", a.id()).getString("status")).isEqualTo("busy");
+    assertThat(eventsOf(a.id())).extracting(e -> e.getString("status")).containsExactly("online", "busy");
+  }
+
+  @Test
+  void writes_of_one_agent_are_stored_in_the_order_asked() throws Exception {
+    // busy first, then presence's online-if-offline: in that order the second finds busy and changes nothing
+    Inbox.Agent a = inbox.agent(app.adminToken(), "agent");
+    var busy = app.vertx.eventBus().<JsonObject>request(Addresses.AGENT_SET_STATUS, new JsonObject().put("agentId", a.id())
+        .put("status", "busy").put("lastSeen", Instant.now().toString()).put("announced", true));
+    var online = app.vertx.eventBus().<JsonObject>request(Addresses.AGENT_SET_STATUS, new JsonObject().put("agentId", a.id())
+        .put("status", "online").put("from", new JsonArray().add("offline")));
+    assertThat(busy.await(10, TimeUnit.SECONDS).body().getBoolean("changed")).isTrue();
+    assertThat(online.await(10, TimeUnit.SECONDS).body().getBoolean("changed")).isFalse();
+    assertThat(inbox.doc("agents", a.id()).getString("status")).isEqualTo("busy");
+    assertThat(eventsOf(a.id())).as("busy was announced by its caller; nothing else happened").isEmpty();
   }
 
   @Test
