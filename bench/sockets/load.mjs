@@ -42,6 +42,7 @@ function worker() {
   let recording = false;
   let received = 0;
   let disconnects = 0;
+  let usage = null;
   const clients = [];
   const now = () => Number(process.hrtime.bigint() - base) / 1e6;
 
@@ -93,12 +94,18 @@ function worker() {
       process.send({ type: "connected", ...(await connect(m)) });
     } else if (m.type === "record") {
       recording = true;
+      usage = process.resourceUsage();
       process.send({ type: "recording" });
     } else if (m.type === "count") {
       process.send({ type: "count", received });
     } else if (m.type === "report") {
       recording = false;
-      process.send({ type: "receipts", disconnects, clients: clients.map((c) => ({ s: c.s, t: c.t })) });
+      // what receiving cost this process since recording began: CPU, and how often it slept (voluntary switches)
+      const u = process.resourceUsage();
+      const cost = { cpuUs: u.userCPUTime + u.systemCPUTime - usage.userCPUTime - usage.systemCPUTime,
+        sleeps: u.voluntaryContextSwitches - usage.voluntaryContextSwitches,
+        preempted: u.involuntaryContextSwitches - usage.involuntaryContextSwitches, received };
+      process.send({ type: "receipts", disconnects, cost, clients: clients.map((c) => ({ s: c.s, t: c.t })) });
     } else if (m.type === "close") {
       for (const c of clients) c.socket.close();
       setTimeout(() => process.exit(0), 100);
@@ -307,6 +314,11 @@ async function main() {
     }
   }
   lat.sort((a, b) => a - b);
+  // the clients' side of it (every broadcast they recorded, warm-up ones too): CPU per event received, and how many
+  // events each sleep of a client process was woken for
+  const client = reports.reduce((a, r) => ({ cpuUs: a.cpuUs + r.cost.cpuUs, sleeps: a.sleeps + r.cost.sleeps,
+    preempted: a.preempted + r.cost.preempted, received: a.received + r.cost.received }),
+  { cpuUs: 0, sleeps: 0, preempted: 0, received: 0 });
   if (o.verbose) {
     for (let i = 0; i < B; i++) {
       const a = perBroadcast[i].sort((x, y) => x - y);
@@ -324,6 +336,8 @@ async function main() {
     p50: pct(0.5), p99: pct(0.99), max: lat.length ? lat[lat.length - 1] : NaN,
     quietMs, serverCpuMs: serverCpu, serverSysMs: serverSys, serverJitMs: serverJit,
     cpuUsPerDelivery: (serverCpu * 1000) / Math.max(1, matched),
+    clientCpuUsPerEvent: client.cpuUs / Math.max(1, client.received),
+    clientEventsPerWake: client.received / Math.max(1, client.sleeps), clientPreempted: client.preempted,
     memory: { before, after, rssPerConn: perConn("rss"), heapPerConn: perConn("heap") },
   };
   const kb = (b) => (b == null ? "n/a" : `${(b / 1024).toFixed(1)} KiB`);
@@ -332,6 +346,8 @@ async function main() {
     + `driver's ack p50 ${result.ackP50.toFixed(2)} ms (${ackMs.length}/${N}); server CPU ${result.cpuUsPerDelivery.toFixed(1)} µs per delivery (`
     + `${Math.round((100 * serverSys) / serverCpu)}% system, after ${(quietMs / 1000).toFixed(1)} s for the server to go idle`
     + (Number.isFinite(serverJit) ? `; JIT compilers ${Math.round(serverJit)} ms` : "") + "); "
+    + `clients: ${result.clientCpuUsPerEvent.toFixed(1)} µs CPU per event, ${result.clientEventsPerWake.toFixed(1)} events `
+    + `per wake-up, preempted ${client.preempted} times; `
     + `per connection: heap ${kb(result.memory.heapPerConn)}, `
     + `rss ${kb(result.memory.rssPerConn)}` + (stray ? `; ${stray} unmatched receipts` : "")
     + (disconnects ? `; ${disconnects} disconnects` : ""));
