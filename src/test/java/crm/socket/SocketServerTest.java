@@ -5,6 +5,8 @@ import static crm.support.EioClient.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import crm.auth.Jwt;
+import crm.socket.SocketRuntime;
+import crm.socket.io.Namespace;
 import crm.support.EioClient;
 import crm.support.EioClient.Ws;
 import crm.support.SocketHooks;
@@ -21,6 +23,7 @@ import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import io.vertx.ext.web.client.HttpResponse;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -489,6 +492,31 @@ class SocketServerTest {
       c.send("425[\"to-room\",\"agent:1\",{\"n\":3}]");
       String count = c.nextText();
       assertThat(count).isIn("435[0]", "435[1]"); // b's close may still be on its way
+    }
+  }
+
+  @Test
+  void a_room_holds_its_sockets_in_the_order_they_connected_whatever_order_they_joined_in() {
+    // broadcasts walk a room in this order (the oldest connection first, a client process's sockets in runs)
+    String room = "ordered:" + java.util.UUID.randomUUID();
+    List<Ws> all = new java.util.ArrayList<>();
+    List<String> connected = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 9; i++) {
+        Ws ws = eio.webSocket("EIO=4&transport=websocket", null);
+        all.add(ws);
+        assertThat(ws.nextText()).startsWith("0{");
+        ws.send(connectPacket(token));
+        connected.add(SocketHooks.sidOf(ws.nextText()));
+      }
+      for (int i = all.size() - 1; i >= 0; i--) {
+        all.get(i).send("421[\"join\",\"" + room + "\"]");
+        assertThat(all.get(i).nextText()).isEqualTo("431[\"joined\"]");
+      }
+      Namespace ns = SocketRuntime.of(app.vertx).io().namespace("/");
+      assertThat(ns.socketsIn(room)).extracting(crm.socket.io.Socket::id).containsExactlyElementsOf(connected);
+    } finally {
+      all.forEach(Ws::close);
     }
   }
 

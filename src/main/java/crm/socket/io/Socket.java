@@ -28,7 +28,12 @@ import org.slf4j.LoggerFactory;
 public final class Socket {
   private static final Logger log = LoggerFactory.getLogger(Socket.class);
 
+  /** Numbers the sockets of this JVM as they are made: a room keeps its sockets in this order. */
+  private static final java.util.concurrent.atomic.AtomicLong MADE = new java.util.concurrent.atomic.AtomicLong();
+
   private final String id;
+  /** This socket's place in the order sockets were made (see {@link Namespace}'s rooms). */
+  final long seq = MADE.incrementAndGet();
   private final Namespace namespace;
   private final SioClient client;
   private final Handshake handshake;
