@@ -103,6 +103,7 @@ function worker() {
       // what receiving cost this process since recording began: CPU, and how often it slept (voluntary switches)
       const u = process.resourceUsage();
       const cost = { cpuUs: u.userCPUTime + u.systemCPUTime - usage.userCPUTime - usage.systemCPUTime,
+        sysUs: u.systemCPUTime - usage.systemCPUTime,
         sleeps: u.voluntaryContextSwitches - usage.voluntaryContextSwitches,
         preempted: u.involuntaryContextSwitches - usage.involuntaryContextSwitches, received };
       process.send({ type: "receipts", disconnects, cost, clients: clients.map((c) => ({ s: c.s, t: c.t })) });
@@ -316,9 +317,9 @@ async function main() {
   lat.sort((a, b) => a - b);
   // the clients' side of it (every broadcast they recorded, warm-up ones too): CPU per event received, and how many
   // events each sleep of a client process was woken for
-  const client = reports.reduce((a, r) => ({ cpuUs: a.cpuUs + r.cost.cpuUs, sleeps: a.sleeps + r.cost.sleeps,
-    preempted: a.preempted + r.cost.preempted, received: a.received + r.cost.received }),
-  { cpuUs: 0, sleeps: 0, preempted: 0, received: 0 });
+  const client = reports.reduce((a, r) => ({ cpuUs: a.cpuUs + r.cost.cpuUs, sysUs: a.sysUs + r.cost.sysUs,
+    sleeps: a.sleeps + r.cost.sleeps, preempted: a.preempted + r.cost.preempted, received: a.received + r.cost.received }),
+  { cpuUs: 0, sysUs: 0, sleeps: 0, preempted: 0, received: 0 });
   if (o.verbose) {
     for (let i = 0; i < B; i++) {
       const a = perBroadcast[i].sort((x, y) => x - y);
@@ -346,7 +347,8 @@ async function main() {
     + `driver's ack p50 ${result.ackP50.toFixed(2)} ms (${ackMs.length}/${N}); server CPU ${result.cpuUsPerDelivery.toFixed(1)} µs per delivery (`
     + `${Math.round((100 * serverSys) / serverCpu)}% system, after ${(quietMs / 1000).toFixed(1)} s for the server to go idle`
     + (Number.isFinite(serverJit) ? `; JIT compilers ${Math.round(serverJit)} ms` : "") + "); "
-    + `clients: ${result.clientCpuUsPerEvent.toFixed(1)} µs CPU per event, ${result.clientEventsPerWake.toFixed(1)} events `
+    + `clients: ${result.clientCpuUsPerEvent.toFixed(1)} µs CPU per event (${Math.round((100 * client.sysUs) / Math.max(1, client.cpuUs))}% `
+    + `system), ${result.clientEventsPerWake.toFixed(1)} events `
     + `per wake-up, preempted ${client.preempted} times; `
     + `per connection: heap ${kb(result.memory.heapPerConn)}, `
     + `rss ${kb(result.memory.rssPerConn)}` + (stray ? `; ${stray} unmatched receipts` : "")

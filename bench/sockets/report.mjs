@@ -31,7 +31,7 @@ const ratioOf = (r, k) => {
 
 const sioVersion = createRequire(import.meta.url)("socket.io/package.json").version;
 const name = (r) => (r.label === "reference" ? `socket.io ${sioVersion} (node ${process.versions.node})`
-  : r.scenario === "typing" ? `${r.label} agent:typing, no db write` : `${r.label} agent:status, db write`);
+  : r.scenario === "typing" ? `${r.label} agent:typing, no db write` : `${r.label} agent:status, announced then stored`);
 const fixed = (v, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "n/a");
 const kib = (b) => (b == null || !Number.isFinite(b) ? "n/a" : (b / 1024).toFixed(1));
 
@@ -42,7 +42,8 @@ for (const r of measured) {
   if (g) g.push(r); else groups.push([r]);
 }
 const cycles = [...new Set(measured.map((r) => `${r.round}.${r.cycle}`))];
-const head = ["clients", "server", "passes", "p50 ms", "p99 ms", "max ms", "delivered/expected", "cpu µs/deliv", "jit ms", "connect s",
+const head = ["clients", "server", "passes", "p50 ms", "p99 ms", "max ms", "delivered/expected", "cpu µs/deliv",
+  "client µs/event", "jit ms", "connect s",
   "heap KiB/conn", "rss KiB/conn", "p50 x ref", "p99 x ref"];
 const table = [head];
 for (const g of groups) {
@@ -51,7 +52,7 @@ for (const g of groups) {
   const m = (f) => median(g.map(f));
   table.push([String(r.clients), name(r), String(g.length), fixed(m((x) => x.p50)), fixed(m((x) => x.p99)), fixed(m((x) => x.max)),
     `${g.reduce((a, x) => a + x.delivered, 0)}/${g.reduce((a, x) => a + x.expected, 0)}`, fixed(m((x) => x.cpuUsPerDelivery), 1),
-    fixed(m((x) => x.serverJitMs ?? NaN), 0),
+    fixed(m((x) => x.clientCpuUsPerEvent ?? NaN), 1), fixed(m((x) => x.serverJitMs ?? NaN), 0),
     fixed(m((x) => x.connectMs / 1000)), kib(m((x) => x.memory?.heapPerConn)), kib(m((x) => x.memory?.rssPerConn)),
     own ? "-" : fixed(m((x) => ratioOf(x, "p50"))), own ? "-" : fixed(m((x) => ratioOf(x, "p99")))]);
 }
