@@ -5,14 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import crm.bus.Addresses;
 import crm.support.Inbox;
+import crm.support.StatusEvents;
 import crm.support.TestApp;
 import io.vertx.core.Future;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,15 +24,13 @@ import org.junit.jupiter.api.Test;
 class AgentStatusTest {
   static TestApp app;
   static Inbox inbox;
-  static final List<JsonObject> events = new CopyOnWriteArrayList<>();
-  static MessageConsumer<JsonObject> consumer;
+  static StatusEvents events;
 
   @BeforeAll
   static void start() throws Exception {
     app = TestApp.start();
     inbox = new Inbox(app);
-    consumer = app.vertx.eventBus().consumer(Addresses.EVT_AGENT_STATUS_CHANGED, m -> events.add(m.body()));
-    consumer.completion().await(5, TimeUnit.SECONDS);
+    events = StatusEvents.record(app);
   }
 
   @AfterAll
@@ -47,18 +44,13 @@ class AgentStatusTest {
     return app.vertx.eventBus().<JsonObject>request(Addresses.AGENT_SET_STATUS, body).await(10, TimeUnit.SECONDS).body();
   }
 
-  static List<JsonObject> eventsOf(String agentId) throws InterruptedException {
-    Thread.sleep(150); // published events arrive after the reply
-    return events.stream().filter(e -> agentId.equals(e.getString("agentId"))).toList();
-  }
-
   @Test
   void a_change_is_stored_and_announced_once() throws Exception {
     Inbox.Agent a = inbox.agent(app.adminToken(), "agent");
     JsonObject r = set(a.id(), "busy");
     assertThat(r.getBoolean("changed")).isTrue();
     assertThat(set(a.id(), "busy").getBoolean("changed")).as("same status again").isFalse();
-    List<JsonObject> seen = eventsOf(a.id());
+    List<JsonObject> seen = events.of(a.id());
     assertThat(seen).hasSize(1);
     assertThat(seen.get(0).fieldNames()).containsExactlyInAnyOrder("agentId", "status", "lastSeen");
     assertThat(seen.get(0).getString("status")).isEqualTo("busy");
@@ -75,7 +67,7 @@ class AgentStatusTest {
     assertThat(set(a.id(), "online", "offline").getBoolean("changed")).as("away is not offline").isFalse();
     assertThat(inbox.doc("agents", a.id()).getString("status")).isEqualTo("away");
     assertThat(set(a.id(), "online", "offline", "away").getBoolean("changed")).isTrue();
-    assertThat(eventsOf(a.id())).extracting(e -> e.getString("status")).containsExactly("away", "online");
+    assertThat(events.of(a.id())).extracting(e -> e.getString("status")).containsExactly("away", "online");
   }
 
   @Test
@@ -89,7 +81,7 @@ class AgentStatusTest {
     }
     Future.all(all).await(10, TimeUnit.SECONDS);
     assertThat(all.stream().filter(f -> f.result().body().getBoolean("changed")).count()).isEqualTo(1);
-    assertThat(eventsOf(a.id())).extracting(e -> e.getString("status")).containsExactly("online", "offline");
+    assertThat(events.of(a.id())).extracting(e -> e.getString("status")).containsExactly("online", "offline");
   }
 
   @Test
@@ -97,7 +89,7 @@ class AgentStatusTest {
     Inbox.Agent a = inbox.agent(app.adminToken(), "agent");
     set(a.id(), "online");
     assertThat(app.post("/api/v2/agents/" + a.id() + "/deactivate", app.adminToken(), new JsonObject()).statusCode()).isEqualTo(200);
-    assertThat(eventsOf(a.id())).extracting(e -> e.getString("status")).containsExactly("online", "offline");
+    assertThat(events.of(a.id())).extracting(e -> e.getString("status")).containsExactly("online", "offline");
     assertThatThrownBy(() -> set(a.id(), "sleeping")).hasMessageContaining("status");
     assertThat(set("nobody", "online").getBoolean("changed")).isFalse();
   }

@@ -6,14 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import crm.bus.Addresses;
 import crm.storage.Mongo;
 import crm.support.Inbox;
+import crm.support.StatusEvents;
 import crm.support.TestApp;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.IndexOptions;
 import java.time.Instant;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,15 +27,13 @@ import org.junit.jupiter.api.Test;
 class AnnouncedStatusTest {
   static TestApp app;
   static Inbox inbox;
-  static final List<JsonObject> events = new CopyOnWriteArrayList<>();
-  static MessageConsumer<JsonObject> consumer;
+  static StatusEvents events;
 
   @BeforeAll
   static void start() throws Exception {
     app = TestApp.start();
     inbox = new Inbox(app);
-    consumer = app.vertx.eventBus().consumer(Addresses.EVT_AGENT_STATUS_CHANGED, m -> events.add(m.body()));
-    consumer.completion().await(5, TimeUnit.SECONDS);
+    events = StatusEvents.record(app);
   }
 
   @AfterAll
@@ -50,11 +46,6 @@ class AnnouncedStatusTest {
         .put("status", status).put("lastSeen", lastSeen.toString()).put("announced", true)).await(10, TimeUnit.SECONDS).body();
   }
 
-  static List<JsonObject> eventsOf(String agentId) throws InterruptedException {
-    Thread.sleep(200); // published events arrive after the reply
-    return events.stream().filter(e -> agentId.equals(e.getString("agentId"))).toList();
-  }
-
   @Test
   void an_announced_change_is_stored_with_its_lastSeen_and_not_published_again() throws Exception {
     Inbox.Agent a = inbox.agent(app.adminToken(), "agent");
@@ -65,7 +56,7 @@ class AnnouncedStatusTest {
     JsonObject doc = inbox.doc("agents", a.id());
     assertThat(doc.getString("status")).isEqualTo("busy");
     assertThat(Mongo.instant(doc.getValue("lastSeen"))).isEqualTo(at);
-    assertThat(eventsOf(a.id())).as("the caller announced it").isEmpty();
+    assertThat(events.of(a.id())).as("the caller announced it").isEmpty();
   }
 
   @Test
@@ -81,7 +72,7 @@ class AnnouncedStatusTest {
     assertThat(online.await(10, TimeUnit.SECONDS).body().getBoolean("changed")).isTrue();
     assertThat(busy.await(10, TimeUnit.SECONDS).body().getBoolean("changed")).isTrue();
     assertThat(inbox.doc("agents", a.id()).getString("status")).isEqualTo("busy");
-    assertThat(eventsOf(a.id())).extracting(e -> e.getString("status")).containsExactly("online", "busy");
+    assertThat(events.of(a.id())).extracting(e -> e.getString("status")).containsExactly("online", "busy");
   }
 
   @Test
@@ -95,7 +86,7 @@ class AnnouncedStatusTest {
     assertThat(busy.await(10, TimeUnit.SECONDS).body().getBoolean("changed")).isTrue();
     assertThat(online.await(10, TimeUnit.SECONDS).body().getBoolean("changed")).isFalse();
     assertThat(inbox.doc("agents", a.id()).getString("status")).isEqualTo("busy");
-    assertThat(eventsOf(a.id())).as("busy was announced by its caller; nothing else happened").isEmpty();
+    assertThat(events.of(a.id())).as("busy was announced by its caller; nothing else happened").isEmpty();
   }
 
   @Test
@@ -126,7 +117,7 @@ class AnnouncedStatusTest {
     try {
       assertThatThrownBy(() -> announced(b.id(), "busy", taken)).isNotNull();
       assertThat(inbox.doc("agents", b.id()).getString("status")).as("not stored").isEqualTo("away");
-      assertThat(eventsOf(b.id())).as("what b really has, announced again").singleElement().satisfies(e -> {
+      assertThat(events.of(b.id())).as("what b really has, announced again").singleElement().satisfies(e -> {
         assertThat(e.getString("status")).isEqualTo("away");
         assertThat(Instant.parse(e.getString("lastSeen"))).isEqualTo(before);
       });
