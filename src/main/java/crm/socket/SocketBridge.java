@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * <p>Client events: {@code join:conversation} / {@code leave:conversation} {conversationId} (ack {success} or
  * {success: false, error: {code, message}}; joining needs the visibility rule's yes), {@code agent:typing}
  * {conversationId, isTyping} (to the other sockets in the room, on every node, and WhatsApp's typing indicator),
- * {@code agent:status} {status} (announced as agent:status_change, then stored; acknowledged once stored). Anything else, or a malformed
- * payload, is logged and ignored; the connection stays.
+ * {@code agent:status} {status} (announced as agent:status_change, then stored; acknowledged once stored). Anything
+ * else, or a malformed payload, is logged and ignored; the connection stays.
  */
 final class SocketBridge {
   private static final Logger log = LoggerFactory.getLogger(SocketBridge.class);

@@ -33,8 +33,8 @@ public final class Namespace {
    * Each room's sockets in the order they connected, as socket.io's rooms (insertion-ordered sets) keep them, so a
    * broadcast writes to the oldest connection first, and to the sockets of one client process (connected together)
    * in runs rather than scattered. A hash set's order is random: at 5,000 clients on 5 load processes sharing a core,
-   * that woke every process for every few events, and the clients spent 6 to 10% more CPU per event (their caches
-   * thrown out at each switch), which set our p50 behind the reference's by as much.
+   * that kept every process switching in and out, and the clients spent about 6% more CPU per event than with the
+   * reference, which set our p50 behind its by as much (scripts/bench sockets shows the clients' CPU per event).
    */
   private final Map<String, Set<Socket>> rooms = new ConcurrentHashMap<>();
   private static final Comparator<Socket> IN_ORDER_MADE = Comparator.comparingLong(s -> s.seq);
