@@ -17,8 +17,13 @@ import io.vertx.core.json.JsonObject;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -40,9 +45,9 @@ public final class AgentVerticle extends VerticleBase {
   private Bus bus;
   private WorkerExecutor hashPool;
   /** Per agent, the last of this node's status writes (the lane's tail): see {@link #inStatusLane}. */
-  private final java.util.Map<String, Future<?>> statusLanes = new java.util.HashMap<>();
-  /** Per agent, when this node last published a status of theirs (epoch ms): see {@link #announcedOver}. */
-  private final java.util.Map<String, Long> lastPublished = new java.util.HashMap<>();
+  private final Map<String, Future<?>> statusLanes = new HashMap<>();
+  /** Per agent, when this node last published a status of theirs (epoch ms, kept a minute): {@link #announcedOver}. */
+  private final Map<String, Long> lastPublished = new HashMap<>();
 
   @Override
   public Future<?> start() {
@@ -82,7 +87,12 @@ public final class AgentVerticle extends VerticleBase {
                 .completion())))
         .onSuccess(v -> followAssignments())
         .onSuccess(v -> vertx.setPeriodic(3_600_000, id -> tokens.purgeExpired()
-            .onSuccess(n -> { if (n > 0) log.info("Purged {} expired refresh tokens", n); })));
+            .onSuccess(n -> { if (n > 0) log.info("Purged {} expired refresh tokens", n); })))
+        // an announcement is stored within the bus timeout: older publish times can no longer overtake one
+        .onSuccess(v -> vertx.setPeriodic(60_000, id -> {
+          long stale = System.currentTimeMillis() - 60_000;
+          lastPublished.values().removeIf(t -> t < stale);
+        }));
   }
 
   @Override
@@ -422,10 +432,10 @@ public final class AgentVerticle extends VerticleBase {
   /** The optional {@code lastSeen} (ISO-8601) a caller announced, to the millisecond; now when absent. */
   private static Instant lastSeen(JsonObject body) {
     String text = Check.optionalString(body, "lastSeen", 40);
-    if (text == null) return Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    if (text == null) return Instant.now().truncatedTo(ChronoUnit.MILLIS);
     try {
-      return Instant.parse(text).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
-    } catch (java.time.format.DateTimeParseException e) {
+      return Instant.parse(text).truncatedTo(ChronoUnit.MILLIS);
+    } catch (DateTimeParseException e) {
       throw CrmException.validation("lastSeen", "lastSeen must be an ISO-8601 instant");
     }
   }
@@ -436,16 +446,14 @@ public final class AgentVerticle extends VerticleBase {
    */
   private Future<Void> announceStored(String id) {
     return agents.get(id).onSuccess(doc -> publishStatus(id, doc.getString("status", "offline"),
-            java.util.Optional.ofNullable(Mongo.instant(doc.getValue("lastSeen"))).orElseGet(Instant::now).toString()))
+            Optional.ofNullable(Mongo.instant(doc.getValue("lastSeen"))).orElseGet(Instant::now).toString()))
         .onFailure(err -> log.warn("agent {}: announced a status that was not stored, and cannot read the stored one: {}",
             id, err.toString()))
         .<Void>mapEmpty().otherwiseEmpty();
   }
 
   private void publishStatus(String agentId, String status, String lastSeen) {
-    long now = System.currentTimeMillis();
-    if (lastPublished.size() > 10_000) lastPublished.values().removeIf(t -> t < now - 60_000);
-    lastPublished.put(agentId, now);
+    lastPublished.put(agentId, System.currentTimeMillis());
     bus.publish(Addresses.EVT_AGENT_STATUS_CHANGED, new JsonObject().put("agentId", agentId).put("status", status)
         .put("lastSeen", lastSeen));
   }

@@ -144,7 +144,10 @@ public final class Addresses {
   // domain events (publish)
   public static final String EVT_AGENT_CREATED = "crm.events.agent.created";
   public static final String EVT_AGENT_UPDATED = "crm.events.agent.updated";
-  /** Payload as the spec's socket event {@code agent:status_change}: agentId, status, lastSeen. */
+  /**
+   * Payload as the spec's socket event {@code agent:status_change}: agentId, status, lastSeen; and {@code origin} when a
+   * node's socket bridge announced it itself (that bridge has delivered it to its own sockets already).
+   */
   public static final String EVT_AGENT_STATUS_CHANGED = "crm.events.agent.status_changed";
   /** Payload as the spec's socket event {@code conversation:new_message}: conversationId, message, customer. */
   public static final String EVT_CONVERSATION_NEW_MESSAGE = "crm.events.conversation.new_message";
