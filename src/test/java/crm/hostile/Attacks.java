@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import crm.support.TestApp;
 
 /**
  * The hostile requests of each class, generated for every route of the router from its base body, the same for the
@@ -236,6 +237,16 @@ final class Attacks {
         add(r, "whole body " + whole, r.uri(routes.existing(r), null), jsonHeaders(), bytes(whole), Expect.refused(), false);
       }
     }
+    // query parameters are strings: each with values of other shapes
+    for (Route r : routes.all) {
+      if (r.method() != HttpMethod.GET) continue;
+      for (String q : r.query()) {
+        for (String v : List.of("", "-1", "0", "99999999999999999999", "1e3", "NaN", "true", "%5B%5D", "%7B%7D", "null",
+            "2026-02-30", "%2B1000000000-01-01", "1.5", "%20", "__proto__")) {
+          add(r, "query " + q + "=" + v, r.uri(routes.existing(r), q + "=" + v), Wire.headers(), null, Expect.any(), false);
+        }
+      }
+    }
     return out;
   }
 
@@ -328,7 +339,7 @@ final class Attacks {
             r.takesBody() ? bytes(Js.write(base(r))) : null, Expect.error(400, "VALIDATION_FAILED"), false);
       }
       for (String q : List.of("search=%00", "search=%ED%A0%80", "search=%C0%80", "status=%FF%FE")) {
-        add(r, "odd query " + q, r.uri(ids, q), Wire.headers(), null, Expect.any(), false);
+        if (r.method() == HttpMethod.GET) add(r, "odd query " + q, r.uri(ids, q), Wire.headers(), null, Expect.any(), false);
       }
       for (String p : r.params()) {
         for (String v : List.of("%zz", "%", "%2")) {
@@ -344,6 +355,7 @@ final class Attacks {
         }
       }
     }
+    headers();
     for (Route r : bodyRoutes()) {
       Map<String, Object> base = base(r);
       String uri = r.uri(routes.existing(r), null);
@@ -390,6 +402,65 @@ final class Attacks {
       add(r, "JSON followed by garbage", uri, jsonHeaders(), bytes(json + "}{\"x\":"), Expect.refused(), false);
     }
     return out;
+  }
+
+  /** Forged and malformed tokens, hostile Origin, request-id and idempotency headers, odd HTTP methods. */
+  private void headers() {
+    String deepHeader = b64("{\"alg\":\"HS256\",\"typ\":\"JWT\",\"x\":" + Js.deepObject(600, "d", "1").text() + "}");
+    // arrays, so that 2000 levels still fit the 16 KiB header limit (a 431 would say nothing about the token)
+    String deeperHeader = b64("{\"alg\":\"HS256\",\"typ\":\"JWT\",\"x\":" + Js.deepArray(2000, "1").text() + "}");
+    String adminClaims = b64(new JsonObject().put("sub", env.adminId).put("role", "admin").put("permissions",
+        new JsonArray().add("write:agents").add("write:config")).put("exp", 4_102_444_800L).encode());
+    Map<String, String> tokens = new LinkedHashMap<>();
+    tokens.put("alg none, admin claims", "Bearer " + b64("{\"alg\":\"none\",\"typ\":\"JWT\"}") + "." + adminClaims + ".");
+    tokens.put("HS256 with another secret, admin claims", "Bearer " + b64("{\"alg\":\"HS256\",\"typ\":\"JWT\"}") + "." + adminClaims + "."
+        + b64("not-a-signature-of-ours"));
+    tokens.put("header nested 600 deep", "Bearer " + deepHeader + "." + adminClaims + ".c2ln");
+    tokens.put("header nested 2000 deep", "Bearer " + deeperHeader + "." + adminClaims + ".c2ln");
+    tokens.put("payload nested 600 deep", "Bearer " + b64("{\"alg\":\"HS256\"}") + "." + b64(Js.deepObject(600, "d", "1").text()) + ".c2ln");
+    tokens.put("not base64", "Bearer %%%.***.!!!");
+    tokens.put("one part", "Bearer abc");
+    tokens.put("12 KB", "Bearer " + "a".repeat(12_000));
+    tokens.put("header is JSON array", "Bearer " + b64("[1,2]") + "." + b64("[]") + ".c2ln");
+    tokens.put("Basic credentials", "Basic " + b64(TestApp.ADMIN_EMAIL + ":" + TestApp.ADMIN_PASSWORD));
+    for (Route r : routes.all) {
+      if (r.isPublic()) continue;
+      String uri = r.uri(routes.existing(r), null);
+      Map<String, Object> base = base(r);
+      byte[] body = base == null ? null : fresh(bytes(Js.write(base)));
+      for (Map.Entry<String, String> t : tokens.entrySet()) {
+        Map<String, String> h = base == null ? Wire.headers() : jsonHeaders();
+        h.put("Authorization", t.getValue());
+        out.add(new Attack(new Wire.Req(cls, r.key(), "Authorization: " + t.getKey(), r.method(), uri, h, body, "forger"),
+            Expect.error(401, "AUTH_TOKEN_INVALID")));
+      }
+    }
+    for (Route r : routes.all) {
+      String uri = r.uri(routes.existing(r), null);
+      for (String origin : List.of("null", "http://evil.example", "http://localhost:4200.evil.example", "o".repeat(8000))) {
+        add(r, "Origin: " + Wire.shorten(origin, 40), uri, Wire.headers("Origin", origin), null, Expect.error(403, "ORIGIN_NOT_ALLOWED"), false);
+      }
+      add(r, "X-Request-Id of 8000 chars", uri, Wire.headers("X-Request-Id", "r".repeat(8000)), null, Expect.any(), false);
+      add(r, "X-Request-Id with UTF-8 and path characters", uri, Wire.headers("X-Request-Id", "../../\u00e9\u202e\u0000x"), null, Expect.any(), false);
+      for (String m : List.of("TRACE", "HOSTILE", "OPTIONS", "CONNECT")) {
+        add(r, "method " + m, uri, Wire.headers(), null, Expect.any(), false);
+        out.set(out.size() - 1, new Attack(new Wire.Req(cls, r.key(), "method " + m, HttpMethod.valueOf(m), uri, Wire.headers(), null,
+            adminActor(r)), Expect.any()));
+      }
+      if (r.key().equals("POST /conversations/:conversationId/messages")) {
+        Map<String, Object> base = base(r);
+        for (String key : List.of("k".repeat(201), "\u00e9\u202e", "{\"$gt\":\"\"}", " ")) {
+          Map<String, String> h = jsonHeaders();
+          h.put("Idempotency-Key", key);
+          add(r, "Idempotency-Key " + Wire.shorten(key, 30), uri, h, bytes(Js.write(base)),
+              key.length() > 200 ? Expect.error(400, "VALIDATION_FAILED") : Expect.any(), false);
+        }
+      }
+    }
+  }
+
+  private static String b64(String s) {
+    return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(s.getBytes(StandardCharsets.UTF_8));
   }
 
   /** Operator objects as values, $-keys and dotted keys in bodies and nested objects, operator-style query params. */

@@ -19,7 +19,7 @@ import java.util.UUID;
  */
 final class WebhookAttacks {
   /** One body: its hostile part (for the report), the good message's id and text, and the JSON text to sign. */
-  record Body(String category, String label, String goodWamid, String goodText, String json) {}
+  record Body(String category, String label, String goodWamid, String goodText, String hostilePhone, String json) {}
 
   static final int DEEP = 600;
   static final List<String> TYPES = List.of("text", "image", "audio", "document", "video", "sticker", "location", "contacts",
@@ -27,14 +27,17 @@ final class WebhookAttacks {
 
   private final Gen gen;
   private final String goodPhone;
-  private final String hostilePhone;
+  private final java.util.function.Supplier<String> phones;
+  /** Each body's hostile message comes from a customer of its own (the first message of a new conversation). */
+  private String hostilePhone;
   private final List<Body> out = new ArrayList<>();
   private int n;
 
-  WebhookAttacks(Gen gen, String goodPhone, String hostilePhone) {
+  WebhookAttacks(Gen gen, String goodPhone, java.util.function.Supplier<String> phones) {
     this.gen = gen;
     this.goodPhone = goodPhone;
-    this.hostilePhone = hostilePhone;
+    this.phones = phones;
+    this.hostilePhone = phones.get();
   }
 
   /** A fixture's first message as a tree, from the hostile customer, with a fresh id. */
@@ -83,7 +86,8 @@ final class WebhookAttacks {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("object", "whatsapp_business_account");
     body.put("entry", List.of(entry));
-    out.add(new Body(category, label, wamid, text, Js.write(body)));
+    out.add(new Body(category, label, wamid, text, hostilePhone, Js.write(body)));
+    hostilePhone = phones.get();
   }
 
   private void addMessage(String category, String label, Map<String, Object> m) {
@@ -162,6 +166,20 @@ final class WebhookAttacks {
     unknownOps.put("type", "hostile_unknown_type");
     unknownOps.put("hostile_unknown_type", Map.of("$where", "1", "x.y", 2));
     addMessage("operators", "unknown type with $where and x.y names", unknownOps);
+    // just under the JSON parser's own limit (1000): deep enough to overflow a stack even once the code is compiled
+    for (String t : List.of("order", "contacts")) {
+      Map<String, Object> m = message(t);
+      m.put(t, t.equals("contacts") ? List.of(Map.of("name", deep(990))) : deep(990));
+      addMessage("deep", t + " payload nested 990", m);
+    }
+    Map<String, Object> unknown990 = message("text");
+    unknown990.remove("text");
+    unknown990.put("type", "hostile_unknown_type");
+    unknown990.put("hostile_unknown_type", deep(990));
+    addMessage("deep", "unknown type with a payload nested 990", unknown990);
+    Map<String, Object> referral990 = message("referral");
+    referral990.put("referral", deep(990));
+    addMessage("deep", "referral nested 990", referral990);
     Map<String, Object> referralDeep = message("referral");
     referralDeep.put("from", hostilePhone);
     referralDeep.put("referral", deep(DEEP));
