@@ -287,27 +287,31 @@ public final class WhatsappVerticle extends VerticleBase {
     String id = Check.requiredString(body, "id", 64);
     return events.deadLetter(id).compose(doc -> {
       String kind = doc.getString("kind", DeadLetter.BODY);
+      String payload = doc.getString("payload", "");
       Future<Void> retried;
-      try {
-        retried = switch (kind) {
-          case DeadLetter.MESSAGE -> record(new JsonArray().add(new JsonObject(doc.getString("payload"))), new JsonArray());
-          case DeadLetter.STATUS -> record(new JsonArray(), new JsonArray().add(new JsonObject(doc.getString("payload"))));
-          default -> intake(new JsonObject().put("raw", doc.getString("payload"))).mapEmpty();
-        };
-      } catch (RuntimeException e) {
-        retried = Future.failedFuture(e);
+      if (kind.equals(DeadLetter.BODY)) {
+        retried = intake(new JsonObject().put("raw", payload)).mapEmpty();
+      } else {
+        JsonObject item;
+        try {
+          item = new JsonObject(payload);
+        } catch (RuntimeException e) {
+          item = null;
+        }
+        retried = item == null ? Future.failedFuture(new CrmException(ErrorCode.VALIDATION_FAILED, "its payload is not a JSON object"))
+            : kind.equals(DeadLetter.STATUS) ? record(new JsonArray(), new JsonArray().add(item))
+            : record(new JsonArray().add(item), new JsonArray());
       }
       return retried
           .compose(v -> events.removeDeadLetter(id))
           .map(v -> new JsonObject().put("retried", true).put("id", id).put("kind", kind))
           .recover(err -> {
             CrmException failure = Bus.fromReply(err);
+            boolean unavailable = failure.code() == ErrorCode.DATABASE_ERROR || failure.code() == ErrorCode.SERVICE_UNAVAILABLE
+                || failure.code() == ErrorCode.GATEWAY_TIMEOUT;
             return events.markDeadLetterAttempt(id, failure.getMessage()).recover(e -> Future.succeededFuture())
-                .compose(v -> Future.failedFuture(new CrmException(
-                    failure.code() == ErrorCode.DATABASE_ERROR || failure.code().httpStatus() >= 500
-                        ? failure.code() : ErrorCode.BUSINESS_RULE_VIOLATION,
-                    "The dead letter still cannot be recorded: " + failure.getMessage(), null,
-                    new JsonObject().put("id", id))));
+                .compose(v -> Future.failedFuture(new CrmException(unavailable ? failure.code() : ErrorCode.BUSINESS_RULE_VIOLATION,
+                    "The dead letter still cannot be recorded: " + failure.getMessage(), null, new JsonObject().put("id", id))));
           });
     });
   }
