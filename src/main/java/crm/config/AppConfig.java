@@ -141,7 +141,8 @@ public record AppConfig(
         r.integer("RATE_LIMIT_MESSAGES", 10, 1, Integer.MAX_VALUE),
         r.integer("RATE_LIMIT_UPLOAD", 5, 1, Integer.MAX_VALUE),
         r.integer("RATE_LIMIT_DEFAULT", 100, 1, Integer.MAX_VALUE),
-        r.integer("JSON_BODY_LIMIT", 1_048_576, 1024, 64 * 1_048_576),
+        // at most 15 MiB: anything taken in must fit in one MongoDB document (16 MiB), or storing it could only fail
+        r.integer("JSON_BODY_LIMIT", 1_048_576, 1024, 15 * 1_048_576),
         r.integer("JSON_MAX_DEPTH", 32, 2, 90),
         r.bool("CRM_CLUSTER", false),
         r.nonEmpty("CLUSTER_HOST", "127.0.0.1"),
@@ -153,7 +154,7 @@ public record AppConfig(
         r.string("WHATSAPP_ACCESS_TOKEN", "").trim(),
         r.string("WHATSAPP_APP_SECRET", "").trim(),
         r.string("WHATSAPP_VERIFY_TOKEN", ""),
-        r.integer("WHATSAPP_WEBHOOK_BODY_LIMIT", 4 * 1_048_576, 3 * 1_048_576, 64 * 1_048_576),
+        r.integer("WHATSAPP_WEBHOOK_BODY_LIMIT", 4 * 1_048_576, 3 * 1_048_576, 15 * 1_048_576),
         mediaHosts,
         r.integer("WHATSAPP_MEDIA_MAX_BYTES", 100 * 1_048_576, 1024, Integer.MAX_VALUE),
         r.integer("WHATSAPP_SEND_RATE", 80, 1, 10_000),
