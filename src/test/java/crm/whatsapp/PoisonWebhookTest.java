@@ -7,6 +7,7 @@ import crm.bus.Bus;
 import crm.bus.CrmException;
 import crm.bus.ErrorCode;
 import crm.storage.EmbeddedMongo;
+import crm.storage.Mongo;
 import crm.support.TestApp;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -42,6 +43,12 @@ class PoisonWebhookTest {
         .put("receivedAt", new JsonObject().put("$date", Instant.now().minusSeconds(120).toString()));
   }
 
+  /** The WhatsApp verticle's configuration on its own database of the embedded server. */
+  private static JsonObject config(EmbeddedMongo db) {
+    return TestApp.defaults().put("MONGO_URI", db.connectionString()).put("MONGO_DB", "poison").put("DB_SYNC", false)
+        .put("WHATSAPP_APP_SECRET", "s").put("JWT_SECRET", TestApp.JWT_SECRET);
+  }
+
   private static void waitUntilNoneStored(MongoClient client) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < deadline && client.count("webhook_events", new JsonObject()).await() > 0) Thread.sleep(50);
@@ -52,9 +59,8 @@ class PoisonWebhookTest {
     EmbeddedMongo db = EmbeddedMongo.memory();
     Vertx vertx = Vertx.vertx();
     try {
-      JsonObject cfg = TestApp.defaults().put("MONGO_URI", db.connectionString()).put("MONGO_DB", "poison").put("DB_SYNC", false)
-          .put("WHATSAPP_APP_SECRET", "s").put("JWT_SECRET", TestApp.JWT_SECRET);
-      MongoClient client = MongoClient.create(vertx, new JsonObject().put("connection_string", db.connectionString()).put("db_name", "poison"));
+      JsonObject cfg = config(db);
+      MongoClient client = MongoClient.create(vertx, Mongo.clientConfig(cfg));
       client.insert("webhook_events", stored("0000000000000000000000a1", body("wamid.GOOD1"))).await(10, TimeUnit.SECONDS);
       client.insert("webhook_events", stored("0000000000000000000000a2", body("wamid.BEFORE", "wamid.POISON", "wamid.AFTER")))
           .await(10, TimeUnit.SECONDS);
@@ -97,9 +103,8 @@ class PoisonWebhookTest {
     EmbeddedMongo db = EmbeddedMongo.memory();
     Vertx vertx = Vertx.vertx();
     try {
-      JsonObject cfg = TestApp.defaults().put("MONGO_URI", db.connectionString()).put("MONGO_DB", "poison").put("DB_SYNC", false)
-          .put("WHATSAPP_APP_SECRET", "s").put("JWT_SECRET", TestApp.JWT_SECRET);
-      MongoClient client = MongoClient.create(vertx, new JsonObject().put("connection_string", db.connectionString()).put("db_name", "poison"));
+      JsonObject cfg = config(db);
+      MongoClient client = MongoClient.create(vertx, Mongo.clientConfig(cfg));
       client.insert("webhook_events", stored("0000000000000000000000b1", body("wamid.X1", "wamid.X2"))).await(10, TimeUnit.SECONDS);
       Bus.registerCodecs(vertx);
       // no inbox consumer: every record request fails with NO_HANDLERS, which is no fault of the message
