@@ -59,6 +59,14 @@ test("join:conversation and leave:conversation are acknowledged; another agent's
       refusedWith(await ask(b, "join:conversation", ...args), "VALIDATION_FAILED");
       refusedWith(await ask(b, "leave:conversation", ...args), "VALIDATION_FAILED");
     }
+    // payloads nested deeper than JSON_MAX_DEPTH (32) are refused naming where, on every event (issue 14)
+    let deep = { conversationId };
+    for (let i = 0; i < 40; i++) deep = { k: deep };
+    for (const event of ["join:conversation", "leave:conversation", "agent:typing", "agent:status"]) {
+      const ack = await ask(b, event, { conversationId, isTyping: true, status: "busy", extra: deep });
+      refusedWith(ack, "VALIDATION_FAILED");
+      assert.match(ack.error.field, /^\[0\]\.extra\.k\.k/, JSON.stringify(ack));
+    }
     // events nobody handles, with and without arguments or binary data, are ignored
     b.emit("no:such:event");
     b.emit("no:such:event", { conversationId }, Buffer.from([1, 2, 3]));

@@ -141,6 +141,11 @@ public final class App {
     return port == null ? -1 : (Integer) port;
   }
 
+  /** The embedded database this node runs, or null with MONGO_URI. */
+  public EmbeddedMongo embedded() {
+    return embedded;
+  }
+
   /** The configuration the verticles were deployed with (embedded MONGO_URI and generated secret included). */
   public JsonObject deployedConfig() {
     return deployedConfig.copy();

@@ -21,10 +21,12 @@ public final class Permission {
   public static final String READ_CONFIG = "read:config";
   public static final String WRITE_CONFIG = "write:config";
   public static final String UPLOAD_FILES = "upload:files";
+  /** WhatsApp operations: dead letters and their retry (admins). */
+  public static final String MANAGE_WHATSAPP = "manage:whatsapp";
   /** Any valid token: the route only needs to know who is calling. */
   public static final String AUTHENTICATED = "authenticated";
 
   public static final List<String> ALL = List.of(READ_CONVERSATIONS, WRITE_CONVERSATIONS, ASSIGN_CONVERSATIONS,
       WRITE_MESSAGES, READ_CUSTOMERS, WRITE_CUSTOMERS, READ_TICKETS, WRITE_TICKETS, MANAGE_TICKETS, READ_AGENTS,
-      WRITE_AGENTS, READ_ANALYTICS, READ_CONFIG, WRITE_CONFIG, UPLOAD_FILES);
+      WRITE_AGENTS, READ_ANALYTICS, READ_CONFIG, WRITE_CONFIG, UPLOAD_FILES, MANAGE_WHATSAPP);
 }

@@ -25,7 +25,8 @@ public final class Roles {
       Permission.ASSIGN_CONVERSATIONS, Permission.MANAGE_TICKETS, Permission.READ_AGENTS,
       Permission.READ_ANALYTICS);
 
-  private static final List<String> ADMIN_EXTRA = List.of(Permission.WRITE_AGENTS, Permission.WRITE_CONFIG);
+  private static final List<String> ADMIN_EXTRA = List.of(Permission.WRITE_AGENTS, Permission.WRITE_CONFIG,
+      Permission.MANAGE_WHATSAPP);
 
   private static final Map<String, List<String>> TABLE = Map.of(
       AGENT, AGENT_PERMISSIONS,

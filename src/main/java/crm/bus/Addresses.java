@@ -67,6 +67,12 @@ public final class Addresses {
   public static final String WHATSAPP_SEND = "crm.whatsapp.send";
   /** Webhook backlog and message counts, for operations and the ingest benchmark. */
   public static final String WHATSAPP_STATS = "crm.whatsapp.stats";
+  /** {page, limit} -> {deadLetters, pagination}: messages, statuses and bodies set aside because they cannot be recorded. */
+  public static final String WHATSAPP_DEAD_LETTERS = "crm.whatsapp.dead_letters";
+  /** {id} -> {deadLetter} with its whole payload. */
+  public static final String WHATSAPP_DEAD_LETTER_GET = "crm.whatsapp.dead_letter.get";
+  /** {id} -> {retried, id, kind}: records a dead letter again; it is removed once that worked. */
+  public static final String WHATSAPP_DEAD_LETTER_RETRY = "crm.whatsapp.dead_letter.retry";
 
   // conversations, customers and messages (the inbox domain)
   /** A batch of parsed inbound messages: customers upserted, conversations found or opened, messages stored once. */

@@ -35,6 +35,7 @@ public record AppConfig(
     int rateLimitUpload,
     int rateLimitDefault,
     int jsonBodyLimit,
+    int jsonMaxDepth,
     boolean cluster,
     String clusterHost,
     String clusterConfig,
@@ -69,7 +70,7 @@ public record AppConfig(
       "DB_COMMIT_INTERVAL_MS", "JWT_SECRET", "JWT_EXPIRES_IN", "REFRESH_TOKEN_TTL_DAYS", "CORS_ORIGINS",
       "CRM_ADMIN_EMAIL", "CRM_ADMIN_PASSWORD", "PASSWORD_HASH_MEMORY_KB", "PASSWORD_HASH_ITERATIONS",
       "RATE_LIMIT_WINDOW_SECONDS", "RATE_LIMIT_AUTH", "RATE_LIMIT_MESSAGES", "RATE_LIMIT_UPLOAD",
-      "RATE_LIMIT_DEFAULT", "JSON_BODY_LIMIT", "CRM_CLUSTER", "CLUSTER_HOST", "CLUSTER_CONFIG",
+      "RATE_LIMIT_DEFAULT", "JSON_BODY_LIMIT", "JSON_MAX_DEPTH", "CRM_CLUSTER", "CLUSTER_HOST", "CLUSTER_CONFIG",
       "SHUTDOWN_GRACE_SECONDS",
       "WHATSAPP_API_URL", "WHATSAPP_API_VERSION", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_ACCESS_TOKEN",
       "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_WEBHOOK_BODY_LIMIT", "WHATSAPP_MEDIA_HOSTS",
@@ -140,7 +141,9 @@ public record AppConfig(
         r.integer("RATE_LIMIT_MESSAGES", 10, 1, Integer.MAX_VALUE),
         r.integer("RATE_LIMIT_UPLOAD", 5, 1, Integer.MAX_VALUE),
         r.integer("RATE_LIMIT_DEFAULT", 100, 1, Integer.MAX_VALUE),
-        r.integer("JSON_BODY_LIMIT", 1_048_576, 1024, 64 * 1_048_576),
+        // at most 15 MiB: anything taken in must fit in one MongoDB document (16 MiB), or storing it could only fail
+        r.integer("JSON_BODY_LIMIT", 1_048_576, 1024, 15 * 1_048_576),
+        r.integer("JSON_MAX_DEPTH", 32, 2, 90),
         r.bool("CRM_CLUSTER", false),
         r.nonEmpty("CLUSTER_HOST", "127.0.0.1"),
         r.nonEmpty("CLUSTER_CONFIG", "cluster.xml"),
@@ -151,7 +154,7 @@ public record AppConfig(
         r.string("WHATSAPP_ACCESS_TOKEN", "").trim(),
         r.string("WHATSAPP_APP_SECRET", "").trim(),
         r.string("WHATSAPP_VERIFY_TOKEN", ""),
-        r.integer("WHATSAPP_WEBHOOK_BODY_LIMIT", 4 * 1_048_576, 3 * 1_048_576, 64 * 1_048_576),
+        r.integer("WHATSAPP_WEBHOOK_BODY_LIMIT", 4 * 1_048_576, 3 * 1_048_576, 15 * 1_048_576),
         mediaHosts,
         r.integer("WHATSAPP_MEDIA_MAX_BYTES", 100 * 1_048_576, 1024, Integer.MAX_VALUE),
         r.integer("WHATSAPP_SEND_RATE", 80, 1, 10_000),
@@ -194,6 +197,7 @@ public record AppConfig(
         .put("RATE_LIMIT_WINDOW_SECONDS", rateLimitWindowSeconds).put("RATE_LIMIT_AUTH", rateLimitAuth)
         .put("RATE_LIMIT_MESSAGES", rateLimitMessages).put("RATE_LIMIT_UPLOAD", rateLimitUpload)
         .put("RATE_LIMIT_DEFAULT", rateLimitDefault).put("JSON_BODY_LIMIT", jsonBodyLimit)
+        .put("JSON_MAX_DEPTH", jsonMaxDepth)
         .put("CRM_CLUSTER", cluster).put("CLUSTER_HOST", clusterHost).put("CLUSTER_CONFIG", clusterConfig)
         .put("SHUTDOWN_GRACE_SECONDS", shutdownGraceSeconds)
         .put("WHATSAPP_API_URL", whatsappApiUrl).put("WHATSAPP_API_VERSION", whatsappApiVersion)

@@ -223,7 +223,9 @@ final class InboundRecorder {
     JsonObject context = m.getJsonObject("context");
     if (context != null) {
       metadata.put("context", context);
-      JsonObject target = quoted.get(context.getString("messageId"));
+      // a context without a usable id quotes nothing (the quoted-message map may not take null keys)
+      Object quotedId = context.getValue("messageId");
+      JsonObject target = quotedId instanceof String id ? quoted.get(id) : null;
       if (target != null) doc.put("replyTo", target.getString("_id"));
     }
     doc.put("metadata", metadata);

@@ -27,12 +27,14 @@ public final class ApiRouter {
   private final Router router;
   private final Authenticator auth;
   private final RateLimiter limiter;
+  private final int maxDepth;
   private final List<Spec> specs = new ArrayList<>();
 
-  ApiRouter(Router router, Authenticator auth, RateLimiter limiter) {
+  ApiRouter(Router router, Authenticator auth, RateLimiter limiter, int maxDepth) {
     this.router = router;
     this.auth = auth;
     this.limiter = limiter;
+    this.maxDepth = maxDepth;
   }
 
   public Router router() { return router; }
@@ -67,24 +69,13 @@ public final class ApiRouter {
         .handler(ctx -> authorize(ctx, permission))
         .handler(ctx -> {
           try {
-            checkQuery(ctx);
+            Http.checkMediaType(ctx);
+            ctx.put(Http.MAX_DEPTH, maxDepth);
             handler.handle(ctx);
           } catch (CrmException e) {
             ctx.fail(e);
           }
         });
-  }
-
-  /**
-   * A query string that does not decode ({@code ?page=%zz}) is the client's mistake: 400, not the 500 that
-   * {@code getParam}'s IllegalArgumentException would become inside the handler.
-   */
-  private static void checkQuery(RoutingContext ctx) {
-    try {
-      ctx.request().params();
-    } catch (IllegalArgumentException e) {
-      throw new CrmException(ErrorCode.VALIDATION_FAILED, "Malformed query string: invalid percent-encoding");
-    }
   }
 
   private void readToken(RoutingContext ctx) {

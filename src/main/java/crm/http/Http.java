@@ -3,6 +3,7 @@ package crm.http;
 import crm.auth.Principal;
 import crm.bus.CrmException;
 import crm.bus.ErrorCode;
+import crm.bus.JsonBounds;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -14,25 +15,65 @@ public final class Http {
   private Http() {}
 
   static final String PRINCIPAL = "principal";
+  /** Context key: the nesting limit for JSON bodies ({@code JSON_MAX_DEPTH}), set by {@link ApiRouter}. */
+  static final String MAX_DEPTH = "jsonMaxDepth";
 
-  /** The JSON object body: 415 when it is not declared JSON, 400 when malformed or not an object. */
+  /**
+   * The JSON object body: 415 when a body is declared anything but JSON, 400 when malformed, not an object, nested
+   * deeper than {@code JSON_MAX_DEPTH} or holding a number no database stores (the field is named).
+   */
   public static JsonObject body(RoutingContext ctx) {
+    checkMediaType(ctx);
     RequestBody body = ctx.body();
     // length() is -1 when the request carried no body at all (no Content-Length, no Transfer-Encoding)
     if (body == null || body.length() <= 0) return new JsonObject();
-    String type = ctx.request().getHeader("Content-Type");
-    if (type == null || !type.toLowerCase().startsWith("application/json")) {
-      throw new CrmException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
-    }
     String text = body.asString("UTF-8").strip();
     if (!text.startsWith("{")) {
       throw new CrmException(ErrorCode.VALIDATION_FAILED, "The body must be a JSON object");
     }
+    JsonObject json;
     try {
-      return new JsonObject(text);
+      json = new JsonObject(text);
     } catch (DecodeException | ClassCastException e) {
       throw new CrmException(ErrorCode.VALIDATION_FAILED, "Malformed JSON body");
     }
+    Integer maxDepth = ctx.get(MAX_DEPTH);
+    JsonBounds.check(json, maxDepth == null ? JsonBounds.DEFAULT_MAX_DEPTH : maxDepth);
+    return json;
+  }
+
+  /**
+   * 415 for a request that carries a body declared as anything but JSON (a form, a multipart upload, text), whether
+   * or not the route reads it: such a body is parsed as form data, which would otherwise look like an empty object.
+   */
+  static void checkMediaType(RoutingContext ctx) {
+    if (!hasBody(ctx)) return;
+    String type = ctx.request().getHeader("Content-Type");
+    if (type == null || !isJson(type)) {
+      throw new CrmException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
+    }
+  }
+
+  private static boolean isJson(String contentType) {
+    String t = contentType.toLowerCase(java.util.Locale.ROOT).strip();
+    int semi = t.indexOf(';');
+    String media = (semi < 0 ? t : t.substring(0, semi)).strip();
+    if (!media.equals("application/json") && !(media.startsWith("application/") && media.endsWith("+json"))) return false;
+    if (semi < 0) return true;
+    // JSON is UTF-8 (RFC 8259); a charset parameter may only say so
+    for (String param : t.substring(semi + 1).split(";")) {
+      String p = param.strip();
+      if (p.startsWith("charset=") && !p.substring(8).replace("\"", "").strip().matches("utf-?8")) return false;
+    }
+    return true;
+  }
+
+  private static boolean hasBody(RoutingContext ctx) {
+    RequestBody body = ctx.body();
+    if (body != null && body.length() > 0) return true;
+    String length = ctx.request().getHeader("Content-Length");
+    if (length != null) return !length.strip().equals("0");
+    return ctx.request().getHeader("Transfer-Encoding") != null;
   }
 
   /** The authenticated caller (routes behind a permission always have one). */

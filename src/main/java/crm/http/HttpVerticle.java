@@ -76,7 +76,9 @@ public final class HttpVerticle extends VerticleBase {
 
       Router root = Router.router(vertx);
       root.route().handler(new RequestLog());
-      SocketRoutes.mount(vertx, root, cfg); // Engine.IO / Socket.IO at /socket.io/ (crm.socket)
+      SocketRoutes.mount(vertx, root, cfg); // Engine.IO / Socket.IO at /socket.io/ (crm.socket), with its own error codes
+      // a query string that does not decode (?hub.mode=%zz) is the client's mistake on every other route, not a 500
+      root.route().handler(HttpVerticle::checkQuery);
       // browsers call the API; /health, /ready and /metrics are for probes and scrapers, which send no Origin
       List<String> origins = origins(cfg.getString("CORS_ORIGINS", "http://localhost:4200"));
       root.route(API_PREFIX + "/*").handler(ctx -> {
@@ -107,14 +109,14 @@ public final class HttpVerticle extends VerticleBase {
       // in the body's end handler, where a malformed one threw out of the router and the request never got an answer
       apiRouter.route().handler(BodyHandler.create(false).setMergeFormAttributes(false)
           .setBodyLimit(cfg.getInteger("JSON_BODY_LIMIT", 1_048_576)));
-      ApiRouter api = new ApiRouter(apiRouter, auth, new RateLimiter(vertx, cfg));
+      ApiRouter api = new ApiRouter(apiRouter, auth, new RateLimiter(vertx, cfg),
+          cfg.getInteger("JSON_MAX_DEPTH", crm.bus.JsonBounds.DEFAULT_MAX_DEPTH));
       AuthRoutes.mount(api, bus);
       AgentRoutes.mount(api, bus);
       InboxRoutes.mount(api, bus);
       ConfigRoutes.mount(api, bus); // /config: categories, assistant, presets (crm.config)
       TicketRoutes.mount(api, bus);
-      api.get("/whatsapp/stats", Permission.READ_ANALYTICS, ctx ->
-          Http.reply(ctx, bus.request(Addresses.WHATSAPP_STATS, new JsonObject())));
+      crm.whatsapp.WhatsappApiRoutes.mount(api, bus); // stats, dead letters (crm.whatsapp)
       MediaRoutes.mount(api, new MediaStore(vertx, mongo));
       api.get("/openapi.json", Permission.AUTHENTICATED, ctx -> ctx.response()
           .putHeader("Content-Type", "application/json; charset=utf-8").end(openapiDoc));
@@ -129,6 +131,16 @@ public final class HttpVerticle extends VerticleBase {
       }
       return new Routes(root, api);
     });
+  }
+
+  private static void checkQuery(io.vertx.ext.web.RoutingContext ctx) {
+    try {
+      ctx.request().params();
+    } catch (IllegalArgumentException e) {
+      ctx.fail(new CrmException(ErrorCode.VALIDATION_FAILED, "Malformed query string: invalid percent-encoding"));
+      return;
+    }
+    ctx.next();
   }
 
   static List<String> origins(String csv) {

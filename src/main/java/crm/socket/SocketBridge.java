@@ -4,6 +4,8 @@ import crm.auth.Principal;
 import crm.bus.Addresses;
 import crm.bus.Bus;
 import crm.bus.CrmException;
+import crm.bus.JsonBounds;
+import crm.socket.io.SocketEventHandler;
 import crm.socket.io.Ack;
 import crm.socket.io.Namespace;
 import crm.socket.io.Socket;
@@ -40,6 +42,7 @@ final class SocketBridge {
   private final Vertx vertx;
   private final Namespace ns;
   private final Bus bus;
+  private final int maxDepth;
 
   /**
    * Tells the events this node delivered itself before publishing them (typing, the agents' own status changes) from
@@ -47,18 +50,19 @@ final class SocketBridge {
    */
   private final String origin = java.util.UUID.randomUUID().toString();
 
-  SocketBridge(Vertx vertx, Namespace ns) {
+  SocketBridge(Vertx vertx, Namespace ns, int maxDepth) {
     this.vertx = vertx;
     this.ns = ns;
     this.bus = new Bus(vertx);
+    this.maxDepth = maxDepth;
   }
 
   Future<Void> start() {
     ns.onConnection(this::connected);
-    ns.on("join:conversation", (s, args, ack) -> join(s, args, ack));
-    ns.on("leave:conversation", (s, args, ack) -> leave(s, args, ack));
-    ns.on("agent:typing", (s, args, ack) -> typing(s, args, ack));
-    ns.on("agent:status", (s, args, ack) -> status(s, args, ack));
+    on("join:conversation", this::join);
+    on("leave:conversation", this::leave);
+    on("agent:typing", this::typing);
+    on("agent:status", this::status);
     List<Future<Void>> consumers = new java.util.ArrayList<>();
     for (Delivery.Rule rule : Delivery.RULES) {
       consumers.add(vertx.eventBus().<JsonObject>consumer(rule.address(), m -> deliver(rule, m.body())).completion());
@@ -162,6 +166,23 @@ final class SocketBridge {
   private static String conversationId(JsonObject body) {
     Object id = body == null ? null : body.getValue("conversationId");
     return id instanceof String s && crm.storage.Mongo.isObjectId(s) ? s : null;
+  }
+
+  /**
+   * Registers a handler behind the shape check every socket payload passes: arguments nested deeper than
+   * {@code JSON_MAX_DEPTH} (or holding numbers no database stores) are refused with VALIDATION_FAILED naming where.
+   */
+  private void on(String event, SocketEventHandler handler) {
+    ns.on(event, (s, args, ack) -> {
+      JsonBounds.Violation bad = JsonBounds.violation(args, maxDepth);
+      if (bad != null) {
+        log.debug("socket {} {}: {}", s.id(), event, bad.message());
+        ack.send(new JsonObject().put("success", false).put("error", new JsonObject().put("code", "VALIDATION_FAILED")
+            .put("message", bad.message()).put("field", bad.path())));
+        return;
+      }
+      handler.handle(s, args, ack);
+    });
   }
 
   private static void refuse(Socket s, Ack ack, String event, String code, String message) {

@@ -14,7 +14,8 @@ public final class SocketVerticle extends VerticleBase {
   public Future<?> start() {
     SocketRuntime runtime = SocketRuntime.of(vertx, config());
     if (runtime.conformance()) return Future.succeededFuture(); // the protocol suites' echo handlers, no agents
-    return new SocketBridge(vertx, runtime.io().namespace("/")).start();
+    return new SocketBridge(vertx, runtime.io().namespace("/"),
+        config().getInteger("JSON_MAX_DEPTH", crm.bus.JsonBounds.DEFAULT_MAX_DEPTH)).start();
   }
 
   @Override

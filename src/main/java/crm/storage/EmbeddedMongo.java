@@ -1,6 +1,5 @@
 package crm.storage;
 
-import de.bwaldvogel.mongo.MongoBackend;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
@@ -9,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.h2.mvstore.MVStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,12 +19,12 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedMongo implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedMongo.class);
 
-  private final MongoBackend backend;
+  private final GuardedBackend backend;
   private final MongoServer server;
   private final InetSocketAddress address;
 
-  private EmbeddedMongo(MongoBackend backend) {
-    this.backend = backend;
+  private EmbeddedMongo(GuardedBackend.Opener opener) {
+    this.backend = new GuardedBackend(opener);
     this.server = new MongoServer(backend);
     this.server.bind("127.0.0.1", 0);
     this.address = server.getLocalAddress();
@@ -38,14 +38,24 @@ public final class EmbeddedMongo implements AutoCloseable {
       throw new UncheckedIOException("cannot create data directory " + dataDir, e);
     }
     Path file = dataDir.resolve("crm.mv.db");
-    EmbeddedMongo db = new EmbeddedMongo(new H2Backend(file.toString()));
+    EmbeddedMongo[] self = new EmbeddedMongo[1];
+    EmbeddedMongo db = new EmbeddedMongo(GuardedBackend.opener(() -> new H2Backend(new MVStore.Builder()
+            .fileName(file.toString())
+            // a failure of the store's own background writer closes the store: have it reopened at once
+            .backgroundExceptionHandler((thread, err) -> {
+              log.error("Embedded store background write failed: {}", err.toString());
+              if (self[0] != null) self[0].backend.checkStore();
+            })
+            .open()),
+        b -> ((H2Backend) b).getMvStore().isClosed()));
+    self[0] = db;
     log.info("Embedded MongoDB (H2 file {}) on {}", file, db.connectionString());
     return db;
   }
 
   /** Starts the in-memory backend (tests, throw-away runs). */
   public static EmbeddedMongo memory() {
-    EmbeddedMongo db = new EmbeddedMongo(new MemoryBackend());
+    EmbeddedMongo db = new EmbeddedMongo(GuardedBackend.opener(MemoryBackend::new, b -> false));
     log.info("Embedded MongoDB (in memory) on {}", db.connectionString());
     return db;
   }
@@ -56,14 +66,28 @@ public final class EmbeddedMongo implements AutoCloseable {
 
   /** True when {@link #commit()} makes writes durable (the H2 backend); the memory backend has nothing to commit. */
   public boolean needsCommit() {
-    return backend instanceof H2Backend;
+    return backend.current() instanceof H2Backend;
   }
 
-  /** Forces acknowledged writes to disk. Blocking. */
+  /**
+   * Forces acknowledged writes to disk. Blocking. When the commit fails because the store closed (it closes itself on
+   * a write it cannot complete), the store is reopened from its file and the caller gets the failure: what it waited
+   * for is not known to be on disk.
+   */
   public void commit() {
-    if (backend instanceof H2Backend h2) {
-      h2.commit();
+    if (backend.current() instanceof H2Backend h2) {
+      try {
+        h2.commit();
+      } catch (RuntimeException e) {
+        backend.checkStore();
+        throw e;
+      }
     }
+  }
+
+  /** The guard in front of the backend: its state, and the backend serving now. */
+  public GuardedBackend guard() {
+    return backend;
   }
 
   @Override

@@ -155,6 +155,11 @@ public final class Mongo {
     if (err instanceof MongoException) {
       return Future.failedFuture(new CrmException(ErrorCode.DATABASE_ERROR, "Database operation failed"));
     }
+    // the driver refuses to encode a document (over 16 MiB, a value with no codec) before sending it: that write alone
+    if (findCause(err, org.bson.BSONException.class) != null
+        || findCause(err, org.bson.codecs.configuration.CodecConfigurationException.class) != null) {
+      return Future.failedFuture(new CrmException(ErrorCode.VALIDATION_FAILED, "The document cannot be stored: too large or not encodable"));
+    }
     return Future.failedFuture(err);
   }
 

@@ -115,6 +115,15 @@ public final class InboundParser {
         r.ignore("message without id", entryId);
         continue;
       }
+      if (str(m, "id").length() > MAX_ID_CHARS) {
+        r.ignore("message id longer than " + MAX_ID_CHARS + " characters", entryId);
+        continue;
+      }
+      String from = str(m, "from");
+      if (from != null && from.length() > MAX_ID_CHARS) {
+        r.ignore("sender longer than " + MAX_ID_CHARS + " characters", entryId).put("waMessageId", str(m, "id"));
+        continue;
+      }
       try {
         r.messages().add(message(m, src));
       } catch (RuntimeException e) { // a bug here must not lose the rest of the webhook
@@ -155,7 +164,8 @@ public final class InboundParser {
     put(out, "from", from);
     put(out, "phoneNumberId", src.phoneNumberId());
     put(out, "displayPhoneNumber", src.displayPhoneNumber());
-    put(out, "profileName", profileName(src.contacts(), from));
+    String name = profileName(src.contacts(), from);
+    put(out, "profileName", name != null && name.length() > MAX_ID_CHARS ? name.substring(0, MAX_ID_CHARS) : name);
     put(out, "timestamp", isoTime(m.getValue("timestamp")));
     out.put("waType", waType);
 
@@ -173,7 +183,55 @@ public final class InboundParser {
     if (errors != null) metadata.put("errors", errors(errors));
     JsonObject identity = object(m, "identity");
     if (identity != null) metadata.put("identity", identity);
+    boundMetadata(metadata);
+    out.put("content", bounded(out.getString("content")));
+    for (Object a : out.getJsonArray("attachments", new JsonArray())) cutStrings((JsonObject) a);
+    if (out.getJsonObject("location") != null) cutStrings(out.getJsonObject("location"));
+    if (out.getJsonObject("reaction") != null) cutStrings(out.getJsonObject("reaction"));
     return out.put("metadata", metadata);
+  }
+
+  // ---- bounds: what Meta sends is kept, but never as an unbounded document
+
+  /** Parts of Meta's own shape kept under metadata (and a status' conversation/pricing) nest at most this deep. */
+  static final int PART_MAX_DEPTH = 8;
+  /** ... and take at most this many characters as JSON; a part over either bound is kept as its JSON text, cut here. */
+  static final int PART_MAX_CHARS = 16_384;
+  /** WhatsApp ids (wamid, wa_id) are well under this; anything longer is not from WhatsApp. */
+  static final int MAX_ID_CHARS = 256;
+  /** Message text beyond this is cut (WhatsApp's own limit is 4,096 characters). */
+  static final int CONTENT_MAX_CHARS = 65_536;
+
+  private static void boundMetadata(JsonObject metadata) {
+    for (String key : List.copyOf(metadata.fieldNames())) {
+      Object v = metadata.getValue(key);
+      if (v instanceof JsonObject || v instanceof JsonArray) metadata.put(key, boundedPart(v));
+      else if (v instanceof String s) metadata.put(key, bounded(s));
+    }
+  }
+
+  /** The part itself when within the bounds, else its JSON text (cut at {@link #PART_MAX_CHARS}). */
+  static Object boundedPart(Object part) {
+    boolean deep = crm.bus.JsonBounds.violation(part, PART_MAX_DEPTH) != null;
+    String text;
+    try {
+      text = part instanceof JsonObject o ? o.encode() : ((JsonArray) part).encode();
+    } catch (RuntimeException e) { // deeper than the JSON writer goes
+      return "[unreadable]";
+    }
+    if (!deep && text.length() <= PART_MAX_CHARS) return part;
+    return text.length() <= PART_MAX_CHARS ? text : text.substring(0, PART_MAX_CHARS) + "...";
+  }
+
+  /** Cuts the string values of a flat record we built (attachment, location) to {@link #PART_MAX_CHARS}. */
+  private static void cutStrings(JsonObject o) {
+    for (String key : List.copyOf(o.fieldNames())) {
+      if (o.getValue(key) instanceof String v && v.length() > PART_MAX_CHARS) o.put(key, v.substring(0, PART_MAX_CHARS));
+    }
+  }
+
+  private static String bounded(String s) {
+    return s == null || s.length() <= CONTENT_MAX_CHARS ? s : s.substring(0, CONTENT_MAX_CHARS) + "...";
   }
 
   private static boolean text(String waType, JsonObject m, JsonObject out, JsonObject metadata) {
@@ -312,7 +370,7 @@ public final class InboundParser {
     out.put("forwarded", Boolean.TRUE.equals(c.getValue("forwarded")));
     out.put("frequentlyForwarded", Boolean.TRUE.equals(c.getValue("frequently_forwarded")));
     JsonObject product = object(c, "referred_product");
-    if (product != null) out.put("referredProduct", camel(product));
+    if (product != null) out.put("referredProduct", boundedPart(camel(product)));
     return out;
   }
 
@@ -331,14 +389,16 @@ public final class InboundParser {
   private static JsonObject status(JsonObject s, Source src) {
     String id = str(s, "id");
     String status = str(s, "status");
-    if (blank(id) || blank(status)) return null;
+    if (blank(id) || blank(status) || id.length() > MAX_ID_CHARS || status.length() > MAX_ID_CHARS) return null;
     JsonObject out = new JsonObject().put("waMessageId", id).put("status", status.toLowerCase(Locale.ROOT));
     put(out, "timestamp", isoTime(s.getValue("timestamp")));
     put(out, "recipientId", str(s, "recipient_id"));
     JsonArray errors = array(s, "errors");
     if (errors != null) out.put("errors", errors(errors));
-    put(out, "conversation", object(s, "conversation"));
-    put(out, "pricing", object(s, "pricing"));
+    JsonObject conversation = object(s, "conversation");
+    if (conversation != null) out.put("conversation", boundedPart(conversation));
+    JsonObject pricing = object(s, "pricing");
+    if (pricing != null) out.put("pricing", boundedPart(pricing));
     return put(out, "phoneNumberId", src.phoneNumberId());
   }
 

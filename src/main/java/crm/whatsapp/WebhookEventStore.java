@@ -80,11 +80,55 @@ final class WebhookEventStore {
         .recover(Mongo::mapError).mapEmpty();
   }
 
-  /** Moves a document that keeps failing to the dead letters (insert first, so it is never in neither). */
-  Future<Void> deadLetter(JsonObject doc, String reason) {
-    JsonObject dead = doc.copy().put("lastError", reason).put("deadAt", Mongo.now());
-    return mongo.insertManyDurable(DEAD_LETTERS, List.of(dead))
-        .compose(v -> markProcessed(List.of(doc.getString("_id"))));
+  // ---- dead letters: single messages, statuses or bodies that cannot be recorded, kept for a person
+
+  /**
+   * Sets one item of a stored document aside, durably. Its id is derived from the document and the item, so setting
+   * the same item aside again (a replay after a crash) keeps one dead letter.
+   */
+  Future<Void> deadLetter(JsonObject source, String kind, String waMessageId, String from, String payload, String reason) {
+    JsonObject now = Mongo.now();
+    String id = DeadLetter.id(source.getString("_id"), kind, payload);
+    JsonObject dead = new JsonObject().put("_id", id).put("kind", kind).put("payload", payload)
+        .put("reason", reason).put("attempts", 1).put("documentId", source.getString("_id"))
+        .put("receivedAt", source.getValue("receivedAt")).put("createdAt", now).put("lastAttemptAt", now);
+    if (waMessageId != null) dead.put("waMessageId", waMessageId);
+    if (from != null) dead.put("from", from);
+    return mongo.insertManyDurable(DEAD_LETTERS, List.of(dead)).mapEmpty();
+  }
+
+  record Page(List<JsonObject> items, long total) {}
+
+  /** Dead letters, newest first. */
+  Future<Page> deadLetters(int skip, int limit) {
+    FindOptions options = new FindOptions().setSkip(skip).setLimit(limit)
+        .setSort(new JsonObject().put("createdAt", -1).put("_id", -1));
+    return Future.all(mongo.client().findWithOptions(DEAD_LETTERS, new JsonObject(), options),
+            mongo.client().count(DEAD_LETTERS, new JsonObject()))
+        .map(all -> new Page(all.<List<JsonObject>>resultAt(0), all.<Long>resultAt(1))).recover(Mongo::mapError);
+  }
+
+  Future<Long> countDeadLetters() {
+    return mongo.client().count(DEAD_LETTERS, new JsonObject()).recover(Mongo::mapError);
+  }
+
+  /** One dead letter; RESOURCE_NOT_FOUND when there is none with that id. */
+  Future<JsonObject> deadLetter(String id) {
+    return mongo.client().findOne(DEAD_LETTERS, new JsonObject().put("_id", id), null).recover(Mongo::mapError)
+        .compose(doc -> doc != null ? Future.succeededFuture(doc)
+            : Future.failedFuture(crm.bus.CrmException.notFound(crm.bus.ErrorCode.RESOURCE_NOT_FOUND, "Dead letter")));
+  }
+
+  Future<Void> removeDeadLetter(String id) {
+    return mongo.client().removeDocumentWithOptions(DEAD_LETTERS, new JsonObject().put("_id", id), mongo.durableWrite())
+        .recover(Mongo::mapError).compose(v -> mongo.sync());
+  }
+
+  Future<Void> markDeadLetterAttempt(String id, String reason) {
+    JsonObject update = new JsonObject().put("$inc", new JsonObject().put("attempts", 1))
+        .put("$set", new JsonObject().put("reason", reason).put("lastAttemptAt", Mongo.now()));
+    return mongo.client().updateCollection(DEAD_LETTERS, new JsonObject().put("_id", id), update)
+        .recover(Mongo::mapError).mapEmpty();
   }
 
   /** Stored documents received before {@code before}, oldest first. */

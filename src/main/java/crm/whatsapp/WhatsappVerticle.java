@@ -3,6 +3,8 @@ package crm.whatsapp;
 import crm.bus.Addresses;
 import crm.bus.Bus;
 import crm.bus.Check;
+import crm.bus.CrmException;
+import crm.bus.ErrorCode;
 import crm.storage.Mongo;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -27,8 +29,6 @@ public final class WhatsappVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(WhatsappVerticle.class);
   private static final int MAX_BATCH = 200;   // bodies per processing batch
   private static final int SWEEP_DOCS = 20;   // stored documents per sweep step
-  /** A stored document that fails this often is set aside (kept, never dropped) instead of blocking the sweep. */
-  static final int MAX_ATTEMPTS = 10;
   private static final Duration STALE = Duration.ofSeconds(30);
 
   private Mongo mongo;
@@ -57,7 +57,10 @@ public final class WhatsappVerticle extends VerticleBase {
         .compose(v -> Future.all(List.of(
             bus.serve(Addresses.WHATSAPP_INTAKE, this::intake).completion(),
             bus.serve(Addresses.WHATSAPP_SEND, sender::send).completion(),
-            bus.serve(Addresses.WHATSAPP_STATS, this::stats).completion())))
+            bus.serve(Addresses.WHATSAPP_STATS, this::stats).completion(),
+            bus.serve(Addresses.WHATSAPP_DEAD_LETTERS, this::listDeadLetters).completion(),
+            bus.serve(Addresses.WHATSAPP_DEAD_LETTER_GET, this::getDeadLetter).completion(),
+            bus.serve(Addresses.WHATSAPP_DEAD_LETTER_RETRY, this::retryDeadLetter).completion())))
         .onSuccess(v -> {
           // replay what was stored but not processed before the last stop, then keep sweeping
           sweep(Instant.now().plusSeconds(1));
@@ -130,34 +133,59 @@ public final class WhatsappVerticle extends VerticleBase {
     });
   }
 
-  /** Parses, records and removes stored bodies; on failure they stay stored for the sweep. */
-  private Future<Void> process(List<JsonObject> batch) {
+  /** What a group of stored documents holds, parsed: messages, statuses, and bodies that did not parse at all. */
+  private record Parsed(JsonArray messages, JsonArray statuses, List<Unparsable> unparsable) {}
+
+  /** A stored body that is not JSON any more (stored bodies passed the shape check: this is only defence). */
+  private record Unparsable(JsonObject doc, String raw) {}
+
+  private static Parsed parse(List<JsonObject> docs) {
     JsonArray messages = new JsonArray();
     JsonArray statuses = new JsonArray();
-    for (JsonObject doc : batch) for (String raw : WebhookEventStore.bodies(doc)) {
+    List<Unparsable> unparsable = new ArrayList<>();
+    for (JsonObject doc : docs) for (String raw : WebhookEventStore.bodies(doc)) {
       JsonObject parsed;
       try {
         parsed = InboundParser.parse(new JsonObject(raw));
       } catch (RuntimeException e) { // stored bodies passed the shape check; this is only defence
         log.warn("A stored webhook body in {} does not parse: {}", doc.getString("_id"), e.toString());
+        unparsable.add(new Unparsable(doc, raw));
         continue;
       }
       parsed.getJsonArray("messages", new JsonArray()).forEach(messages::add);
       for (Object o : parsed.getJsonArray("statuses", new JsonArray())) {
-        JsonObject s = (JsonObject) o;
-        JsonArray errors = s.getJsonArray("errors");
-        if (errors != null && !errors.isEmpty()) s.put("error", MetaErrors.describe(errors.getJsonObject(0)));
-        statuses.add(s);
+        JsonObject st = (JsonObject) o;
+        JsonArray errors = st.getJsonArray("errors");
+        if (errors != null && !errors.isEmpty()) st.put("error", MetaErrors.describe(errors.getJsonObject(0)));
+        statuses.add(st);
       }
     }
-    List<String> ids = batch.stream().map(e -> e.getString("_id")).toList();
+    return new Parsed(messages, statuses, unparsable);
+  }
+
+  /** Records messages, then statuses, then schedules media downloads; one request each. */
+  private Future<Void> record(JsonArray messages, JsonArray statuses) {
     Future<JsonObject> recorded = messages.isEmpty() ? Future.succeededFuture(new JsonObject())
         : bus.request(Addresses.CONVERSATION_RECORD_INBOUND, new JsonObject().put("messages", messages));
     return recorded
         .compose(res -> (statuses.isEmpty() ? Future.succeededFuture(new JsonObject())
             : bus.request(Addresses.CONVERSATION_RECORD_STATUSES, new JsonObject().put("statuses", statuses)))
             .map(res))
-        .compose(res -> media.enqueue(res.getJsonArray("results", new JsonArray())))
+        .compose(res -> media.enqueue(res.getJsonArray("results", new JsonArray())));
+  }
+
+  /**
+   * Parses, records and removes stored bodies. When the group fails, each document is processed on its own, and a
+   * document that fails alone is taken apart: each message and status is recorded on its own, and one that still
+   * fails while the database answers is set aside as a dead letter with the reason, so the rest of its body is
+   * recorded. When the database itself is failing, the document stays stored for the sweep (nothing is set aside
+   * for a fault that is not the message's).
+   */
+  private Future<Void> process(List<JsonObject> batch) {
+    Parsed parsed = parse(batch);
+    List<String> ids = batch.stream().map(e -> e.getString("_id")).toList();
+    return record(parsed.messages(), parsed.statuses())
+        .compose(v -> deadLetterBodies(parsed.unparsable()))
         .compose(v -> events.markProcessed(ids))
         .recover(err -> {
           if (batch.size() > 1) {
@@ -167,18 +195,125 @@ public final class WhatsappVerticle extends VerticleBase {
             for (JsonObject doc : batch) each = each.compose(v -> process(List.of(doc)).recover(e -> Future.succeededFuture()));
             return each;
           }
-          JsonObject doc = batch.get(0);
-          int attempts = doc.getInteger("attempts", 0) + 1;
-          if (attempts >= MAX_ATTEMPTS) {
-            log.error("Stored webhook document {} failed {} times ({}): moved to {} for a person to look at",
-                doc.getString("_id"), attempts, err.toString(), WebhookEventStore.DEAD_LETTERS);
-            return events.deadLetter(doc, err.toString());
-          }
-          log.warn("Processing stored webhook document {} failed (attempt {}), it stays stored: {}", doc.getString("_id"),
-              attempts, err.toString());
-          return events.markFailedAttempt(ids, err.toString()).recover(e -> Future.succeededFuture())
-              .compose(v -> Future.failedFuture(err));
+          return isolate(batch.get(0), parsed, err);
         });
+  }
+
+  private Future<Void> deadLetterBodies(List<Unparsable> bodies) {
+    Future<Void> chain = Future.succeededFuture();
+    for (Unparsable u : bodies) {
+      chain = chain.compose(v -> events.deadLetter(u.doc(), DeadLetter.BODY, null, null, u.raw(), "the stored body does not parse"));
+    }
+    return chain;
+  }
+
+  /** One stored document that failed as a whole: its items one at a time (see {@link #process}). */
+  private Future<Void> isolate(JsonObject doc, Parsed parsed, Throwable first) {
+    String id = doc.getString("_id");
+    List<Item> items = new ArrayList<>();
+    for (Object m : parsed.messages()) items.add(new Item(DeadLetter.MESSAGE, (JsonObject) m));
+    for (Object st : parsed.statuses()) items.add(new Item(DeadLetter.STATUS, (JsonObject) st));
+    log.warn("Stored webhook document {} failed ({}); recording its {} messages and statuses one by one", id,
+        first.toString(), items.size());
+    Future<Boolean> allSettled = Future.succeededFuture(true);
+    for (Item item : items) {
+      allSettled = allSettled.compose(settled -> !settled ? Future.succeededFuture(false) : recordAlone(doc, item));
+    }
+    return allSettled.compose(settled -> {
+      if (settled) {
+        return deadLetterBodies(parsed.unparsable()).compose(v -> events.markProcessed(List.of(id)));
+      }
+      log.warn("Stored webhook document {} stays stored: the database is not answering ({})", id, first.toString());
+      return events.markFailedAttempt(List.of(id), first.toString()).recover(e -> Future.succeededFuture())
+          .compose(v -> Future.failedFuture(first));
+    });
+  }
+
+  private record Item(String kind, JsonObject value) {
+    JsonArray messages() { return kind.equals(DeadLetter.MESSAGE) ? new JsonArray().add(value) : new JsonArray(); }
+
+    JsonArray statuses() { return kind.equals(DeadLetter.STATUS) ? new JsonArray().add(value) : new JsonArray(); }
+  }
+
+  /**
+   * Records one item; true once it is recorded or set aside, false when the database is failing (try later). A
+   * failure is tried once more before the item is set aside, so a passing fault does not make a dead letter.
+   */
+  private Future<Boolean> recordAlone(JsonObject doc, Item item) {
+    return record(item.messages(), item.statuses()).map(true)
+        .recover(err -> databaseFailing(err).compose(failing -> {
+          if (failing) return Future.succeededFuture(false);
+          return record(item.messages(), item.statuses()).map(true).recover(again -> {
+            String reason = Bus.fromReply(again).getMessage();
+            log.error("WhatsApp {} {} cannot be recorded ({}): set aside as a dead letter", item.kind(),
+                item.value().getString("waMessageId"), again.toString());
+            return events.deadLetter(doc, item.kind(), item.value().getString("waMessageId"), item.value().getString("from"),
+                item.value().encode(), reason).map(true).recover(e -> Future.succeededFuture(false));
+          });
+        }));
+  }
+
+  /** Whether a failure is the database's (or the bus's) rather than the item's: timeouts, no handler, no ping. */
+  private Future<Boolean> databaseFailing(Throwable err) {
+    ErrorCode code = Bus.fromReply(err).code();
+    if (code == ErrorCode.SERVICE_UNAVAILABLE || code == ErrorCode.GATEWAY_TIMEOUT) { // no inbox answering, or not in time
+      return Future.succeededFuture(true);
+    }
+    return mongo.ping().timeout(5, java.util.concurrent.TimeUnit.SECONDS).map(false).otherwise(true);
+  }
+
+  // ---- dead letters
+
+  private Future<JsonObject> listDeadLetters(JsonObject body) {
+    int page = body.getInteger("page", 1);
+    int limit = body.getInteger("limit", 20);
+    return events.deadLetters((page - 1) * limit, limit).map(found -> new JsonObject()
+        .put("deadLetters", new JsonArray(found.items().stream().map(DeadLetter::toApi).toList()))
+        .put("pagination", new JsonObject().put("page", page).put("limit", limit).put("total", found.total())
+            .put("pages", (found.total() + limit - 1) / limit)));
+  }
+
+  private Future<JsonObject> getDeadLetter(JsonObject body) {
+    return events.deadLetter(Check.requiredString(body, "id", 64)).map(doc -> new JsonObject()
+        .put("deadLetter", DeadLetter.toApi(doc, Integer.MAX_VALUE)));
+  }
+
+  /**
+   * Records a dead letter again (after a fix, or once what it refers to exists): a message or status is recorded on
+   * its own, a body is stored again as a new webhook. The dead letter is removed once that worked; otherwise it
+   * stays with the new reason and one more attempt, and the caller gets the failure.
+   */
+  private Future<JsonObject> retryDeadLetter(JsonObject body) {
+    String id = Check.requiredString(body, "id", 64);
+    return events.deadLetter(id).compose(doc -> {
+      String kind = doc.getString("kind", DeadLetter.BODY);
+      String payload = doc.getString("payload", "");
+      Future<Void> retried;
+      if (kind.equals(DeadLetter.BODY)) {
+        retried = intake(new JsonObject().put("raw", payload)).mapEmpty();
+      } else {
+        JsonObject item;
+        try {
+          item = new JsonObject(payload);
+        } catch (RuntimeException e) {
+          item = null;
+        }
+        retried = item == null ? Future.failedFuture(new CrmException(ErrorCode.VALIDATION_FAILED, "its payload is not a JSON object"))
+            : kind.equals(DeadLetter.STATUS) ? record(new JsonArray(), new JsonArray().add(item))
+            : record(new JsonArray().add(item), new JsonArray());
+      }
+      return retried
+          .compose(v -> events.removeDeadLetter(id))
+          .map(v -> new JsonObject().put("retried", true).put("id", id).put("kind", kind))
+          .recover(err -> {
+            CrmException failure = Bus.fromReply(err);
+            boolean unavailable = failure.code() == ErrorCode.DATABASE_ERROR || failure.code() == ErrorCode.SERVICE_UNAVAILABLE
+                || failure.code() == ErrorCode.GATEWAY_TIMEOUT;
+            return events.markDeadLetterAttempt(id, failure.getMessage()).recover(e -> Future.succeededFuture())
+                .compose(v -> Future.failedFuture(new CrmException(unavailable ? failure.code() : ErrorCode.BUSINESS_RULE_VIOLATION,
+                    "The dead letter still cannot be recorded: " + failure.getMessage(), null, new JsonObject().put("id", id))));
+          });
+    });
   }
 
   /** Processes pending bodies received before {@code before}, batch after batch. */
@@ -201,7 +336,9 @@ public final class WhatsappVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> stats(JsonObject body) {
-    return Future.all(events.countPending(), bus.request(Addresses.CONVERSATION_STATS, new JsonObject()))
-        .map(all -> new JsonObject().put("webhooksPending", all.<Long>resultAt(0)).mergeIn(all.<JsonObject>resultAt(1)));
+    return Future.all(events.countPending(), events.countDeadLetters(),
+            bus.request(Addresses.CONVERSATION_STATS, new JsonObject()))
+        .map(all -> new JsonObject().put("webhooksPending", all.<Long>resultAt(0)).put("deadLetters", all.<Long>resultAt(1))
+            .mergeIn(all.<JsonObject>resultAt(2)));
   }
 }

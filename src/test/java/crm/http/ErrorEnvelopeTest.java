@@ -127,6 +127,57 @@ class ErrorEnvelopeTest {
     assertThat(raw(HttpMethod.POST, LOGIN, "application/json; charset=utf-8", json).statusCode()).isEqualTo(200);
   }
 
+  /** Issue 14, finding 5: a form or multipart body is not an empty JSON object, even on a route that reads no body. */
+  @Test
+  void multipart_and_form_bodies_are_415_on_every_json_route() {
+    String admin = app.adminToken();
+    String boundary = "----crm" + System.nanoTime();
+    String multipart = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\na@b.c\r\n--" + boundary + "--\r\n";
+    for (String path : List.of(LOGIN, "/api/v2/auth/logout", "/api/v2/customers")) {
+      var req = app.client.post(path).putHeader("Content-Type", "multipart/form-data; boundary=" + boundary);
+      if (!path.equals(LOGIN)) req.putHeader("Authorization", "Bearer " + admin);
+      assertError(req.sendBuffer(Buffer.buffer(multipart)).await(), 415, "UNSUPPORTED_MEDIA_TYPE", path);
+      var form = app.client.post(path).putHeader("Content-Type", "application/x-www-form-urlencoded");
+      if (!path.equals(LOGIN)) form.putHeader("Authorization", "Bearer " + admin);
+      assertError(form.sendBuffer(Buffer.buffer("email=a%40b.c")).await(), 415, "UNSUPPORTED_MEDIA_TYPE", path);
+    }
+    // JSON declared with a charset other than UTF-8 is not JSON as RFC 8259 defines it
+    assertError(raw(HttpMethod.POST, LOGIN, "application/json; charset=latin1", credentials().encode()), 415,
+        "UNSUPPORTED_MEDIA_TYPE", LOGIN);
+    // the token was not spent by the refused logout
+    assertThat(app.get("/api/v2/auth/me", admin).statusCode()).isEqualTo(200);
+  }
+
+  /** Issue 14: JSON nested deeper than JSON_MAX_DEPTH (32) is refused naming where, before anything reads it. */
+  @Test
+  void json_nested_too_deep_is_400_naming_the_field() {
+    String admin = app.adminToken();
+    JsonObject deep = new JsonObject().put("leaf", 1);
+    for (int i = 0; i < 40; i++) deep = new JsonObject().put("k", deep);
+    JsonObject body = new JsonObject().put("phoneNumber", "529990000301").put("customFields", deep);
+    JsonObject error = assertError(app.post("/api/v2/customers", admin, body), 400, "VALIDATION_FAILED", "/api/v2/customers");
+    assertThat(error.getString("field")).startsWith("customFields.k.k.k");
+    // an array nested too deep at the top level, and just within the limit is accepted by the parser
+    JsonArray arr = new JsonArray();
+    for (int i = 0; i < 40; i++) arr = new JsonArray().add(arr);
+    assertThat(assertError(app.post(LOGIN, null, new JsonObject().put("email", arr).encode()), 400, "VALIDATION_FAILED",
+        LOGIN).getString("field")).startsWith("email[0][0]");
+    JsonObject fine = new JsonObject().put("v", 1);
+    for (int i = 0; i < 30; i++) fine = new JsonObject().put("k", fine);
+    HttpResponse<Buffer> ok = app.post("/api/v2/customers", admin, new JsonObject().put("phoneNumber", "529990000302")
+        .put("customFields", new JsonObject().put("a", 1)).put("ignored", fine));
+    assertThat(ok.statusCode()).as(ok.bodyAsString()).isEqualTo(201);
+  }
+
+  /** A number no database holds (beyond 64 bits) is the client's mistake, not a 500 from the encoder. */
+  @Test
+  void numbers_beyond_64_bits_are_400_naming_the_field() {
+    String admin = app.adminToken();
+    String body = "{\"phoneNumber\":\"529990000303\",\"customFields\":{\"n\":123456789012345678901234567890}}";
+    assertThat(assertError(app.post("/api/v2/customers", admin, body), 400, "VALIDATION_FAILED", "/api/v2/customers")
+        .getString("field")).isEqualTo("customFields.n");
+  }
+
   @Test
   void malformed_json_is_400_validation_failed() {
     for (String bad : List.of("{bad", "{\"email\":\"a@b.c\",", "{\"email\" \"x\"}", "{'email':'a@b.c'}x")) {
@@ -198,6 +249,16 @@ class ErrorEnvelopeTest {
     }
     // a well-encoded query still works
     assertThat(app.get("/api/v2/agents?search=%40crm.test&limit=5", admin).statusCode()).isEqualTo(200);
+  }
+
+  /** Issue 14, finding 4: the webhook verification and every other route outside the API answer 400 too. */
+  @Test
+  void malformed_percent_encoding_outside_the_api_is_400() {
+    for (String path : List.of("/webhooks/whatsapp", "/health", "/ready", "/metrics")) {
+      assertError(app.get(path + "?hub.mode=%zz&hub.challenge=1", null), 400, "VALIDATION_FAILED", path);
+    }
+    assertError(app.get("/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=%E0%A4%&hub.challenge=1", null), 400,
+        "VALIDATION_FAILED", "/webhooks/whatsapp");
   }
 
   @Test
