@@ -465,6 +465,8 @@ final class Attacks {
 
   /** Operator objects as values, $-keys and dotted keys in bodies and nested objects, operator-style query params. */
   List<Attack> operators() {
+    // first, while the totals they are compared with (read now) still hold: the body attacks below create records
+    listFilters();
     List<Object> ops = List.of(Map.of("$gt", ""), Collections.singletonMap("$ne", null), Map.of("$where", "1"));
     for (Route r : bodyRoutes()) {
       Map<String, Object> base = base(r);
@@ -512,6 +514,50 @@ final class Attacks {
       }
     }
     return out;
+  }
+
+  /** pagination.totalCount of a list route as this actor, or -1. */
+  private long total(String uri, String token) {
+    Wire.Outcome o = env.wire.send(HttpMethod.GET, uri, Wire.headers("Authorization", "Bearer " + token), null);
+    JsonObject j = o.status() == 200 ? o.json() : null;
+    JsonObject p = j == null ? null : j.getJsonObject("pagination");
+    return p == null ? -1 : p.getLong("totalCount", -1L);
+  }
+
+  /**
+   * The lists must not read {@code search} as a regular expression ({@code .*} matching everything, a catastrophic
+   * pattern taking the time) nor take operator-style parameters as filters that widen what the caller sees.
+   */
+  private void listFilters() {
+    for (Route r : routes.all) {
+      if (r.method() != HttpMethod.GET || !r.params().isEmpty() || !r.query().contains("search")) continue;
+      String base = r.uri(Map.of(), null);
+      for (String actor : List.of("admin", "agent")) {
+        String token = actor.equals("admin") ? env.adminToken : env.agent.token();
+        if (actor.equals("agent") && !env.agent.can(r.permission())) continue;
+        long all = total(base, token);
+        if (all <= 0) continue;
+        Expect narrower = out -> {
+          JsonObject p = out.json() == null ? null : out.json().getJsonObject("pagination");
+          if (out.status() != 200 || p == null) return null; // a refusal is fine (the common checks apply)
+          long n = p.getLong("totalCount", -1L);
+          return n < all ? null : "search=.* matched all " + all + " items: the search text was read as a regular expression";
+        };
+        out.add(new Attack(new Wire.Req(cls, r.key(), "search=.* (regex injection)", HttpMethod.GET, base + "?search=.*", Wire.headers(),
+            null, actor), narrower));
+        out.add(new Attack(new Wire.Req(cls, r.key(), "catastrophic pattern as search", HttpMethod.GET, base + "?search="
+            + enc("(a+)+$" + "a".repeat(40) + "!"), Wire.headers(), null, actor),
+            o -> o.millis() < 2_000 ? null : "a catastrophic regular expression took " + o.millis() + " ms"));
+        for (String q : List.of("status[$ne]=x", "assignedAgent[$ne]=x", "role[$ne]=x", "isActive[$ne]=x", "customerId[$ne]=x")) {
+          out.add(new Attack(new Wire.Req(cls, r.key(), "operator-style " + q, HttpMethod.GET, base + "?" + q, Wire.headers(), null, actor),
+              o -> {
+                JsonObject p = o.json() == null ? null : o.json().getJsonObject("pagination");
+                if (o.status() != 200 || p == null) return null;
+                return p.getLong("totalCount", -1L) <= all ? null : "an operator-style parameter widened the list beyond " + all;
+              }));
+        }
+      }
+    }
   }
 
   /** Path ids and body ids that name nothing: 24 hex digits, non-hex, very long, phone numbers, odd words. */
