@@ -52,6 +52,65 @@ public final class JsonBounds {
     return null;
   }
 
+  /**
+   * The nesting check on JSON text, before it is parsed: one pass over the characters, so a body nested thousands deep
+   * (past what the parser itself accepts, where it would only say "malformed") is refused naming where, and the
+   * parser never builds it. Null when the text nests at most {@code maxDepth} deep (it may still be malformed).
+   */
+  public static Violation scanDepth(CharSequence text, int maxDepth) {
+    ArrayDeque<Object[]> open = new ArrayDeque<>(); // {isObject, key or index}
+    int n = text.length();
+    for (int i = 0; i < n; i++) {
+      char c = text.charAt(i);
+      switch (c) {
+        case '{', '[' -> {
+          if (open.size() + 1 > maxDepth) {
+            String path = textPath(open);
+            return new Violation(path.isEmpty() ? "body" : path,
+                (path.isEmpty() ? "The body" : path) + " is nested deeper than " + maxDepth + " levels");
+          }
+          open.push(new Object[] {c == '{', c == '{' ? null : (Object) 0});
+        }
+        case '}', ']' -> {
+          if (!open.isEmpty()) open.pop();
+        }
+        case ',' -> {
+          Object[] top = open.peek();
+          if (top != null) top[1] = (Boolean) top[0] ? null : (Object) ((Integer) top[1] + 1);
+        }
+        case '"' -> {
+          int end = i + 1;
+          while (end < n && text.charAt(end) != '"') end += text.charAt(end) == '\\' ? 2 : 1;
+          Object[] top = open.peek();
+          int after = end + 1;
+          while (after < n && Character.isWhitespace(text.charAt(after))) after++;
+          if (top != null && (Boolean) top[0] && top[1] == null && after < n && text.charAt(after) == ':') {
+            top[1] = text.subSequence(i + 1, Math.min(end, n)).toString();
+          }
+          i = end;
+        }
+        default -> { }
+      }
+    }
+    return null;
+  }
+
+  private static String textPath(ArrayDeque<Object[]> open) {
+    StringBuilder b = new StringBuilder();
+    java.util.Iterator<Object[]> outerFirst = open.descendingIterator();
+    while (outerFirst.hasNext()) {
+      Object[] frame = outerFirst.next();
+      if ((Boolean) frame[0]) {
+        if (b.length() > 0) b.append('.');
+        b.append(frame[1]);
+      } else {
+        b.append('[').append(frame[1]).append(']');
+      }
+      if (b.length() > MAX_PATH) return b.substring(0, MAX_PATH) + "...";
+    }
+    return b.toString();
+  }
+
   private static Violation deep(Frame f, int maxDepth) {
     String path = path(f.step);
     return new Violation(path.isEmpty() ? "body" : path,

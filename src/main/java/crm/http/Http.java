@@ -31,14 +31,17 @@ public final class Http {
     if (!text.startsWith("{")) {
       throw new CrmException(ErrorCode.VALIDATION_FAILED, "The body must be a JSON object");
     }
+    Integer limit = ctx.get(MAX_DEPTH);
+    int maxDepth = limit == null ? JsonBounds.DEFAULT_MAX_DEPTH : limit;
+    JsonBounds.Violation deep = JsonBounds.scanDepth(text, maxDepth);
+    if (deep != null) throw CrmException.validation(deep.path(), deep.message());
     JsonObject json;
     try {
       json = new JsonObject(text);
     } catch (DecodeException | ClassCastException e) {
       throw new CrmException(ErrorCode.VALIDATION_FAILED, "Malformed JSON body");
     }
-    Integer maxDepth = ctx.get(MAX_DEPTH);
-    JsonBounds.check(json, maxDepth == null ? JsonBounds.DEFAULT_MAX_DEPTH : maxDepth);
+    JsonBounds.check(json, maxDepth);
     return json;
   }
 

@@ -43,6 +43,11 @@ class PoisonDocumentTest {
     HttpResponse<Buffer> res = app.post("/api/v2/customers", token, new JsonObject()
         .put("phoneNumber", "529990000101").put("firstName", "Deep").put("customFields", nested(600)));
     assertThat(res.statusCode()).as(res.bodyAsString()).isEqualTo(400);
+    // past what the JSON parser itself takes (1,000 levels): still refused naming the field, not "malformed"
+    String veryDeep = "{\"phoneNumber\":\"529990000106\",\"customFields\":" + "{\"k\":".repeat(5000) + "1" + "}".repeat(5000) + "}";
+    HttpResponse<Buffer> refused = app.post("/api/v2/customers", token, veryDeep);
+    assertThat(refused.statusCode()).isEqualTo(400);
+    assertThat(refused.bodyAsJsonObject().getJsonObject("error").getString("field")).startsWith("customFields.k.k.k");
     // the store still takes writes and logins
     HttpResponse<Buffer> ok = app.post("/api/v2/customers", token, new JsonObject()
         .put("phoneNumber", "529990000102").put("firstName", "Fine"));
