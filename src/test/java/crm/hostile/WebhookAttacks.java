@@ -90,6 +90,23 @@ final class WebhookAttacks {
     hostilePhone = phones.get();
   }
 
+  /** A body whose messages are {@code hostile} plus the good one, and whose statuses are {@code statuses}. */
+  private void addMany(String label, List<Object> hostile, List<Object> statuses) {
+    add("many", label, null, null);
+    Body b = out.remove(out.size() - 1);
+    Map<String, Object> good = new LinkedHashMap<>();
+    good.put("from", goodPhone);
+    good.put("id", b.goodWamid());
+    good.put("timestamp", String.valueOf(System.currentTimeMillis() / 1000));
+    good.put("type", "text");
+    good.put("text", Map.of("body", b.goodText()));
+    List<Object> messages = new ArrayList<>(hostile);
+    messages.add(messages.size() / 2, good);
+    String json = b.json().replaceFirst(java.util.regex.Pattern.quote("\"messages\":[") + "[^\\]]*\\]",
+        java.util.regex.Matcher.quoteReplacement("\"messages\":" + Js.write(messages) + ",\"statuses\":" + Js.write(statuses)));
+    out.add(new Body(b.category(), b.label(), b.goodWamid(), b.goodText(), b.hostilePhone(), json));
+  }
+
   private void addMessage(String category, String label, Map<String, Object> m) {
     add(category, label, m, null);
   }
@@ -217,6 +234,18 @@ final class WebhookAttacks {
       m.put((String) f[0], Js.tree(f[1]));
       addMessage(f[1] instanceof Map ? "operators" : "wrong-types", f[0] + " = " + Js.write(f[1]), m);
     }
+    // one body holding thousands of hostile messages (of every type, the wrong payloads among them) and statuses
+    List<Object> many = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      String t = TYPES.get(i % TYPES.size());
+      Map<String, Object> m = message(t);
+      if (i % 4 == 1) m.put(t, List.of(i));
+      if (i % 4 == 2) m.put("context", Map.of("id", i));
+      many.add(m);
+    }
+    List<Object> manyStatuses = new ArrayList<>();
+    for (int i = 0; i < 300; i++) manyStatuses.add(status());
+    addMany("1000 messages of every type and 300 statuses in one body", many, manyStatuses);
     Map<String, Object> hugeId = message("text");
     hugeId.put("id", "wamid." + "i".repeat(200_000));
     addMessage("huge", "a 200k-char message id", hugeId);
