@@ -99,6 +99,10 @@ final class Env implements AutoCloseable {
     this.ticketId = ticket.getJsonObject("ticket").getString("_id");
   }
 
+  /**
+   * The embedded H2 backend (production's default) unless {@code -Dhostile.backend=memory}: a document nested 600 deep
+   * took the H2 store down at its next commit while the memory backend kept it, so memory alone would hide that.
+   */
   static Env start() {
     TestApp app = TestApp.start(Wa.config().put("JSON_BODY_LIMIT", 1_048_576).put("CRM_DB_BACKEND", System.getProperty("hostile.backend", "h2"))
         // nothing leaves the machine: media downloads of hostile media messages go to a closed local port

@@ -26,6 +26,11 @@ import org.junit.jupiter.api.TestMethodOrder;
  * <p>Seeded ({@code -Dhostile.seed=N}, default {@link #SEED}); a failing class lists every violation with the seed
  * and the request (method, URI, headers, body prefix) and what came back, also in {@code target/hostile-findings.txt}.
  * A request that leaves the server unusable is reported, and the application is started afresh so the class goes on.
+ *
+ * <p>Socket.IO: a packet for a real event that asks for an ack must get an error ack or a closed connection; an unknown
+ * event or a malformed packet (nothing to acknowledge; the README says they are logged and ignored) must leave the
+ * connection serving (a probe on it is answered) or closed. Run with {@code -Dtest='crm.hostile.**'}
+ * ({@code crm.hostile.*} selects nothing with surefire 3.5).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HostileInputSuiteTest {
