@@ -8,7 +8,6 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.h2.mvstore.MVStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,10 +19,12 @@ public final class EmbeddedMongo implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedMongo.class);
 
   private final GuardedBackend backend;
+  private final H2Store h2;
   private final MongoServer server;
   private final InetSocketAddress address;
 
   private EmbeddedMongo(GuardedBackend.Opener opener) {
+    this.h2 = opener instanceof H2Store store ? store : null;
     this.backend = new GuardedBackend(opener);
     this.server = new MongoServer(backend);
     this.server.bind("127.0.0.1", 0);
@@ -37,19 +38,15 @@ public final class EmbeddedMongo implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create data directory " + dataDir, e);
     }
-    Path file = dataDir.resolve("crm.mv.db");
     EmbeddedMongo[] self = new EmbeddedMongo[1];
-    EmbeddedMongo db = new EmbeddedMongo(GuardedBackend.opener(() -> new H2Backend(new MVStore.Builder()
-            .fileName(file.toString())
-            // a failure of the store's own background writer closes the store: have it reopened at once
-            .backgroundExceptionHandler((thread, err) -> {
-              log.error("Embedded store background write failed: {}", err.toString());
-              if (self[0] != null) self[0].backend.checkStore();
-            })
-            .open()),
-        b -> ((H2Backend) b).getMvStore().isClosed()));
+    // a failure of the store's own writing closes the store: have it reopened at once
+    H2Store store = new H2Store(dataDir, (thread, err) -> {
+      log.error("Embedded store background write failed: {}", err.toString());
+      if (self[0] != null) self[0].backend.checkStore();
+    });
+    EmbeddedMongo db = new EmbeddedMongo(store);
     self[0] = db;
-    log.info("Embedded MongoDB (H2 file {}) on {}", file, db.connectionString());
+    log.info("Embedded MongoDB (H2 file {}) on {}", store.file(), db.connectionString());
     return db;
   }
 
@@ -75,9 +72,9 @@ public final class EmbeddedMongo implements AutoCloseable {
    * for is not known to be on disk.
    */
   public void commit() {
-    if (backend.current() instanceof H2Backend h2) {
+    if (backend.current() instanceof H2Backend current) {
       try {
-        h2.commit();
+        backend.commitExclusive(current::commit); // never in the middle of a command (see H2Store)
       } catch (RuntimeException e) {
         backend.checkStore();
         throw e;
@@ -95,8 +92,9 @@ public final class EmbeddedMongo implements AutoCloseable {
     try {
       server.shutdownNow();
     } finally {
-      backend.close();
+      backend.close(); // the H2 backend commits what is left as it closes
     }
+    if (h2 != null) h2.closedCleanly();
     log.info("Embedded MongoDB closed");
   }
 }

@@ -10,11 +10,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Serves {@link Addresses#STORAGE_SYNC} on this node: a request is answered once a commit that started
- * after it has reached disk. Requests arriving while a commit runs share the next one (group commit),
- * so a burst of durable writes costs one disk sync, not one each. The commit runs on a worker thread.
+ * The embedded store's only committer (see {@link H2Store} for why there must be one). Serves
+ * {@link Addresses#STORAGE_SYNC} on this node: a request is answered once a commit that started after it has reached
+ * disk. Requests arriving while a commit runs share the next one (group commit), so a burst of durable writes costs one
+ * disk sync, not one each. Once every {@link #BACKGROUND_MS} it also commits what nobody waits for (the store commits
+ * nothing on its own). The commit runs on a worker thread.
  */
 public final class GroupCommit extends VerticleBase {
+  /** Writes that nobody waits for reach the disk within this long. */
+  static final long BACKGROUND_MS = 1000;
   private final EmbeddedMongo db;
   private final long intervalMs;
   private List<Promise<JsonObject>> waiting = new ArrayList<>();
@@ -27,6 +31,7 @@ public final class GroupCommit extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    vertx.setPeriodic(BACKGROUND_MS, id -> scheduleCommit());
     return new Bus(vertx).serveLocal(Addresses.STORAGE_SYNC, body -> {
       Promise<JsonObject> promise = Promise.promise();
       waiting.add(promise);

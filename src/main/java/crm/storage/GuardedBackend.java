@@ -18,6 +18,8 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +66,8 @@ public final class GuardedBackend implements MongoBackend {
     return t;
   });
   private final AtomicBoolean reopening = new AtomicBoolean();
+  /** Commands hold the read side, commits (and the swap of a reopened store) the write side: see {@link H2Store}. */
+  private final ReentrantReadWriteLock commitLock = new ReentrantReadWriteLock();
   private volatile MongoBackend current;
   private volatile boolean closed;
   private volatile int reopens;
@@ -105,7 +109,7 @@ public final class GuardedBackend implements MongoBackend {
   private void reopen(MongoBackend old) {
     try {
       try {
-        old.close();
+        commitExclusive(old::close);
       } catch (RuntimeException e) {
         log.debug("closing the failed store: {}", e.toString());
       }
@@ -168,6 +172,8 @@ public final class GuardedBackend implements MongoBackend {
             "BSONObj exceeds maximum nested object depth: " + MAX_DEPTH + " (command " + command + ")");
       }
     }
+    Lock lock = handshake ? null : commitLock.readLock();
+    if (lock != null) lock.lock();
     try {
       return call.get();
     } catch (StackOverflowError e) {
@@ -180,6 +186,18 @@ public final class GuardedBackend implements MongoBackend {
             "the embedded store closed and is being reopened");
       }
       throw e;
+    } finally {
+      if (lock != null) lock.unlock();
+    }
+  }
+
+  /** Runs a commit while no command runs, so that it holds whole commands only. */
+  public void commitExclusive(Runnable commit) {
+    commitLock.writeLock().lock();
+    try {
+      commit.run();
+    } finally {
+      commitLock.writeLock().unlock();
     }
   }
 

@@ -86,8 +86,8 @@ public final class Mongo {
 
   /**
    * As {@link #insertManyDurable} without waiting for the disk: for writes whose loss in a crash is recovered from
-   * something durable that is only removed after them (the embedded store commits writes in order, so a commit that
-   * holds the later removal holds these too).
+   * something durable that is only removed after them. The embedded store commits only between whole commands (see
+   * {@code H2Store}), so a commit that holds the later removal holds these too; MongoDB's journal keeps that order.
    */
   public Future<java.util.BitSet> insertMany(String collection, List<JsonObject> docs) {
     java.util.BitSet inserted = new java.util.BitSet(docs.size());
