@@ -122,7 +122,7 @@ public final class IngestBench {
         });
   }
 
-  private static Map<String, String> options(String[] args) {
+  static Map<String, String> options(String[] args) {
     Map<String, String> out = new HashMap<>();
     for (int i = 0; i + 1 < args.length; i += 2) {
       if (!args[i].startsWith("--")) throw new IllegalArgumentException("expected --option value, got " + args[i]);
