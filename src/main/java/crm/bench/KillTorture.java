@@ -111,7 +111,7 @@ public final class KillTorture {
       port = probe.getLocalPort();
     }
     List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-        "-Dvertx.disableDnsResolver=true", "-cp", System.getProperty("java.class.path"), "crm.Main");
+        "-Dvertx.disableDnsResolver=true", "-cp", absoluteClassPath(), "crm.Main");
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
         .redirectOutput(dir.resolve("server-" + cycle + "-" + phase + ".log").toFile());
     Map<String, String> env = pb.environment();
@@ -126,6 +126,13 @@ public final class KillTorture {
   }
 
   private static final Map<Long, Integer> PORTS = new ConcurrentHashMap<>();
+
+  /** This JVM's class path with every entry absolute: the server runs in the data directory. */
+  private static String absoluteClassPath() {
+    return java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+        .map(entry -> Path.of(entry).toAbsolutePath().toString())
+        .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+  }
 
   private static int awaitReady(Vertx vertx, Process server) throws Exception {
     int port = PORTS.get(server.pid());
