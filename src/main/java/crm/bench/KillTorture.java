@@ -49,7 +49,11 @@ public final class KillTorture {
   public record Options(int cycles, int messages, int concurrency, int customers, long seed, Path dir, long minKillMs,
                         long maxKillMs) {}
 
-  /** One cycle's figures: acked this cycle, and over every cycle so far stored (distinct), lost and doubled. */
+  /**
+   * One cycle's figures: messages acked in this cycle, messages stored (distinct, all cycles), and the acked messages
+   * this cycle lost and the copies it added (both counted against the database after the cycle, minus what earlier
+   * cycles already had).
+   */
   public record Cycle(int cycle, int acked, long killAfterMs, long stored, int lost, long doubled) {}
 
   public static void main(String[] args) throws Exception {
@@ -73,6 +77,8 @@ public final class KillTorture {
     Set<String> acked = ConcurrentHashMap.newKeySet();
     List<String> sentBodies = new ArrayList<>();
     List<Cycle> cycles = new ArrayList<>();
+    int lostSoFar = 0;
+    long doubledSoFar = 0;
     Vertx vertx = Vertx.vertx();
     try {
       for (int c = 1; c <= o.cycles(); c++) {
@@ -86,7 +92,11 @@ public final class KillTorture {
         awaitDrained(vertx, replayPort);
         again.destroy(); // SIGTERM: the clean stop commits and removes the open marker
         if (!again.waitFor(60, TimeUnit.SECONDS)) throw new IllegalStateException("the server did not stop on SIGTERM");
-        Cycle cycle = count(vertx, o.dir(), c, acked.size() - before, killAfter, acked);
+        Cycle totals = count(vertx, o.dir(), c, acked.size() - before, killAfter, acked);
+        Cycle cycle = new Cycle(c, totals.acked(), killAfter, totals.stored(), totals.lost() - lostSoFar,
+            totals.doubled() - doubledSoFar);
+        lostSoFar = totals.lost();
+        doubledSoFar = totals.doubled();
         cycles.add(cycle);
         out.printf("%5d %7d %9d %9d %6d %8d%n", cycle.cycle(), cycle.acked(), cycle.killAfterMs(), cycle.stored(),
             cycle.lost(), cycle.doubled());
@@ -94,8 +104,8 @@ public final class KillTorture {
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
     }
-    long lost = cycles.isEmpty() ? 0 : cycles.get(cycles.size() - 1).lost();
-    long doubled = cycles.isEmpty() ? 0 : cycles.get(cycles.size() - 1).doubled();
+    long lost = cycles.stream().mapToLong(Cycle::lost).sum();
+    long doubled = cycles.stream().mapToLong(Cycle::doubled).sum();
     int ackedTotal = cycles.stream().mapToInt(Cycle::acked).sum();
     int cleanCycles = (int) cycles.stream().filter(c -> c.lost() == 0 && c.doubled() == 0).count();
     out.printf("total: %d cycles, %d messages acked, %d lost, %d doubled; %d of %d cycles with 0 lost and 0 doubled%n",
