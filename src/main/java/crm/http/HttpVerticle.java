@@ -2,7 +2,6 @@ package crm.http;
 
 import crm.auth.Authenticator;
 import crm.auth.Permission;
-import crm.bus.Addresses;
 import crm.bus.Bus;
 import crm.bus.CrmException;
 import crm.bus.ErrorCode;
