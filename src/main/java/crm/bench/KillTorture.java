@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code scripts/torture kill9}: the promise that a webhook answered 200 is never lost nor doubled, tried the hard way.
  * Each cycle starts the real server (a child JVM on the same data directory as the cycle before), sends signed webhooks
  * at a fixed concurrency (new messages, exact redeliveries of bodies already sent, statuses), kills the server with
- * SIGKILL at a random moment while requests are in flight, starts it again, lets it replay what it had stored, stops
+ * SIGKILL at a random moment (counted from the first 200) while requests are in flight, starts it again, lets it replay what it had stored, stops
  * it cleanly, and counts in the database itself: every message of every body answered 200 so far must be there exactly
  * once. Prints per cycle and in total: acked, stored, lost, doubled.
  */
@@ -175,10 +175,16 @@ public final class KillTorture {
     Promise<Void> done = Promise.promise();
     int[] next = {0};
     int[] inFlight = {0};
-    vertx.setTimer(killAfterMs, id -> {
-      killed.set(true);
-      server.destroyForcibly(); // SIGKILL
-    });
+    // the kill is timed from the first 200, so every cycle has acknowledged messages to lose (a slow start would not)
+    AtomicBoolean timing = new AtomicBoolean();
+    Runnable startKillTimer = () -> {
+      if (timing.compareAndSet(false, true)) {
+        vertx.setTimer(killAfterMs, id -> {
+          killed.set(true);
+          server.destroyForcibly(); // SIGKILL
+        });
+      }
+    };
     Runnable[] pump = new Runnable[1];
     pump[0] = () -> {
       while (!killed.get() && inFlight[0] < o.concurrency() && next[0] < plan.size()) {
@@ -189,7 +195,10 @@ public final class KillTorture {
             .timeout(30_000).sendBuffer(Buffer.buffer(body.bytes()))
             .onComplete(ar -> {
               inFlight[0]--;
-              if (ar.succeeded() && ar.result().statusCode() == 200) acked.addAll(body.wamids());
+              if (ar.succeeded() && ar.result().statusCode() == 200) {
+                acked.addAll(body.wamids());
+                startKillTimer.run();
+              }
               if ((killed.get() || next[0] >= plan.size()) && inFlight[0] == 0) done.tryComplete();
               else pump[0].run();
             });
