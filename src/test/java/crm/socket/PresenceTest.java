@@ -81,7 +81,8 @@ class PresenceTest {
     await("offline", () -> "offline".equals(stored(a)));
     assertThat(System.currentTimeMillis() - closed).as("not before the grace period").isGreaterThanOrEqualTo(GRACE - 50);
     assertThat(online(a)).isFalse();
-    Thread.sleep(GRACE);
+    await("the offline event", () -> statuses(a).contains("offline"));
+    Thread.sleep(GRACE); // and no second one
     assertThat(statuses(a)).containsExactly("online", "offline");
   }
 
@@ -113,6 +114,7 @@ class PresenceTest {
     assertThat(stored(a)).isEqualTo("busy");
     disconnected(a);
     await("offline", () -> "offline".equals(stored(a)));
+    await("the offline event", () -> statuses(a).contains("offline"));
     assertThat(statuses(a)).containsExactly("online", "busy", "offline");
   }
 
@@ -122,6 +124,8 @@ class PresenceTest {
     app.vertx.eventBus().request(Addresses.AGENT_SET_STATUS, new JsonObject().put("agentId", a).put("status", "away"))
         .await(5, TimeUnit.SECONDS);
     await("swept offline", () -> "offline".equals(stored(a)));
+    // the event is published after the write, so it may arrive after the stored value is seen: wait for it too
+    await("the offline event", () -> statuses(a).contains("offline"));
     assertThat(statuses(a)).containsExactly("away", "offline");
   }
 }
