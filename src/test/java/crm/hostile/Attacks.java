@@ -91,20 +91,11 @@ final class Attacks {
     if (body == null) return null;
     byte[] marker = bytes(Routes.UNIQUE);
     byte[] out = body;
-    for (int i = indexOf(out, marker, 0); i >= 0; i = indexOf(out, marker, i + marker.length)) {
+    for (int i = Wire.indexOf(out, marker, 0); i >= 0; i = Wire.indexOf(out, marker, i + marker.length)) {
       if (out == body) out = body.clone();
       System.arraycopy(bytes(unique()), 0, out, i, marker.length);
     }
     return out;
-  }
-
-  private static int indexOf(byte[] hay, byte[] needle, int from) {
-    outer:
-    for (int i = from; i <= hay.length - needle.length; i++) {
-      for (int j = 0; j < needle.length; j++) if (hay[i + j] != needle[j]) continue outer;
-      return i;
-    }
-    return -1;
   }
 
   private void addJson(Route r, String mutation, Object body, Expect expect) {

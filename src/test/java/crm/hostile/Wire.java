@@ -154,7 +154,8 @@ final class Wire implements AutoCloseable {
     return new Outcome(status, headers, body, elapsed(start), null);
   }
 
-  private static int indexOf(byte[] hay, byte[] needle, int from) {
+  /** Where {@code needle} first stands in {@code hay} from {@code from}, or -1. */
+  static int indexOf(byte[] hay, byte[] needle, int from) {
     outer:
     for (int i = from; i <= hay.length - needle.length; i++) {
       for (int j = 0; j < needle.length; j++) if (hay[i + j] != needle[j]) continue outer;
