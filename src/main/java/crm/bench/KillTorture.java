@@ -84,14 +84,14 @@ public final class KillTorture {
       for (int c = 1; c <= o.cycles(); c++) {
         long killAfter = o.minKillMs() + (long) (random.nextDouble() * (o.maxKillMs() - o.minKillMs()));
         int before = acked.size();
-        Process server = start(o.dir(), c, "kill");
-        int port = awaitReady(vertx, server);
-        load(vertx, port, o, random, c, sentBodies, acked, killAfter, server);
-        Process again = start(o.dir(), c, "replay");
-        int replayPort = awaitReady(vertx, again);
-        awaitDrained(vertx, replayPort);
-        again.destroy(); // SIGTERM: the clean stop commits and removes the open marker
-        if (!again.waitFor(60, TimeUnit.SECONDS)) throw new IllegalStateException("the server did not stop on SIGTERM");
+        Server server = start(o.dir(), c, "kill");
+        awaitReady(vertx, server);
+        load(vertx, o, random, c, sentBodies, acked, killAfter, server);
+        Server again = start(o.dir(), c, "replay");
+        awaitReady(vertx, again);
+        awaitDrained(vertx, again.port());
+        again.process().destroy(); // SIGTERM: the clean stop commits and removes the open marker
+        if (!again.process().waitFor(60, TimeUnit.SECONDS)) throw new IllegalStateException("the server did not stop on SIGTERM");
         Cycle totals = count(vertx, o.dir(), c, acked.size() - before, killAfter, acked);
         Cycle cycle = new Cycle(c, totals.acked(), killAfter, totals.stored(), totals.lost() - lostSoFar,
             totals.doubled() - doubledSoFar);
@@ -115,7 +115,10 @@ public final class KillTorture {
 
   // ---- the server, as production starts it
 
-  private static Process start(Path dir, int cycle, String phase) throws IOException {
+  /** A server process and the port it was told to listen on. */
+  private record Server(Process process, int port) {}
+
+  private static Server start(Path dir, int cycle, String phase) throws IOException {
     int port;
     try (ServerSocket probe = new ServerSocket(0)) {
       port = probe.getLocalPort();
@@ -130,12 +133,8 @@ public final class KillTorture {
         "CRM_DATA_DIR", dir.toString(), "WHATSAPP_APP_SECRET", SECRET, "CRM_ADMIN_PASSWORD", ADMIN_PASSWORD,
         "PASSWORD_HASH_MEMORY_KB", "1024", "PASSWORD_HASH_ITERATIONS", "1", "RATE_LIMIT_AUTH", "100000",
         "RATE_LIMIT_DEFAULT", "1000000"));
-    Process p = pb.start();
-    PORTS.put(p.pid(), port);
-    return p;
+    return new Server(pb.start(), port);
   }
-
-  private static final Map<Long, Integer> PORTS = new ConcurrentHashMap<>();
 
   /** This JVM's class path with every entry absolute: the server runs in the data directory. */
   private static String absoluteClassPath() {
@@ -144,15 +143,15 @@ public final class KillTorture {
         .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
   }
 
-  private static int awaitReady(Vertx vertx, Process server) throws Exception {
-    int port = PORTS.get(server.pid());
-    WebClient client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+  private static void awaitReady(Vertx vertx, Server server) throws Exception {
+    Process process = server.process();
+    WebClient client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(server.port()));
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
       while (System.nanoTime() < deadline) {
-        if (!server.isAlive()) throw new IllegalStateException("the server exited with " + server.exitValue());
+        if (!process.isAlive()) throw new IllegalStateException("the server exited with " + process.exitValue());
         try {
-          if (client.get("/ready").send().await(2, TimeUnit.SECONDS).statusCode() == 200) return port;
+          if (client.get("/ready").send().await(2, TimeUnit.SECONDS).statusCode() == 200) return;
         } catch (Exception notYet) {
           // not listening yet
         }
@@ -166,9 +165,10 @@ public final class KillTorture {
 
   // ---- the load, and the kill in the middle of it
 
-  private static void load(Vertx vertx, int port, Options o, Random random, int cycle, List<String> sentBodies,
-                           Set<String> acked, long killAfterMs, Process server) throws Exception {
-    WebClient client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port)
+  private static void load(Vertx vertx, Options o, Random random, int cycle, List<String> sentBodies,
+                           Set<String> acked, long killAfterMs, Server target) throws Exception {
+    Process server = target.process();
+    WebClient client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(target.port())
         .setKeepAlive(true).setConnectTimeout(2000).setIdleTimeout(10), new PoolOptions().setHttp1MaxSize(o.concurrency()));
     AtomicBoolean killed = new AtomicBoolean();
     List<Body> plan = plan(o, random, cycle, sentBodies);
