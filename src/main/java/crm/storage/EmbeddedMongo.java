@@ -1,8 +1,6 @@
 package crm.storage;
 
 import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.h2.H2Backend;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -19,40 +17,52 @@ public final class EmbeddedMongo implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedMongo.class);
 
   private final GuardedBackend backend;
-  private final H2Store h2;
+  private final StoreChanges changes;
+  private final StoreFile file;
   private final MongoServer server;
   private final InetSocketAddress address;
 
-  private EmbeddedMongo(GuardedBackend.Opener opener) {
-    this.h2 = opener instanceof H2Store store ? store : null;
+  private EmbeddedMongo(GuardedBackend.Opener opener, StoreChanges changes) {
+    this.changes = changes;
+    this.file = opener instanceof StoreFile store ? store : null;
     this.backend = new GuardedBackend(opener);
     this.server = new MongoServer(backend);
     this.server.bind("127.0.0.1", 0);
     this.address = server.getLocalAddress();
   }
 
-  /** Starts the H2-file backend under {@code dataDir} (data survives restarts). */
+  /** The page cache of the file store unless configured ({@code STORE_CACHE_MB}). */
+  public static final int DEFAULT_CACHE_MB = 256;
+
+  /** Starts the file backend under {@code dataDir} (data survives restarts). */
   public static EmbeddedMongo h2(Path dataDir) {
+    return h2(dataDir, DEFAULT_CACHE_MB);
+  }
+
+  /** Starts the file backend under {@code dataDir} with a page cache of {@code cacheMb}. */
+  public static EmbeddedMongo h2(Path dataDir, int cacheMb) {
     try {
       Files.createDirectories(dataDir);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create data directory " + dataDir, e);
     }
     EmbeddedMongo[] self = new EmbeddedMongo[1];
+    StoreChanges changes = new StoreChanges();
     // a failure of the store's own writing closes the store: have it reopened at once
-    H2Store store = new H2Store(dataDir, (thread, err) -> {
+    StoreFile store = new StoreFile(dataDir, cacheMb, changes, (thread, err) -> {
       log.error("Embedded store background write failed: {}", err.toString());
       if (self[0] != null) self[0].backend.checkStore();
     });
-    EmbeddedMongo db = new EmbeddedMongo(store);
+    EmbeddedMongo db = new EmbeddedMongo(store, changes);
     self[0] = db;
-    log.info("Embedded MongoDB (H2 file {}) on {}", store.file(), db.connectionString());
+    log.info("Embedded MongoDB (file {}) on {}", store.file(), db.connectionString());
     return db;
   }
 
-  /** Starts the in-memory backend (tests, throw-away runs). */
+  /** Starts the same backend on memory only (tests, throw-away runs). */
   public static EmbeddedMongo memory() {
-    EmbeddedMongo db = new EmbeddedMongo(GuardedBackend.opener(MemoryBackend::new, b -> false));
+    StoreChanges changes = new StoreChanges();
+    EmbeddedMongo db = new EmbeddedMongo(GuardedBackend.opener(() -> BsonBackend.inMemory(changes), b -> false), changes);
     log.info("Embedded MongoDB (in memory) on {}", db.connectionString());
     return db;
   }
@@ -61,9 +71,14 @@ public final class EmbeddedMongo implements AutoCloseable {
     return "mongodb://" + address.getHostString() + ":" + address.getPort();
   }
 
-  /** True when {@link #commit()} makes writes durable (the H2 backend); the memory backend has nothing to commit. */
+  /** True when {@link #commit()} makes writes durable (the file backend); the memory backend has nothing to commit. */
   public boolean needsCommit() {
-    return backend.current() instanceof H2Backend;
+    return backend.current() instanceof BsonBackend b && b.persistent();
+  }
+
+  /** Where to hear of every write (see {@link StoreChanges}). */
+  public StoreChanges changes() {
+    return changes;
   }
 
   /**
@@ -72,9 +87,9 @@ public final class EmbeddedMongo implements AutoCloseable {
    * for is not known to be on disk.
    */
   public void commit() {
-    if (backend.current() instanceof H2Backend current) {
+    if (backend.current() instanceof BsonBackend current && current.persistent()) {
       try {
-        backend.commitExclusive(current::commit); // never in the middle of a command (see H2Store)
+        backend.commitExclusive(current::commit); // never in the middle of a command (see StoreFile)
       } catch (RuntimeException e) {
         backend.checkStore();
         throw e;
@@ -92,9 +107,9 @@ public final class EmbeddedMongo implements AutoCloseable {
     try {
       server.shutdownNow();
     } finally {
-      backend.close(); // the H2 backend commits what is left as it closes
+      backend.close(); // the file backend commits what is left as it closes
     }
-    if (h2 != null) h2.closedCleanly();
+    if (file != null) file.closedCleanly();
     log.info("Embedded MongoDB closed");
   }
 }

@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The embedded store's only committer (see {@link H2Store} for why there must be one). Serves
+ * The embedded store's only committer (see {@link StoreFile} for why there must be one). Serves
  * {@link Addresses#STORAGE_SYNC} on this node: a request is answered once a commit that started after it has reached
  * disk. Requests arriving while a commit runs share the next one (group commit), so a burst of durable writes costs one
  * disk sync, not one each. Once every {@link #BACKGROUND_MS} it also commits what nobody waits for (the store commits

@@ -29,9 +29,11 @@ import org.slf4j.LoggerFactory;
  * itself, never the store:
  * <ul>
  *   <li>A command nested deeper than {@link #MAX_DEPTH} levels is refused before it reaches the backend, as MongoDB
- *   refuses documents nested over 100 levels (code 15, Overflow). The H2 backend keeps documents Java-serialised and
- *   serialises them when it commits: a document 600 levels deep overflowed the committing thread's stack, the
- *   MVStore treated that as a panic and closed itself, and every later command failed until a restart.</li>
+ *   refuses documents nested over 100 levels (code 15, Overflow). The H2 backend of earlier builds kept documents
+ *   Java-serialised and serialised them when it committed: a document 600 levels deep overflowed the committing
+ *   thread's stack, the MVStore treated that as a panic and closed itself, and every later command failed until a
+ *   restart. Documents are now encoded as BSON by the command that writes them ({@link BsonCollection}), so depth
+ *   can only fail that command, but the limit stays: it is MongoDB's.</li>
  *   <li>A command that still overflows the stack or throws anything unexpected is answered with an error (code 1,
  *   InternalError) instead of escaping into the connection.</li>
  *   <li>When the store has closed anyway (a failed commit, a disk error), commands that need it are answered
@@ -66,7 +68,7 @@ public final class GuardedBackend implements MongoBackend {
     return t;
   });
   private final AtomicBoolean reopening = new AtomicBoolean();
-  /** Commands hold the read side, commits (and the swap of a reopened store) the write side: see {@link H2Store}. */
+  /** Commands hold the read side, commits (and the swap of a reopened store) the write side: see {@link StoreFile}. */
   private final ReentrantReadWriteLock commitLock = new ReentrantReadWriteLock();
   private volatile MongoBackend current;
   private volatile boolean closed;

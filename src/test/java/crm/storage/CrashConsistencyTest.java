@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import crm.support.TestApp;
-import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.IndexOptions;
@@ -16,7 +15,7 @@ import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 import org.junit.jupiter.api.Test;
 
-/** The embedded store's rule (see {@link H2Store}): no commit it was not asked for, and indexes rebuilt after a crash. */
+/** The embedded store's rule (see {@link StoreFile}): no commit it was not asked for, and indexes rebuilt after a crash. */
 class CrashConsistencyTest {
 
   @Test
@@ -24,7 +23,7 @@ class CrashConsistencyTest {
     Path dir = Files.createTempDirectory("crm-commit-rule");
     try {
       Path file = dir.resolve("rule.mv.db");
-      MVStore store = H2Store.builder(file, (t, e) -> { }).open();
+      MVStore store = StoreFile.builder(file, 16, (t, e) -> { }).open();
       MVMap<Integer, String> map = store.openMap("m");
       map.put(0, "committed");
       store.commit();
@@ -35,7 +34,7 @@ class CrashConsistencyTest {
       assertThat(store.getCurrentVersion()).as("no commit happened").isEqualTo(version);
       store.closeImmediately(); // what kill -9 leaves
 
-      MVStore again = H2Store.builder(file, (t, e) -> { }).open();
+      MVStore again = StoreFile.builder(file, 16, (t, e) -> { }).open();
       try {
         MVMap<Integer, String> reopened = again.openMap("m");
         assertThat(reopened.size()).as("only what was committed is in the file").isEqualTo(1);
@@ -54,7 +53,7 @@ class CrashConsistencyTest {
     Vertx vertx = Vertx.vertx();
     try {
       EmbeddedMongo db = EmbeddedMongo.h2(dir);
-      assertThat(dir.resolve(H2Store.OPEN_MARKER)).exists();
+      assertThat(dir.resolve(StoreFile.OPEN_MARKER)).exists();
       MongoClient client = MongoClient.create(vertx, new JsonObject().put("connection_string", db.connectionString())
           .put("db_name", "crm"));
       client.createIndexWithOptions("messages", new JsonObject().put("wamid", 1), new IndexOptions().unique(true).name("wamid"))
@@ -63,11 +62,11 @@ class CrashConsistencyTest {
       client.insert("messages", new JsonObject().put("_id", "m1").put("wamid", "wamid.ONE")).await(10, TimeUnit.SECONDS);
       client.close();
       // the state an older build could leave: the document on disk without its index entry, then a crash
-      MVStore mv = ((H2Backend) db.guard().current()).getMvStore();
-      String indexMap = mv.getMapNames().stream().filter(n -> n.endsWith("messages._index_wamid")).findFirst().orElseThrow();
+      MVStore mv = ((BsonBackend) db.guard().current()).store();
+      String indexMap = mv.getMapNames().stream().filter(n -> n.endsWith("crm.messages.wamid")).findFirst().orElseThrow();
       db.guard().commitExclusive(() -> {
-        MVMap<Object, Object> index = mv.openMap(indexMap);
-        Object key = index.entrySet().stream().filter(e -> "m1".equals(e.getValue())).findFirst().orElseThrow().getKey();
+        MVMap<BsonKey, BsonKey> index = BsonDatabase.indexMap(mv, indexMap);
+        BsonKey key = index.entrySet().stream().filter(e -> BsonKey.of("m1").equals(e.getValue())).findFirst().orElseThrow().getKey();
         index.remove(key); // a non-empty index, which the backend trusts when it opens
         mv.commit();
       });
@@ -86,7 +85,7 @@ class CrashConsistencyTest {
       } finally {
         reopened.close();
       }
-      assertThat(dir.resolve(H2Store.OPEN_MARKER)).as("a clean close removes the marker").doesNotExist();
+      assertThat(dir.resolve(StoreFile.OPEN_MARKER)).as("a clean close removes the marker").doesNotExist();
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
       TestApp.deleteTree(dir);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.mongodb.MongoCommandException;
-import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import io.vertx.ext.mongo.MongoClient;
 import java.util.concurrent.TimeUnit;
 
@@ -83,7 +82,7 @@ class PoisonDocumentTest {
     String id = before.bodyAsJsonObject().getJsonObject("customer").getString("_id");
     int reopens = app.app.embedded().guard().reopens();
     // what MVStore does to itself when a write fails: closes at once, keeping what the last commit wrote
-    ((H2Backend) app.app.embedded().guard().current()).getMvStore().closeImmediately();
+    ((BsonBackend) app.app.embedded().guard().current()).store().closeImmediately();
 
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     int status = 0;

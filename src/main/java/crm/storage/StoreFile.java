@@ -1,21 +1,19 @@
 package crm.storage;
 
 import de.bwaldvogel.mongo.MongoBackend;
-import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.List;
-import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Opens the embedded database's file so that every state it can be found in ends on a command boundary.
+ * Opens the embedded database's file ({@value #FILE}, an MVStore whose maps keep BSON: {@link BsonBackend}) so that
+ * every state it can be found in ends on a command boundary.
  *
  * <p><b>The rule, and why.</b> MVStore persists a commit map by map while other threads keep changing maps, and by
  * default it also commits on its own (a background writer about once a second, and whenever its write buffer fills).
@@ -33,23 +31,31 @@ import org.slf4j.LoggerFactory;
  *   indexes be rebuilt from the documents before anything is served, so even a file written before this rule held
  *   cannot trust an index entry it lacks.</li>
  * </ul>
+ *
+ * <p>A data directory written by an earlier build (the H2 backend's Java-serialised {@value LegacyStore#FILE}) is
+ * converted once, at the first start of this one ({@link LegacyStore}).
  */
-final class H2Store implements GuardedBackend.Opener {
-  private static final Logger log = LoggerFactory.getLogger(H2Store.class);
-  static final String FILE = "crm.mv.db";
+final class StoreFile implements GuardedBackend.Opener {
+  private static final Logger log = LoggerFactory.getLogger(StoreFile.class);
+  static final String FILE = "store.mv.db";
   /** Present while a process has the store open: left behind by an unclean stop. */
-  static final String OPEN_MARKER = "crm.mv.db.open";
-  /** mongo-java-server's H2 backend names a unique index's map {@code <db>.<collection>._index_<name>}. */
-  private static final String INDEX_MAP = "._index_";
+  static final String OPEN_MARKER = FILE + ".open";
 
+  private final Path dataDir;
   private final Path file;
   private final Path marker;
+  private final int cacheMb;
   private final Thread.UncaughtExceptionHandler onBackgroundFailure;
+  private final StoreChanges changes;
   private boolean rebuildIndexes;
+  private int opens;
 
-  H2Store(Path dataDir, Thread.UncaughtExceptionHandler onBackgroundFailure) {
+  StoreFile(Path dataDir, int cacheMb, StoreChanges changes, Thread.UncaughtExceptionHandler onBackgroundFailure) {
+    this.changes = changes;
+    this.dataDir = dataDir;
     this.file = dataDir.resolve(FILE);
     this.marker = dataDir.resolve(OPEN_MARKER);
+    this.cacheMb = cacheMb;
     this.onBackgroundFailure = onBackgroundFailure;
     this.rebuildIndexes = Files.exists(marker) && Files.exists(file);
   }
@@ -59,9 +65,10 @@ final class H2Store implements GuardedBackend.Opener {
   }
 
   /** The MVStore settings of the rule above: no commit the application did not ask for. */
-  static MVStore.Builder builder(Path file, Thread.UncaughtExceptionHandler onBackgroundFailure) {
+  static MVStore.Builder builder(Path file, int cacheMb, Thread.UncaughtExceptionHandler onBackgroundFailure) {
     return new MVStore.Builder()
         .fileName(file.toString())
+        .cacheSize(cacheMb)
         .autoCommitDisabled()      // no background writer, so no commit on a timer
         .autoCommitBufferSize(0)   // and none when the write buffer fills
         .backgroundExceptionHandler(onBackgroundFailure);
@@ -69,17 +76,21 @@ final class H2Store implements GuardedBackend.Opener {
 
   /**
    * Opens the file. After an unclean stop (the marker was there), and on every reopen after the store closed itself
-   * (that is an unclean stop too), the unique indexes are emptied first, which makes the backend rebuild them from the
-   * documents as it opens each database.
+   * (that is an unclean stop too), the unique indexes are rebuilt from the documents first ({@link IndexRebuild}).
    */
   @Override
   public synchronized MongoBackend open() {
-    MVStore store = builder(file, onBackgroundFailure).open();
+    if (!Files.exists(file)) LegacyStore.migrateIfPresent(dataDir, file, cacheMb);
+    MVStore store = builder(file, cacheMb, onBackgroundFailure).open();
     try {
-      if (rebuildIndexes) clearUniqueIndexes(store);
-      H2Backend backend = new H2Backend(store);
+      if (rebuildIndexes) {
+        log.warn("The embedded store was not closed cleanly last time: rebuilding its unique indexes from the documents");
+        IndexRebuild.run(store);
+      }
+      BsonBackend backend = new BsonBackend(store, changes);
       writeMarker();
       rebuildIndexes = true; // from now on an open that is not preceded by close() was not a clean stop
+      if (opens++ > 0) changes.reset(); // reopened at its last commit: copies of later writes are wrong
       return backend;
     } catch (RuntimeException e) {
       store.closeImmediately();
@@ -89,7 +100,7 @@ final class H2Store implements GuardedBackend.Opener {
 
   @Override
   public boolean isClosed(MongoBackend backend) {
-    return ((H2Backend) backend).getMvStore().isClosed();
+    return ((BsonBackend) backend).store().isClosed();
   }
 
   /** After a clean close (everything committed): the next open trusts the indexes. */
@@ -100,18 +111,6 @@ final class H2Store implements GuardedBackend.Opener {
       log.warn("Cannot remove {}: the next start will rebuild the indexes ({})", marker, e.toString());
     }
     rebuildIndexes = false;
-  }
-
-  private void clearUniqueIndexes(MVStore store) {
-    long started = System.nanoTime();
-    List<String> names = store.getMapNames().stream().filter(n -> n.contains(INDEX_MAP)).toList();
-    for (String name : names) {
-      MVMap<Object, Object> index = store.openMap(name);
-      index.clear();
-    }
-    log.warn("The embedded store was not closed cleanly last time: rebuilding its {} unique indexes from the documents",
-        names.size());
-    log.debug("cleared {} index maps in {} ms", names.size(), (System.nanoTime() - started) / 1_000_000);
   }
 
   private void writeMarker() {

@@ -1,0 +1,103 @@
+package crm.storage;
+
+import de.bwaldvogel.mongo.backend.AbstractUniqueIndex;
+import de.bwaldvogel.mongo.backend.IndexKey;
+import de.bwaldvogel.mongo.backend.KeyValue;
+import de.bwaldvogel.mongo.backend.Missing;
+import de.bwaldvogel.mongo.backend.Utils;
+import de.bwaldvogel.mongo.bson.Document;
+import java.util.AbstractMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map.Entry;
+import org.h2.mvstore.MVMap;
+
+/**
+ * A unique index of the embedded store: a map from the BSON of the indexed values to the document's position. The
+ * engine hands in normalised values (see {@link BsonKey}), so a lookup is one B-tree search comparing bytes (the H2
+ * backend compared its keys by Java-serialising both sides of every comparison).
+ */
+final class BsonUniqueIndex extends AbstractUniqueIndex<BsonKey> {
+  private final MVMap<BsonKey, BsonKey> map;
+  private final MVMap<String, Object> built;
+
+  /** {@code built}: the names of the index maps that hold every document's keys (see {@link #isEmpty}). */
+  BsonUniqueIndex(MVMap<BsonKey, BsonKey> map, MVMap<String, Object> built, String name, List<IndexKey> keys,
+      boolean sparse) {
+    super(name, keys, sparse);
+    this.map = map;
+    this.built = built;
+  }
+
+  /** Records that this index holds the keys of every document of its collection. */
+  void markBuilt() {
+    built.put(map.getName(), 1L);
+  }
+
+  /** Whether a document has none of the indexed fields (a sparse index leaves it out). */
+  boolean skips(Document document) {
+    return isSparse() && keys().stream().allMatch(k -> Utils.getSubdocumentValueCollectionAware(document, k) instanceof Missing);
+  }
+
+  /** Adds a document's keys without the engine's checks (the rebuild after an unclean stop); false on a duplicate. */
+  boolean put(Document document, BsonKey position) {
+    if (skips(document)) return true;
+    boolean unique = true;
+    for (KeyValue key : getKeyValues(document)) unique &= putKeyPosition(key, position);
+    return unique;
+  }
+
+  @Override
+  protected BsonKey removeDocument(KeyValue keyValue) {
+    return map.remove(BsonKey.of(keyValue));
+  }
+
+  @Override
+  protected boolean putKeyPosition(KeyValue keyValue, BsonKey position) {
+    return map.putIfAbsent(BsonKey.of(keyValue), position) == null;
+  }
+
+  @Override
+  protected BsonKey getPosition(KeyValue keyValue) {
+    return map.get(BsonKey.of(keyValue));
+  }
+
+  @Override
+  protected Iterable<Entry<KeyValue, BsonKey>> getIterable() {
+    return () -> {
+      Iterator<Entry<BsonKey, BsonKey>> it = map.entrySet().iterator();
+      return new Iterator<>() {
+        @Override
+        public boolean hasNext() {
+          return it.hasNext();
+        }
+
+        @Override
+        public Entry<KeyValue, BsonKey> next() {
+          Entry<BsonKey, BsonKey> e = it.next();
+          return new AbstractMap.SimpleImmutableEntry<>(e.getKey().keyValue(), e.getValue());
+        }
+      };
+    };
+  }
+
+  @Override
+  public long getCount() {
+    return map.sizeAsLong();
+  }
+
+  /**
+   * Empty means "not built yet" to the engine, which then reads the whole collection twice to fill it, at every start.
+   * A unique index can be empty and built (a sparse index no document has the fields of), so being built is recorded
+   * ({@link #markBuilt}) in the same commit as what it was built from.
+   */
+  @Override
+  public boolean isEmpty() {
+    return map.isEmpty() && !built.containsKey(map.getName());
+  }
+
+  @Override
+  public long getDataSize() {
+    return getCount();
+  }
+}

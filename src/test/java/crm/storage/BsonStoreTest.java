@@ -1,0 +1,238 @@
+package crm.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import crm.support.TestApp;
+import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import de.bwaldvogel.mongo.bson.Document;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.mongo.IndexOptions;
+import io.vertx.ext.mongo.MongoClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The embedded store's own backend (BSON on MVStore): what it keeps survives a reopen exactly, its unique indexes hold
+ * MongoDB's rules, opening does not read the documents, every write reaches the change feed, and a data directory of
+ * the earlier H2 backend is converted once.
+ */
+class BsonStoreTest {
+  private Vertx vertx;
+  private Path dir;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    vertx = Vertx.vertx();
+    dir = Files.createTempDirectory("crm-bson-store");
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    vertx.close().await(10, TimeUnit.SECONDS);
+    TestApp.deleteTree(dir);
+  }
+
+  private MongoClient client(EmbeddedMongo db) {
+    return MongoClient.create(vertx, new JsonObject().put("connection_string", db.connectionString()).put("db_name", "crm"));
+  }
+
+  private static <T> T await(io.vertx.core.Future<T> f) {
+    try {
+      return f.await(10, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new AssertionError("no answer in 10 s", e);
+    }
+  }
+
+  @Test
+  void every_bson_type_the_driver_writes_reads_back_the_same_after_a_reopen() {
+    JsonObject doc = new JsonObject().put("_id", "a1").put("s", "María 🔌 \u0000x").put("i", 42).put("l", 1L << 40)
+        .put("d", 2.5).put("neg", -0.0).put("t", true).put("n", (Object) null)
+        .put("date", new JsonObject().put("$date", "2026-12-03T08:10:36.342Z"))
+        .put("oid", new JsonObject().put("$oid", "6b11230fa534f4266d19c000"))
+        .put("bin", new JsonObject().put("$binary", "AAEC_w=="))
+        .put("dec", new JsonObject().put("$numberDecimal", "12345.6789"))
+        .put("nested", new JsonObject().put("a", new JsonArray().add(1).add(new JsonObject().put("b", "c")).add(new JsonArray())));
+    EmbeddedMongo db = EmbeddedMongo.h2(dir);
+    MongoClient c = client(db);
+    await(c.insert("things", doc));
+    JsonObject first = await(c.findOne("things", new JsonObject().put("_id", "a1"), null));
+    c.close();
+    db.close();
+
+    EmbeddedMongo again = EmbeddedMongo.h2(dir);
+    try {
+      MongoClient c2 = client(again);
+      JsonObject read = await(c2.findOne("things", new JsonObject().put("_id", "a1"), null));
+      assertThat(read).isEqualTo(first);
+      assertThat(read.getString("s")).isEqualTo("María 🔌 \u0000x");
+      assertThat(read.getLong("l")).isEqualTo(1L << 40);
+      assertThat(read.getJsonObject("date").getString("$date")).isEqualTo("2026-12-03T08:10:36.342Z");
+      assertThat(read.getJsonObject("nested").getJsonArray("a").getJsonObject(1).getString("b")).isEqualTo("c");
+      c2.close();
+    } finally {
+      again.close();
+    }
+  }
+
+  @Test
+  void unique_indexes_follow_mongodb_numbers_and_sparse_rules_and_survive_a_reopen() {
+    EmbeddedMongo db = EmbeddedMongo.h2(dir);
+    MongoClient c = client(db);
+    await(c.createIndexWithOptions("things", new JsonObject().put("n", 1), new IndexOptions().unique(true).name("n_unique")));
+    await(c.createIndexWithOptions("things", new JsonObject().put("opt", 1),
+        new IndexOptions().unique(true).sparse(true).name("opt_unique")));
+    await(c.insert("things", new JsonObject().put("_id", "x").put("n", 1)));
+    Throwable sameNumber = catchThrowable(() -> await(c.insert("things", new JsonObject().put("_id", "y").put("n", 1.0))));
+    assertThat(Mongo.isDuplicateKey(sameNumber)).as("1 and 1.0 are one key: %s", sameNumber).isTrue();
+    await(c.insert("things", new JsonObject().put("_id", "y").put("n", 2)));
+    await(c.insert("things", new JsonObject().put("_id", "z").put("n", 3))); // neither has opt: the sparse index keeps neither
+    c.close();
+    db.close();
+
+    EmbeddedMongo again = EmbeddedMongo.h2(dir);
+    try {
+      MongoClient c2 = client(again);
+      Throwable dupId = catchThrowable(() -> await(c2.insert("things", new JsonObject().put("_id", "x").put("n", 9))));
+      assertThat(Mongo.isDuplicateKey(dupId)).isTrue();
+      Throwable dupN = catchThrowable(() -> await(c2.insert("things", new JsonObject().put("_id", "w").put("n", 2))));
+      assertThat(Mongo.isDuplicateKey(dupN)).isTrue();
+      await(c2.insert("things", new JsonObject().put("_id", "w").put("n", 4).put("opt", "a")));
+      Throwable dupOpt = catchThrowable(() -> await(c2.insert("things", new JsonObject().put("_id", "v").put("n", 5).put("opt", "a"))));
+      assertThat(Mongo.isDuplicateKey(dupOpt)).isTrue();
+      // found through the index (a query naming exactly the indexed field) and after updates that move the key
+      await(c2.updateCollection("things", new JsonObject().put("_id", "y"), new JsonObject().put("$set", new JsonObject().put("n", 20))));
+      assertThat(await(c2.find("things", new JsonObject().put("n", 20)))).extracting(d -> d.getString("_id")).containsExactly("y");
+      assertThat(await(c2.find("things", new JsonObject().put("n", 2)))).isEmpty();
+      await(c2.insert("things", new JsonObject().put("_id", "u").put("n", 2))); // 2 is free again
+      assertThat(await(c2.count("things", new JsonObject()))).isEqualTo(5);
+      c2.close();
+    } finally {
+      again.close();
+    }
+  }
+
+  @Test
+  void opening_trusts_built_indexes_even_empty_ones_instead_of_reading_every_document() {
+    EmbeddedMongo db = EmbeddedMongo.h2(dir);
+    MongoClient c = client(db);
+    await(c.createIndexWithOptions("things", new JsonObject().put("opt", 1),
+        new IndexOptions().unique(true).sparse(true).name("opt_unique")));
+    await(c.createIndexWithOptions("things", new JsonObject().put("k", 1).put("n", 1), new IndexOptions().name("secondary")));
+    List<JsonObject> docs = new ArrayList<>();
+    for (int i = 0; i < 50; i++) docs.add(new JsonObject().put("_id", "d" + i).put("k", i % 3));
+    await(c.bulkWrite("things", docs.stream().map(io.vertx.ext.mongo.BulkOperation::createInsert).toList()));
+    c.close();
+    db.close();
+
+    MVStore store = StoreFile.builder(dir.resolve(StoreFile.FILE), 16, (t, e) -> { }).open();
+    try {
+      assertThat(BsonDatabase.built(store).keySet())
+          .as("each unique index is recorded as built, the empty sparse one too")
+          .contains("index.crm.things._id_", "index.crm.things.opt_unique");
+      MVMap<BsonKey, BsonKey> sparse = BsonDatabase.indexMap(store, "index.crm.things.opt_unique");
+      assertThat(sparse.isEmpty()).isTrue();
+      BsonUniqueIndex index = new BsonUniqueIndex(sparse, BsonDatabase.built(store), "opt_unique",
+          List.of(new de.bwaldvogel.mongo.backend.IndexKey("opt", true)), true);
+      assertThat(index.isEmpty()).as("an empty but built index is not rebuilt at open").isFalse();
+    } finally {
+      store.close();
+    }
+  }
+
+  @Test
+  void every_write_reaches_the_change_feed_with_the_document_before_and_after() {
+    EmbeddedMongo db = EmbeddedMongo.memory();
+    List<String> seen = new ArrayList<>();
+    db.changes().add(new StoreChanges.Listener() {
+      @Override
+      public java.util.Set<String> namespaces() {
+        return java.util.Set.of("crm.watched");
+      }
+
+      @Override
+      public void changed(String namespace, Map<String, Object> before, Map<String, Object> after) {
+        seen.add((before == null ? "-" : before.get("v")) + ">" + (after == null ? "-" : after.get("v")));
+      }
+
+      @Override
+      public void reset() {
+        seen.add("reset");
+      }
+    });
+    try {
+      MongoClient c = client(db);
+      await(c.insert("watched", new JsonObject().put("_id", "a").put("v", 1)));
+      await(c.insert("other", new JsonObject().put("_id", "a").put("v", 1)));
+      await(c.updateCollection("watched", new JsonObject().put("_id", "a"), new JsonObject().put("$inc", new JsonObject().put("v", 1))));
+      await(c.findOneAndReplace("watched", new JsonObject().put("_id", "a"), new JsonObject().put("v", 7)));
+      await(c.removeDocument("watched", new JsonObject().put("_id", "a")));
+      c.close();
+      assertThat(seen).containsExactly("->1", "1>2", "2>7", "7>-");
+    } finally {
+      db.close();
+    }
+  }
+
+  @Test
+  void a_data_directory_of_the_h2_backend_is_converted_once_with_its_indexes_and_kept_aside() throws Exception {
+    // what the earlier build wrote: mongo-java-server's H2 backend, documents as Java-serialised objects
+    H2Backend legacy = new H2Backend(dir.resolve(LegacyStore.FILE).toString());
+    de.bwaldvogel.mongo.MongoServer server = new de.bwaldvogel.mongo.MongoServer(legacy);
+    server.bind("127.0.0.1", 0);
+    MongoClient old = MongoClient.create(vertx, new JsonObject()
+        .put("connection_string", "mongodb://127.0.0.1:" + server.getLocalAddress().getPort()).put("db_name", "crm"));
+    await(old.createIndexWithOptions("messages", new JsonObject().put("wamid", 1),
+        new IndexOptions().unique(true).sparse(true).name("wamid_unique")));
+    for (int i = 0; i < 1_200; i++) {
+      await(old.insert("messages", new JsonObject().put("_id", String.format("m%04d", i)).put("wamid", "wamid." + i)
+          .put("at", new JsonObject().put("$date", "2026-01-01T00:00:00.001Z")).put("n", i)));
+    }
+    await(old.insert("customers", new JsonObject().put("_id", "c1").put("firstName", "José")));
+    old.close();
+    server.shutdownNow();
+    // a message the old backend doubled (the defect of the earlier build): written around its index
+    MVStore raw = new MVStore.Builder().fileName(dir.resolve(LegacyStore.FILE).toString()).open();
+    MVMap<Object, Object> data = raw.openMap("databases.crm.messages");
+    data.put("m9999", new Document("_id", "m9999").append("wamid", "wamid.7").append("n", 7));
+    raw.close();
+
+    EmbeddedMongo db = EmbeddedMongo.h2(dir);
+    try {
+      assertThat(dir.resolve(LegacyStore.KEPT)).exists();
+      assertThat(dir.resolve(LegacyStore.FILE)).doesNotExist();
+      MongoClient c = client(db);
+      assertThat(await(c.count("messages", new JsonObject()))).as("the double left out").isEqualTo(1_200);
+      JsonObject m = await(c.findOne("messages", new JsonObject().put("wamid", "wamid.42"), null));
+      assertThat(m.getInteger("n")).isEqualTo(42);
+      assertThat(m.getJsonObject("at").getString("$date")).isEqualTo("2026-01-01T00:00:00.001Z");
+      assertThat(await(c.findOne("customers", new JsonObject().put("_id", "c1"), null)).getString("firstName")).isEqualTo("José");
+      Throwable dup = catchThrowable(() -> await(c.insert("messages", new JsonObject().put("_id", "new").put("wamid", "wamid.5"))));
+      assertThat(Mongo.isDuplicateKey(dup)).as("the unique index came along: %s", dup).isTrue();
+      c.close();
+    } finally {
+      db.close();
+    }
+    // once: the next start opens the new file and leaves the kept one alone
+    EmbeddedMongo again = EmbeddedMongo.h2(dir);
+    try {
+      MongoClient c = client(again);
+      assertThat(await(c.count("messages", new JsonObject()))).isEqualTo(1_200);
+      c.close();
+    } finally {
+      again.close();
+    }
+  }
+}
