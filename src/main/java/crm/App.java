@@ -60,7 +60,8 @@ public final class App {
           .compose(v -> deploy(vertx, ids, AgentVerticle::new, conf, 1))
           // business configuration and presets: before anything that asks crm.config.active
           .compose(v -> deploy(vertx, ids, crm.config.BusinessConfigVerticle::new, conf, 1))
-          .compose(v -> deploy(vertx, ids, ConversationVerticle::new, conf, 1))
+          .compose(v -> deploy(vertx, ids, () -> new ConversationVerticle(prepared.embedded == null ? null
+              : prepared.embedded.changes()), conf, 1))
           .compose(v -> deploy(vertx, ids, WhatsappVerticle::new, conf, 1))
           .compose(v -> deploy(vertx, ids, crm.ticket.TicketVerticle::new, conf, 1))
           .compose(v -> deploy(vertx, ids, crm.socket.PresenceVerticle::new, conf, 1))
@@ -96,7 +97,7 @@ public final class App {
     }
     EmbeddedMongo embedded = null;
     if (cfg.embeddedDb()) {
-      embedded = cfg.dbBackend().equals("memory") ? EmbeddedMongo.memory() : EmbeddedMongo.h2(dataDir);
+      embedded = cfg.dbBackend().equals("memory") ? EmbeddedMongo.memory() : EmbeddedMongo.h2(dataDir, cfg.storeCacheMb());
       conf.put("MONGO_URI", embedded.connectionString());
       conf.put("DB_SYNC", embedded.needsCommit());
     } else {

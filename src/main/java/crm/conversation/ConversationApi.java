@@ -40,9 +40,12 @@ final class ConversationApi {
   private final Bus bus;
   private final boolean assignOffline;
 
-  ConversationApi(Vertx vertx, Mongo mongo, ConversationStore conversations, MessageStore messageStore,
-                  ConversationIndex index, Bus bus, boolean assignOffline) {
+  private final CustomerStore customers;
+
+  ConversationApi(Vertx vertx, Mongo mongo, CustomerStore customers, ConversationStore conversations,
+                  MessageStore messageStore, ConversationIndex index, Bus bus, boolean assignOffline) {
     this.vertx = vertx;
+    this.customers = customers;
     this.index = index;
     this.mongo = mongo;
     this.conversations = conversations;
@@ -154,10 +157,7 @@ final class ConversationApi {
     if (page.ids().isEmpty()) {
       return Future.succeededFuture(new JsonObject().put("conversations", new JsonArray()).put("total", page.total()));
     }
-    JsonObject byIds = new JsonObject().put("_id", new JsonObject().put("$in", new JsonArray(page.ids())));
-    return mongo.client().find(ConversationStore.COLLECTION, byIds).recover(Mongo::mapError).compose(docs -> {
-      java.util.Map<String, JsonObject> found = new java.util.HashMap<>();
-      for (JsonObject d : docs) found.put(d.getString("_id"), d);
+    return conversations.byIds(page.ids()).compose(found -> {
       List<JsonObject> ordered = page.ids().stream().map(found::get).filter(d -> d != null).toList();
       return populate(ordered).map(list -> new JsonObject().put("conversations", new JsonArray(list)).put("total", page.total()));
     });
@@ -209,21 +209,33 @@ final class ConversationApi {
     if (docs.isEmpty()) return Future.succeededFuture(List.of());
     JsonArray customerIds = new JsonArray(docs.stream().map(d -> d.getString("customerId")).distinct().toList());
     JsonArray agentIds = new JsonArray(docs.stream().map(d -> d.getString("assignedAgentId")).filter(a -> a != null).distinct().toList());
-    Future<List<JsonObject>> custs = mongo.client().find(CustomerStore.COLLECTION,
-        new JsonObject().put("_id", new JsonObject().put("$in", customerIds))).recover(Mongo::mapError);
+    Future<java.util.Collection<JsonObject>> custs = customers.byIds(customerIds.stream().map(String::valueOf).toList())
+        .map(java.util.Map::values);
     Future<JsonObject> agents = agentIds.isEmpty() ? Future.succeededFuture(new JsonObject().put("agents", new JsonObject()))
         : bus.request(Addresses.AGENT_SUMMARIES, new JsonObject().put("ids", agentIds));
     return Future.all(custs, agents).map(all -> {
       JsonObject byId = new JsonObject();
-      for (JsonObject c : all.<List<JsonObject>>resultAt(0)) byId.put(c.getString("_id"), CustomerApi.toApi(c));
+      for (JsonObject c : all.<java.util.Collection<JsonObject>>resultAt(0)) {
+        byId.put(c.getString("_id"), customers.derived(c, "api", CustomerApi::toApi));
+      }
       JsonObject agentsById = all.<JsonObject>resultAt(1).getJsonObject("agents", new JsonObject());
       List<JsonObject> out = new ArrayList<>();
-      for (JsonObject d : docs) out.add(toApi(d, byId.getJsonObject(d.getString("customerId")), agentsById.getJsonObject(d.getString("assignedAgentId", ""))));
+      for (JsonObject d : docs) {
+        // the conversation's own API fields (kept with a cached document), then a fresh top level for the rest
+        JsonObject base = conversations.derived(d, "api", ConversationApi::apiFields);
+        out.add(withRelated(new JsonObject(new java.util.LinkedHashMap<>(base.getMap())), d,
+            byId.getJsonObject(d.getString("customerId")), agentsById.getJsonObject(d.getString("assignedAgentId", ""))));
+      }
       return out;
     });
   }
 
   static JsonObject toApi(JsonObject doc, JsonObject customer, JsonObject agent) {
+    return withRelated(apiFields(doc), doc, customer, agent);
+  }
+
+  /** The API fields of the conversation itself (no customer, no agent). */
+  private static JsonObject apiFields(JsonObject doc) {
     JsonObject out = Mongo.toApi(doc);
     out.remove("activeKey");
     JsonObject last = out.getJsonObject("lastMessage");
@@ -231,11 +243,15 @@ final class ConversationApi {
       last.remove("at");
       last.remove("seq");
     }
+    if (!out.containsKey("metadata")) out.put("metadata", new JsonObject());
+    if (!out.containsKey("tags")) out.put("tags", new JsonArray());
+    return out;
+  }
+
+  private static JsonObject withRelated(JsonObject out, JsonObject doc, JsonObject customer, JsonObject agent) {
     out.put("customer", customer != null ? customer
         : new JsonObject().put("_id", doc.getString("customerId")).put("id", doc.getString("customerId")));
     if (agent != null) out.put("assignedAgent", agent);
-    if (!out.containsKey("metadata")) out.put("metadata", new JsonObject());
-    if (!out.containsKey("tags")) out.put("tags", new JsonArray());
     return out;
   }
 

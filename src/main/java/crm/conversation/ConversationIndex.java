@@ -60,6 +60,11 @@ final class ConversationIndex {
   private long[] rowTags = new long[1024];
   /** Strings as small numbers (0 = null), so the walk compares ints; the first 64 tags also get a bit each. */
   private final Map<String, Integer> codes = new HashMap<>();
+  /**
+   * Live rows by (status, priority, agent) codes: a list filtered on those alone counts its total from here and walks
+   * only as far as its page, instead of over every row.
+   */
+  private final Map<Long, int[]> counts = new HashMap<>();
   private boolean ready;
   /** Ids written while loading: read again once loaded, since the loaded copy may be older than the write. */
   private Set<String> touchedWhileLoading = new HashSet<>();
@@ -188,10 +193,23 @@ final class ConversationIndex {
     }
     rowTags[r] = mask;
     rowOf.put(e.id(), r);
+    count(r, 1);
+  }
+
+  private static long countKey(int status, int priority, int agent) {
+    return ((long) status << 42) | ((long) priority << 21) | agent;
+  }
+
+  private void count(int row, int delta) {
+    long key = countKey(rowStatus[row], rowPriority[row], rowAgent[row]);
+    int[] n = counts.computeIfAbsent(key, k -> new int[1]);
+    n[0] += delta;
+    if (n[0] == 0) counts.remove(key);
   }
 
   private void kill(int row) {
     if (rowEntry[row] != null) {
+      count(row, -1);
       rowEntry[row] = null;
       deadRows++;
     }
@@ -215,6 +233,7 @@ final class ConversationIndex {
     deadRows = 0;
     inOrder = true;
     rowOf.clear();
+    counts.clear();
     java.util.Arrays.fill(rowEntry, null);
     for (Entry e : live) replace(e);
   }
@@ -275,7 +294,23 @@ final class ConversationIndex {
     final boolean ranged = q.from() != null || q.to() != null;
     List<String> ids = new ArrayList<>(Math.min(limit, 100));
     long total = 0;
-    for (int r = rows - 1; r >= 0; r--) {
+    // filtered on status, priority, agent alone: the total from the counts, and a walk only as far as the page
+    boolean counted = mask == 0 && !slowTags && !ranged && q.text() == null;
+    if (counted) {
+      for (Map.Entry<Long, int[]> c : counts.entrySet()) {
+        long key = c.getKey();
+        int cStatus = (int) (key >>> 42);
+        int cPriority = (int) ((key >>> 21) & 0x1FFFFF);
+        int agent = (int) (key & 0x1FFFFF);
+        if (me != -2 && agent != me && !(agent == 0 && cStatus == open)) continue;
+        if (status != -2 && cStatus != status) continue;
+        if (priority != -2 && cPriority != priority) continue;
+        if (assigned != -2 && agent != assigned) continue;
+        total += c.getValue()[0];
+      }
+    }
+    long seen = 0;
+    for (int r = rows - 1; r >= 0 && !(counted && ids.size() >= limit); r--) {
       Entry e = rowEntry[r];
       if (e == null) continue;
       int agent = rowAgent[r];
@@ -288,10 +323,10 @@ final class ConversationIndex {
       if (slowTags && !e.tags().containsAll(q.tags())) continue;
       if (q.text() != null && !q.customerIds().contains(e.customerId())
           && (e.lastContent() == null || !q.text().matcher(e.lastContent()).find())) continue;
-      if (total >= skip && ids.size() < limit) ids.add(e.id());
-      total++;
+      if (seen >= skip && ids.size() < limit) ids.add(e.id());
+      seen++;
     }
-    return new Page(ids, total);
+    return new Page(ids, counted ? total : seen);
   }
 
   /** Epoch millis of a stored date ({$date: ...}), or Long.MIN_VALUE when missing. */

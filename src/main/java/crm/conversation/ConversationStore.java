@@ -29,8 +29,20 @@ final class ConversationStore {
   /** The in-memory list index this store keeps current, when there is one. */
   private ConversationIndex index;
 
+  /** Copies of conversations read by id, when this node sees every write (see {@link ReadCache}); else null. */
+  private ReadCache docs;
+
   ConversationStore(Mongo mongo) {
     this.mongo = mongo;
+  }
+
+  void cache(ReadCache docs) {
+    this.docs = docs;
+  }
+
+  /** A form of a conversation document read by {@link #byIds} (its API form), kept beside it when it is cached. */
+  JsonObject derived(JsonObject doc, String form, java.util.function.Function<JsonObject, JsonObject> derive) {
+    return docs == null ? derive.apply(doc) : docs.derived(doc, form, derive);
   }
 
   void keep(ConversationIndex index) {
@@ -111,9 +123,32 @@ final class ConversationStore {
     });
   }
 
+  /** One conversation (a copy the caller may change), or null. */
   Future<JsonObject> byId(String id) {
     if (!Mongo.isObjectId(id)) return Future.succeededFuture(null);
-    return mongo.client().findOne(COLLECTION, new JsonObject().put("_id", id), null).recover(Mongo::mapError);
+    if (docs == null) {
+      return mongo.client().findOne(COLLECTION, new JsonObject().put("_id", id), null).recover(Mongo::mapError);
+    }
+    return docs.byIds(List.of(id), this::fetch).map(found -> {
+      JsonObject d = found.get(id);
+      return d == null ? null : d.copy();
+    });
+  }
+
+  /** Conversations by id (absent ones left out). The documents may be shared copies: do not change them. */
+  Future<Map<String, JsonObject>> byIds(List<String> ids) {
+    if (docs != null) return docs.byIds(ids, this::fetch);
+    return fetch(ids).map(list -> {
+      Map<String, JsonObject> out = new HashMap<>();
+      for (JsonObject d : list) out.put(d.getString("_id"), d);
+      return out;
+    });
+  }
+
+  private Future<List<JsonObject>> fetch(List<String> ids) {
+    JsonObject filter = ids.size() == 1 ? new JsonObject().put("_id", ids.get(0))
+        : new JsonObject().put("_id", new JsonObject().put("$in", new JsonArray(ids)));
+    return mongo.client().find(COLLECTION, filter).recover(Mongo::mapError);
   }
 
   /**

@@ -29,6 +29,17 @@ public final class ConversationVerticle extends VerticleBase {
   private MessageStore messages;
   private InboundRecorder inbound;
   private Bus bus;
+  private final crm.storage.StoreChanges storeChanges;
+  private final List<ReadCache> caches = new ArrayList<>();
+
+  /** {@code storeChanges}: the embedded store's change feed (null with MONGO_URI), which the read caches need. */
+  public ConversationVerticle(crm.storage.StoreChanges storeChanges) {
+    this.storeChanges = storeChanges;
+  }
+
+  public ConversationVerticle() {
+    this(null);
+  }
 
   @Override
   public Future<?> start() {
@@ -50,7 +61,20 @@ public final class ConversationVerticle extends VerticleBase {
             .map(v -> new JsonObject().put("indexed", index.size()));
       });
     }
-    ConversationApi conversationApi = new ConversationApi(vertx, mongo, conversations, messages, index, bus, config().getBoolean("ASSIGN_ALLOW_OFFLINE", false));
+    if (index != null && storeChanges != null) {
+      // this node is the embedded store's only user (as for the index): reads may keep exact copies
+      String db = config().getString("MONGO_DB", "crm") + ".";
+      ReadCache conversationCache = new ReadCache(db + ConversationStore.COLLECTION, d -> d.get("_id"), 20_000, 2);
+      ReadCache customerCache = new ReadCache(db + CustomerStore.COLLECTION, d -> d.get("_id"), 20_000, 2);
+      ReadCache pageCache = new ReadCache(db + MessageStore.COLLECTION, d -> d.get("conversationId"), 2_000, 8);
+      conversations.cache(conversationCache);
+      customers.cache(customerCache);
+      messages.cache(pageCache);
+      caches.addAll(List.of(conversationCache, customerCache, pageCache));
+      caches.forEach(storeChanges::add);
+    }
+    ConversationApi conversationApi = new ConversationApi(vertx, mongo, customers, conversations, messages, index, bus,
+        config().getBoolean("ASSIGN_ALLOW_OFFLINE", false));
     conversationApi.serve();
     if (config().getBoolean("AUTO_ASSIGN", false)) {
       int cap = config().getInteger("AUTO_ASSIGN_MAX_PER_AGENT", 10);
@@ -82,6 +106,7 @@ public final class ConversationVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (storeChanges != null) caches.forEach(storeChanges::remove);
     if (mongo != null) mongo.close();
     return Future.succeededFuture();
   }

@@ -25,8 +25,36 @@ final class CustomerStore {
   /** phoneNumber -> stored customer, for the inbound path (see {@link TtlCache}). */
   private final TtlCache<String, JsonObject> cache = new TtlCache<>(20_000, 30_000);
 
+  /** Copies of customers read by id, when this node sees every write (see {@link ReadCache}); else null. */
+  private ReadCache docs;
+
   CustomerStore(Mongo mongo) {
     this.mongo = mongo;
+  }
+
+  void cache(ReadCache docs) {
+    this.docs = docs;
+  }
+
+  /** A form of a customer document read by {@link #byIds} (its API form), kept beside it when it is cached. */
+  JsonObject derived(JsonObject doc, String form, java.util.function.Function<JsonObject, JsonObject> derive) {
+    return docs == null ? derive.apply(doc) : docs.derived(doc, form, derive);
+  }
+
+  /** Customers by id (absent ones left out). The documents may be shared copies: do not change them. */
+  Future<Map<String, JsonObject>> byIds(List<String> ids) {
+    if (docs != null) return docs.byIds(ids, this::fetch);
+    return fetch(ids).map(list -> {
+      Map<String, JsonObject> out = new HashMap<>();
+      for (JsonObject d : list) out.put(d.getString("_id"), d);
+      return out;
+    });
+  }
+
+  private Future<List<JsonObject>> fetch(List<String> ids) {
+    JsonObject filter = ids.size() == 1 ? new JsonObject().put("_id", ids.get(0))
+        : new JsonObject().put("_id", new JsonObject().put("$in", new JsonArray(ids)));
+    return mongo.client().find(COLLECTION, filter).recover(Mongo::mapError);
   }
 
   /** Another writer changed this customer (an agent blocked them, renamed them...): read it again next time. */

@@ -31,8 +31,15 @@ final class MessageStore {
 
   private final Mongo mongo;
 
+  /** Pages of messages by conversation, when this node sees every write (see {@link ReadCache}); else null. */
+  private ReadCache pages;
+
   MessageStore(Mongo mongo) {
     this.mongo = mongo;
+  }
+
+  void cache(ReadCache pages) {
+    this.pages = pages;
   }
 
   Future<Void> ensureIndexes() {
@@ -64,13 +71,25 @@ final class MessageStore {
     }
   }
 
-  /** The messages of a conversation whose numbers are in {@code from..to} (inclusive), in no particular order. */
+  /**
+   * The messages of a conversation whose numbers are in {@code from..to} (inclusive), in no particular order. The
+   * documents may be shared copies: do not change them.
+   */
   Future<List<JsonObject>> bySeqRange(String conversationId, long from, long to) {
     JsonArray keys = new JsonArray();
     for (long s = Math.max(1, from); s <= to; s++) keys.add(seqKey(conversationId, s));
     if (keys.isEmpty()) return Future.succeededFuture(List.of());
+    String range = from + ".." + to;
+    if (pages != null) {
+      List<JsonObject> cached = pages.get(conversationId, range);
+      if (cached != null) return Future.succeededFuture(new ArrayList<>(cached));
+    }
+    long stamp = pages == null ? 0 : pages.stamp();
     return mongo.client().findWithOptions(COLLECTION, new JsonObject().put("seqKey", new JsonObject().put("$in", keys)),
-        new FindOptions()).recover(Mongo::mapError);
+        new FindOptions()).recover(Mongo::mapError).map(found -> {
+          if (pages != null) pages.fill(conversationId, range, stamp, List.copyOf(found));
+          return found;
+        });
   }
 
   /** The unindexed way, for what the numbered pages cannot answer exactly: sorted by number, with skip and limit. */

@@ -87,7 +87,7 @@ public final class Mongo {
   /**
    * As {@link #insertManyDurable} without waiting for the disk: for writes whose loss in a crash is recovered from
    * something durable that is only removed after them. The embedded store commits only between whole commands (see
-   * {@code H2Store}), so a commit that holds the later removal holds these too; MongoDB's journal keeps that order.
+   * {@code StoreFile}), so a commit that holds the later removal holds these too; MongoDB's journal keeps that order.
    */
   public Future<java.util.BitSet> insertMany(String collection, List<JsonObject> docs) {
     java.util.BitSet inserted = new java.util.BitSet(docs.size());
@@ -208,9 +208,26 @@ public final class Mongo {
     return out;
   }
 
+  /**
+   * Whether a date string is already what {@code Instant.toString()} writes for a millisecond instant
+   * ({@code 2026-01-31T10:00:00.123Z}): the driver writes most dates so, and parsing and writing each one again was a
+   * quarter of the time of reading a page of messages.
+   */
+  private static final int[] INSTANT_DIGITS = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22};
+
+  static boolean isCanonicalInstant(String d) {
+    if (d.length() != 24 || d.charAt(23) != 'Z' || d.charAt(19) != '.' || d.charAt(10) != 'T' || d.charAt(4) != '-'
+        || d.charAt(7) != '-' || d.charAt(13) != ':' || d.charAt(16) != ':') return false;
+    for (int i : INSTANT_DIGITS) {
+      if (d.charAt(i) < '0' || d.charAt(i) > '9') return false;
+    }
+    return true;
+  }
+
   private static Object plain(Object value) {
     if (value instanceof JsonObject o) {
       if (o.size() == 1 && o.containsKey("$date")) {
+        if (o.getValue("$date") instanceof String d && isCanonicalInstant(d)) return d; // as Instant.toString() writes it
         Instant i = instant(o);
         return i == null ? o.getValue("$date") : i.toString();
       }
