@@ -102,5 +102,60 @@ public final class BsonKey implements Comparable<BsonKey> {
     static Document decode(byte[] bytes) {
       return BsonDecoder.decodeBson(Unpooled.wrappedBuffer(bytes));
     }
+
+    /**
+     * Only the named top-level fields of a stored document (what an index needs), skipping the others' bytes without
+     * decoding them. {@code names} as UTF-8 bytes.
+     */
+    static Document decodeFields(byte[] bytes, byte[][] names) {
+      ByteBuf buf = Unpooled.wrappedBuffer(bytes);
+      int end = buf.readIntLE() - 1; // the terminating byte
+      Document out = new Document();
+      while (buf.readerIndex() < end) {
+        byte type = buf.readByte();
+        int nameStart = buf.readerIndex();
+        int nameEnd = buf.indexOf(nameStart, end, (byte) 0);
+        if (nameEnd < 0) throw new IllegalArgumentException("unterminated field name");
+        byte[] wanted = null;
+        for (byte[] n : names) {
+          if (n.length == nameEnd - nameStart && equalAt(bytes, nameStart, n)) {
+            wanted = n;
+            break;
+          }
+        }
+        buf.readerIndex(nameEnd + 1);
+        if (wanted != null) {
+          out.put(new String(wanted, java.nio.charset.StandardCharsets.UTF_8), BsonDecoder.decodeValue(type, buf));
+        } else {
+          skip(type, buf);
+        }
+      }
+      return out;
+    }
+
+    private static boolean equalAt(byte[] bytes, int at, byte[] name) {
+      for (int i = 0; i < name.length; i++) if (bytes[at + i] != name[i]) return false;
+      return true;
+    }
+
+    private static void skip(byte type, ByteBuf buf) {
+      switch (type) {
+        case 0x06, 0x0A, (byte) 0xFF, 0x7F -> { } // undefined, null, min key, max key
+        case 0x08 -> buf.skipBytes(1);
+        case 0x10 -> buf.skipBytes(4);
+        case 0x01, 0x09, 0x11, 0x12 -> buf.skipBytes(8);
+        case 0x07 -> buf.skipBytes(12);
+        case 0x13 -> buf.skipBytes(16);
+        case 0x02, 0x0D, 0x0E -> buf.skipBytes(buf.readIntLE());
+        case 0x03, 0x04, 0x0F -> buf.skipBytes(buf.readIntLE() - 4);
+        case 0x05 -> buf.skipBytes(buf.readIntLE() + 1);
+        case 0x0C -> buf.skipBytes(buf.readIntLE() + 12);
+        case 0x0B -> {
+          buf.readerIndex(buf.indexOf(buf.readerIndex(), buf.writerIndex(), (byte) 0) + 1);
+          buf.readerIndex(buf.indexOf(buf.readerIndex(), buf.writerIndex(), (byte) 0) + 1);
+        }
+        default -> throw new IllegalArgumentException("unknown BSON type 0x" + Integer.toHexString(type & 0xFF));
+      }
+    }
   }
 }

@@ -29,6 +29,32 @@ final class BsonUniqueIndex extends AbstractUniqueIndex<BsonKey> {
     this.built = built;
   }
 
+  String mapName() {
+    return map.getName();
+  }
+
+  /** Empties the index (to be rebuilt): no longer built. */
+  void clear() {
+    built.remove(map.getName());
+    map.clear();
+  }
+
+  /**
+   * Whether the index holds a document's keys, pointing to it: the number of its keys when it does (0 for a document
+   * a sparse index leaves out), -1 when a key is missing or points elsewhere.
+   */
+  int check(Document document, BsonKey position) {
+    KeyValue simple = simpleKey(document);
+    if (simple != null) return position.equals(getPosition(simple)) ? 1 : -1;
+    if (skips(document)) return 0;
+    int n = 0;
+    for (KeyValue key : getKeyValues(document)) {
+      if (!position.equals(getPosition(key))) return -1;
+      n++;
+    }
+    return n;
+  }
+
   /** Records that this index holds the keys of every document of its collection. */
   void markBuilt() {
     built.put(map.getName(), 1L);
@@ -41,10 +67,32 @@ final class BsonUniqueIndex extends AbstractUniqueIndex<BsonKey> {
 
   /** Adds a document's keys without the engine's checks (the rebuild after an unclean stop); false on a duplicate. */
   boolean put(Document document, BsonKey position) {
+    KeyValue simple = simpleKey(document);
+    if (simple != null) return putKeyPosition(simple, position);
     if (skips(document)) return true;
     boolean unique = true;
     for (KeyValue key : getKeyValues(document)) unique &= putKeyPosition(key, position);
     return unique;
+  }
+
+  /**
+   * The key of a document whose indexed fields are top-level and not arrays (every index of this application), as the
+   * engine's {@code getKeyValues} would make it, without its general path walk; null when that walk is needed or
+   * when a sparse index skips the document.
+   */
+  private KeyValue simpleKey(Document document) {
+    List<String> fields = keys();
+    List<Object> values = new java.util.ArrayList<>(fields.size());
+    boolean any = false;
+    for (String f : fields) {
+      if (f.indexOf('.') >= 0) return null;
+      Object v = document.containsKey(f) ? document.get(f) : Missing.getInstance();
+      if (v instanceof java.util.Collection) return null;
+      any |= !(v instanceof Missing);
+      values.add(v);
+    }
+    if (!any && isSparse()) return null;
+    return new KeyValue(values).normalized();
   }
 
   @Override

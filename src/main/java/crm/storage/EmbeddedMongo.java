@@ -97,6 +97,37 @@ public final class EmbeddedMongo implements AutoCloseable {
     }
   }
 
+  /** Below this share of live data in the file, {@link #compact} rewrites some of it. */
+  static final int COMPACT_BELOW_FILL_PERCENT = 60;
+  /** How much {@link #compact} rewrites at most per call (it holds the commit lock meanwhile). */
+  static final int COMPACT_WRITE_BYTES = 16 << 20;
+
+  /**
+   * Rewrites live pages out of mostly-dead chunks, a bounded amount per call, so that the file does not grow without
+   * bound: MVStore's own compaction runs on its background writer, which the commit rule turns off (see
+   * {@link StoreFile}). Runs under the commit lock, like a commit, and ends with one. Blocking. Returns whether it
+   * rewrote anything.
+   */
+  public boolean compact() {
+    if (!(backend.current() instanceof BsonBackend current) || !current.persistent()) return false;
+    org.h2.mvstore.MVStore store = current.store();
+    if (store.getFileStore().getChunksFillRate() >= COMPACT_BELOW_FILL_PERCENT) return false;
+    boolean[] rewrote = new boolean[1];
+    long started = System.nanoTime();
+    try {
+      backend.commitExclusive(() -> {
+        rewrote[0] = store.compact(COMPACT_BELOW_FILL_PERCENT, COMPACT_WRITE_BYTES);
+        store.commit();
+      });
+    } catch (RuntimeException e) {
+      backend.checkStore();
+      throw e;
+    }
+    log.debug("compacted the store file in {} ms (chunks {}% live, {} MB)", (System.nanoTime() - started) / 1_000_000,
+        store.getFileStore().getChunksFillRate(), store.getFileStore().size() >> 20);
+    return rewrote[0];
+  }
+
   /** The guard in front of the backend: its state, and the backend serving now. */
   public GuardedBackend guard() {
     return backend;

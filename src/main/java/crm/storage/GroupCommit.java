@@ -14,11 +14,13 @@ import java.util.List;
  * {@link Addresses#STORAGE_SYNC} on this node: a request is answered once a commit that started after it has reached
  * disk. Requests arriving while a commit runs share the next one (group commit), so a burst of durable writes costs one
  * disk sync, not one each. Once every {@link #BACKGROUND_MS} it also commits what nobody waits for (the store commits
- * nothing on its own). The commit runs on a worker thread.
+ * nothing on its own), and every {@link #COMPACT_MS} it reclaims some dead space of the file. Both run on worker threads.
  */
 public final class GroupCommit extends VerticleBase {
   /** Writes that nobody waits for reach the disk within this long. */
   static final long BACKGROUND_MS = 1000;
+  /** How often the file is looked at for dead space to reclaim ({@link EmbeddedMongo#compact}). */
+  static final long COMPACT_MS = 10_000;
   private final EmbeddedMongo db;
   private final long intervalMs;
   private List<Promise<JsonObject>> waiting = new ArrayList<>();
@@ -32,6 +34,8 @@ public final class GroupCommit extends VerticleBase {
   @Override
   public Future<?> start() {
     vertx.setPeriodic(BACKGROUND_MS, id -> scheduleCommit());
+    vertx.setPeriodic(COMPACT_MS, id -> vertx.executeBlocking(db::compact, false)
+        .onFailure(err -> org.slf4j.LoggerFactory.getLogger(GroupCommit.class).warn("compaction failed: {}", err.toString())));
     return new Bus(vertx).serveLocal(Addresses.STORAGE_SYNC, body -> {
       Promise<JsonObject> promise = Promise.promise();
       waiting.add(promise);

@@ -34,7 +34,7 @@ final class LegacyStore {
   private static final String DATA = "databases.";
   private static final String INDEXES = "system.indexes";
   private static final int BATCH = 1000;
-  private static final int COMMIT_EVERY = 50_000;
+  private static final int COMMIT_EVERY = 10_000; // bounds memory, and keeps chunks small enough for the periodic compaction
 
   private LegacyStore() {}
 

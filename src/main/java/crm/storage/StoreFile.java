@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  *   <li>the group commit ({@link GroupCommit}) is the only committer, for the writes that wait for the disk and, once a
  *   second, for those that do not;</li>
  *   <li>a marker file exists while the store is open; found at start (a kill, a crash, a power cut) it makes the unique
- *   indexes be rebuilt from the documents before anything is served, so even a file written before this rule held
- *   cannot trust an index entry it lacks.</li>
+ *   indexes be checked against the documents, and any that does not match rebuilt, before anything is served
+ *   ({@link IndexRebuild}): the rule above makes them match, and this does not take that on trust.</li>
  * </ul>
  *
  * <p>A data directory written by an earlier build (the H2 backend's Java-serialised {@value LegacyStore#FILE}) is
@@ -76,7 +76,8 @@ final class StoreFile implements GuardedBackend.Opener {
 
   /**
    * Opens the file. After an unclean stop (the marker was there), and on every reopen after the store closed itself
-   * (that is an unclean stop too), the unique indexes are rebuilt from the documents first ({@link IndexRebuild}).
+   * (that is an unclean stop too), the unique indexes are checked against the documents first, and rebuilt where they
+   * do not match ({@link IndexRebuild}).
    */
   @Override
   public synchronized MongoBackend open() {
@@ -84,7 +85,7 @@ final class StoreFile implements GuardedBackend.Opener {
     MVStore store = builder(file, cacheMb, onBackgroundFailure).open();
     try {
       if (rebuildIndexes) {
-        log.warn("The embedded store was not closed cleanly last time: rebuilding its unique indexes from the documents");
+        log.warn("The embedded store was not closed cleanly last time: checking its unique indexes against the documents");
         IndexRebuild.run(store);
       }
       BsonBackend backend = new BsonBackend(store, changes);

@@ -88,6 +88,27 @@ class BsonStoreTest {
   }
 
   @Test
+  void reading_only_some_fields_skips_every_other_bson_type_correctly() {
+    Document all = new Document("a", 1.5).append("s", "ñandú").append("doc", new Document("x", List.of(1, "y")))
+        .append("arr", List.of(new Document("k", 1), 2L)).append("bin", new de.bwaldvogel.mongo.bson.BinData(new byte[] {1, 2, 3}))
+        .append("undef", null).append("oid", new de.bwaldvogel.mongo.bson.ObjectId()).append("t", true)
+        .append("date", java.time.Instant.ofEpochMilli(1_700_000_000_123L))
+        .append("re", new de.bwaldvogel.mongo.bson.BsonRegularExpression("^a.*", "i")).append("i", 7)
+        .append("ts", new de.bwaldvogel.mongo.bson.BsonTimestamp(42L)).append("l", 1L << 40)
+        .append("dec", new de.bwaldvogel.mongo.bson.Decimal128(1L, 2L))
+        .append("min", de.bwaldvogel.mongo.bson.MinKey.getInstance()).append("max", de.bwaldvogel.mongo.bson.MaxKey.getInstance())
+        .append("_id", "last");
+    byte[] bson = BsonKey.Bson.encode(all);
+    for (String wanted : all.keySet()) {
+      Document one = BsonKey.Bson.decodeFields(bson, new byte[][] {wanted.getBytes(java.nio.charset.StandardCharsets.UTF_8)});
+      assertThat(one.keySet()).as(wanted).containsExactly(wanted);
+      assertThat(String.valueOf(one.get(wanted))).as(wanted).isEqualTo(String.valueOf(BsonKey.Bson.decode(bson).get(wanted)));
+    }
+    Document two = BsonKey.Bson.decodeFields(bson, new byte[][] {"_id".getBytes(), "s".getBytes()});
+    assertThat(two).isEqualTo(new Document("s", "ñandú").append("_id", "last"));
+  }
+
+  @Test
   void unique_indexes_follow_mongodb_numbers_and_sparse_rules_and_survive_a_reopen() {
     EmbeddedMongo db = EmbeddedMongo.h2(dir);
     MongoClient c = client(db);

@@ -68,6 +68,8 @@ class CrashConsistencyTest {
         MVMap<BsonKey, BsonKey> index = BsonDatabase.indexMap(mv, indexMap);
         BsonKey key = index.entrySet().stream().filter(e -> BsonKey.of("m1").equals(e.getValue())).findFirst().orElseThrow().getKey();
         index.remove(key); // a non-empty index, which the backend trusts when it opens
+        MVMap<BsonKey, BsonKey> ids = BsonDatabase.indexMap(mv, "index.crm.messages._id_");
+        ids.put(BsonKey.of(new de.bwaldvogel.mongo.backend.KeyValue("ghost")), BsonKey.of("m0")); // and an entry too many
         mv.commit();
       });
       mv.closeImmediately();
@@ -81,6 +83,8 @@ class CrashConsistencyTest {
             .await(10, TimeUnit.SECONDS));
         assertThat(Mongo.isDuplicateKey(duplicate)).as("the rebuilt index refuses the replayed insert: %s", duplicate).isTrue();
         assertThat(again.count("messages", new JsonObject()).await(10, TimeUnit.SECONDS)).isEqualTo(2);
+        // the index with an entry too many was rebuilt too: the id it claimed is free
+        again.insert("messages", new JsonObject().put("_id", "ghost").put("wamid", "wamid.GHOST")).await(10, TimeUnit.SECONDS);
         again.close();
       } finally {
         reopened.close();
