@@ -97,26 +97,30 @@ public final class EmbeddedMongo implements AutoCloseable {
     }
   }
 
-  /** Below this share of live data in the file, {@link #compact} rewrites some of it. */
+  /** Below this share of live data in the file's chunks, {@link #compact} rewrites some of it. */
   static final int COMPACT_BELOW_FILL_PERCENT = 60;
   /** How much {@link #compact} rewrites at most per call (it holds the commit lock meanwhile). */
   static final int COMPACT_WRITE_BYTES = 16 << 20;
 
   /**
-   * Rewrites live pages out of mostly-dead chunks, a bounded amount per call, so that the file does not grow without
-   * bound: MVStore's own compaction runs on its background writer, which the commit rule turns off (see
-   * {@link StoreFile}). Runs under the commit lock, like a commit, and ends with one. Blocking. Returns whether it
-   * rewrote anything.
+   * Gives back the file space of mostly-dead chunks, as MVStore's background writer would: that writer also commits, so
+   * the commit rule turns it off (see {@link StoreFile}). Commits free the chunks that are wholly dead (once MVStore no
+   * longer keeps them: 45 s, 5 versions); a chunk with a few live pages stays until they are moved. So this frees what
+   * it can, then, when less than {@value #COMPACT_BELOW_FILL_PERCENT}% of the chunks is live, rewrites up to
+   * {@value #COMPACT_WRITE_BYTES} bytes of live pages out of the emptiest. Runs under the commit lock, like a commit,
+   * and ends with one. Blocking. Returns whether it rewrote anything.
    */
   public boolean compact() {
     if (!(backend.current() instanceof BsonBackend current) || !current.persistent()) return false;
     org.h2.mvstore.MVStore store = current.store();
-    if (store.getFileStore().getChunksFillRate() >= COMPACT_BELOW_FILL_PERCENT) return false;
     boolean[] rewrote = new boolean[1];
     long started = System.nanoTime();
     try {
       backend.commitExclusive(() -> {
-        rewrote[0] = store.compact(COMPACT_BELOW_FILL_PERCENT, COMPACT_WRITE_BYTES);
+        store.getFileStore().dropUnusedChunks();
+        if (store.getFileStore().getChunksFillRate() < COMPACT_BELOW_FILL_PERCENT) {
+          rewrote[0] = store.compact(COMPACT_BELOW_FILL_PERCENT, COMPACT_WRITE_BYTES);
+        }
         store.commit();
       });
     } catch (RuntimeException e) {

@@ -174,6 +174,49 @@ class BsonStoreTest {
   }
 
   @Test
+  void compaction_rewrites_mostly_dead_chunks_and_keeps_every_live_document() {
+    EmbeddedMongo db = EmbeddedMongo.h2(dir);
+    try {
+      MVStore store = ((BsonBackend) db.guard().current()).store();
+      store.setRetentionTime(0); // chunks may be freed and rewritten at once (45 s and 5 versions after they died otherwise)
+      store.setVersionsToKeep(0);
+      MongoClient c = client(db);
+      String text = "x".repeat(2_000);
+      for (int batch = 0; batch < 20; batch++) {
+        List<io.vertx.ext.mongo.BulkOperation> ops = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+          // the kept ones are the last tenth of each batch: their pages stay where they are, in chunks 90% dead
+          ops.add(io.vertx.ext.mongo.BulkOperation.createInsert(new JsonObject().put("_id", String.format("d%02d-%03d", batch, i))
+              .put("keep", i >= 450).put("text", text)));
+        }
+        await(c.bulkWrite("things", ops));
+        db.commit(); // one chunk per batch, as the group commit makes them
+      }
+      await(c.removeDocuments("things", new JsonObject().put("keep", false)));
+      db.commit();
+      int before = store.getFileStore().getChunksFillRate();
+      assertThat(before).as("most of every chunk is dead").isLessThan(EmbeddedMongo.COMPACT_BELOW_FILL_PERCENT);
+      db.compact();
+      for (int i = 0; i < 50 && db.compact(); i++) { }
+      assertThat(store.getFileStore().getChunksFillRate()).as("live share of the chunks after compaction (was %s%%)", before)
+          .isGreaterThanOrEqualTo(EmbeddedMongo.COMPACT_BELOW_FILL_PERCENT);
+      assertThat(await(c.count("things", new JsonObject()))).isEqualTo(1_000);
+      c.close();
+    } finally {
+      db.close();
+    }
+    EmbeddedMongo again = EmbeddedMongo.h2(dir);
+    try {
+      MongoClient c = client(again);
+      assertThat(await(c.count("things", new JsonObject().put("keep", true)))).isEqualTo(1_000);
+      assertThat(await(c.findOne("things", new JsonObject().put("_id", "d19-490"), null)).getString("text")).hasSize(2_000);
+      c.close();
+    } finally {
+      again.close();
+    }
+  }
+
+  @Test
   void every_write_reaches_the_change_feed_with_the_document_before_and_after() {
     EmbeddedMongo db = EmbeddedMongo.memory();
     List<String> seen = new ArrayList<>();
