@@ -43,18 +43,7 @@ final class CustomerStore {
 
   /** Customers by id (absent ones left out). The documents may be shared copies: do not change them. */
   Future<Map<String, JsonObject>> byIds(List<String> ids) {
-    if (docs != null) return docs.byIds(ids, this::fetch);
-    return fetch(ids).map(list -> {
-      Map<String, JsonObject> out = new HashMap<>();
-      for (JsonObject d : list) out.put(d.getString("_id"), d);
-      return out;
-    });
-  }
-
-  private Future<List<JsonObject>> fetch(List<String> ids) {
-    JsonObject filter = ids.size() == 1 ? new JsonObject().put("_id", ids.get(0))
-        : new JsonObject().put("_id", new JsonObject().put("$in", new JsonArray(ids)));
-    return mongo.client().find(COLLECTION, filter).recover(Mongo::mapError);
+    return ReadCache.byIds(docs, mongo, COLLECTION, ids);
   }
 
   /** Another writer changed this customer (an agent blocked them, renamed them...): read it again next time. */

@@ -116,6 +116,26 @@ final class ReadCache implements StoreChanges.Listener {
     return value;
   }
 
+  /**
+   * Documents of {@code collection} by id (absent ones left out), through {@code cache} when there is one (null: none).
+   * The documents may be shared copies: do not change them.
+   */
+  static io.vertx.core.Future<Map<String, io.vertx.core.json.JsonObject>> byIds(ReadCache cache, crm.storage.Mongo mongo,
+      String collection, java.util.List<String> ids) {
+    Function<java.util.List<String>, io.vertx.core.Future<java.util.List<io.vertx.core.json.JsonObject>>> fetch = wanted -> {
+      io.vertx.core.json.JsonObject filter = wanted.size() == 1 ? new io.vertx.core.json.JsonObject().put("_id", wanted.get(0))
+          : new io.vertx.core.json.JsonObject().put("_id", new io.vertx.core.json.JsonObject()
+              .put("$in", new io.vertx.core.json.JsonArray(wanted)));
+      return mongo.client().find(collection, filter).recover(crm.storage.Mongo::mapError);
+    };
+    if (cache != null) return cache.byIds(ids, fetch);
+    return fetch.apply(ids).map(list -> {
+      Map<String, io.vertx.core.json.JsonObject> out = new HashMap<>();
+      for (io.vertx.core.json.JsonObject d : list) out.put(d.getString("_id"), d);
+      return out;
+    });
+  }
+
   synchronized String stats() {
     return "keys " + groups.size() + ", hits " + hits + ", misses " + misses;
   }
