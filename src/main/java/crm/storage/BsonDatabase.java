@@ -99,11 +99,13 @@ final class BsonDatabase extends AbstractSynchronizedMongoDatabase<BsonKey> {
   public void dropCollection(String collectionName, Oplog oplog) {
     super.dropCollection(collectionName, oplog);
     removeMaps(getFullCollectionNamespace(collectionName));
+    changes.reset(); // a whole collection went at once: no document-by-document news of it
   }
 
   @Override
   public void drop(Oplog oplog) {
     super.drop(oplog);
+    changes.reset();
     for (String name : List.copyOf(store.getMapNames())) {
       if (name.startsWith(DOCS + databaseName + ".") || name.startsWith(META + databaseName + ".")
           || name.startsWith(INDEX + databaseName + ".")) {
@@ -125,6 +127,7 @@ final class BsonDatabase extends AbstractSynchronizedMongoDatabase<BsonKey> {
   @Override
   public void moveCollection(MongoDatabase oldDatabase, MongoCollection<?> collection, String newCollectionName) {
     super.moveCollection(oldDatabase, collection, newCollectionName);
+    changes.reset();
     String from = collection.getFullName();
     String to = getFullCollectionNamespace(newCollectionName);
     for (String name : List.copyOf(store.getMapNames())) {

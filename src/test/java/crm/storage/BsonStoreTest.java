@@ -243,8 +243,10 @@ class BsonStoreTest {
       await(c.updateCollection("watched", new JsonObject().put("_id", "a"), new JsonObject().put("$inc", new JsonObject().put("v", 1))));
       await(c.findOneAndReplace("watched", new JsonObject().put("_id", "a"), new JsonObject().put("v", 7)));
       await(c.removeDocument("watched", new JsonObject().put("_id", "a")));
+      await(c.insert("watched", new JsonObject().put("_id", "b").put("v", 3)));
+      await(c.dropCollection("watched")); // no news per document: listeners forget everything
       c.close();
-      assertThat(seen).containsExactly("->1", "1>2", "2>7", "7>-");
+      assertThat(seen).containsExactly("->1", "1>2", "2>7", "7>-", "->3", "reset");
     } finally {
       db.close();
     }
