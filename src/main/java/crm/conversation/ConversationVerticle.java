@@ -64,9 +64,10 @@ public final class ConversationVerticle extends VerticleBase {
     if (index != null && storeChanges != null) {
       // this node is the embedded store's only user (as for the index): reads may keep exact copies
       String db = config().getString("MONGO_DB", "crm") + ".";
-      ReadCache conversationCache = new ReadCache(db + ConversationStore.COLLECTION, d -> d.get("_id"), 20_000, 2);
-      ReadCache customerCache = new ReadCache(db + CustomerStore.COLLECTION, d -> d.get("_id"), 20_000, 2);
-      ReadCache pageCache = new ReadCache(db + MessageStore.COLLECTION, d -> d.get("conversationId"), 2_000, 8);
+      // bounded by count (documents and their API forms; a page is up to 51 messages): about 100 MB when all full
+      ReadCache conversationCache = new ReadCache(db + ConversationStore.COLLECTION, d -> d.get("_id"), 10_000, 2);
+      ReadCache customerCache = new ReadCache(db + CustomerStore.COLLECTION, d -> d.get("_id"), 10_000, 2);
+      ReadCache pageCache = new ReadCache(db + MessageStore.COLLECTION, d -> d.get("conversationId"), 500, 4);
       conversations.cache(conversationCache);
       customers.cache(customerCache);
       messages.cache(pageCache);
