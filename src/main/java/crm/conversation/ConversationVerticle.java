@@ -64,7 +64,8 @@ public final class ConversationVerticle extends VerticleBase {
     if (index != null && storeChanges != null) {
       // this node is the embedded store's only user (as for the index): reads may keep exact copies
       String db = config().getString("MONGO_DB", "crm") + ".";
-      // bounded by count (documents and their API forms; a page is up to 51 messages): about 100 MB when all full
+      // bounded by count (documents and their API forms; a page is up to 51 messages): under 200 MB when all full,
+      // estimated from the demo data (about 2 kB a conversation, 1 kB a customer, 1.2 kB a message, per form)
       ReadCache conversationCache = new ReadCache(db + ConversationStore.COLLECTION, d -> d.get("_id"), 10_000, 2);
       ReadCache customerCache = new ReadCache(db + CustomerStore.COLLECTION, d -> d.get("_id"), 10_000, 2);
       ReadCache pageCache = new ReadCache(db + MessageStore.COLLECTION, d -> d.get("conversationId"), 500, 4);
