@@ -31,6 +31,7 @@ public final class ConversationVerticle extends VerticleBase {
   private Bus bus;
   private final crm.storage.StoreChanges storeChanges;
   private final List<ReadCache> caches = new ArrayList<>();
+  private MessageCounts counts;
 
   /** {@code storeChanges}: the embedded store's change feed (null with MONGO_URI), which the read caches need. */
   public ConversationVerticle(crm.storage.StoreChanges storeChanges) {
@@ -74,6 +75,7 @@ public final class ConversationVerticle extends VerticleBase {
       messages.cache(pageCache);
       caches.addAll(List.of(conversationCache, customerCache, pageCache));
       caches.forEach(storeChanges::add);
+      counts = new MessageCounts(db + MessageStore.COLLECTION);
     }
     ConversationApi conversationApi = new ConversationApi(vertx, mongo, customers, conversations, messages, index, bus,
         config().getBoolean("ASSIGN_ALLOW_OFFLINE", false));
@@ -103,12 +105,15 @@ public final class ConversationVerticle extends VerticleBase {
         // statuses for messages that never appear (sent from another tool on the same number) are not kept forever
         .onSuccess(v -> vertx.setPeriodic(3_600_000, id -> messages.purgePending(Duration.ofDays(1))))
         // loaded in the background: until it is, lists ask the database
-        .onSuccess(v -> { if (index != null) index.load(); });
+        .onSuccess(v -> { if (index != null) index.load(); })
+        // counted once on a worker (the store waits about a second per million messages), then kept by the feed
+        .onSuccess(v -> { if (counts != null) vertx.executeBlocking(() -> { counts.start(storeChanges); return null; }, false); });
   }
 
   @Override
   public Future<?> stop() {
     if (storeChanges != null) caches.forEach(storeChanges::remove);
+    if (storeChanges != null && counts != null) storeChanges.remove(counts);
     if (mongo != null) mongo.close();
     return Future.succeededFuture();
   }
@@ -350,6 +355,10 @@ public final class ConversationVerticle extends VerticleBase {
   // ---- stats
 
   private Future<JsonObject> stats(JsonObject body) {
+    if (counts != null && counts.ready()) {
+      return Future.succeededFuture(new JsonObject().put("inboundMessages", counts.inbound())
+          .put("outboundMessages", counts.outbound()));
+    }
     return Future.all(messages.count(new JsonObject().put("direction", "inbound")),
             messages.count(new JsonObject().put("direction", "outbound")))
         .map(all -> new JsonObject().put("inboundMessages", all.<Long>resultAt(0)).put("outboundMessages", all.<Long>resultAt(1)));

@@ -26,9 +26,25 @@ public final class EmbeddedMongo implements AutoCloseable {
     this.changes = changes;
     this.file = opener instanceof StoreFile store ? store : null;
     this.backend = new GuardedBackend(opener);
+    changes.snapshots(this::snapshot);
     this.server = new MongoServer(backend);
     this.server.bind("127.0.0.1", 0);
     this.address = server.getLocalAddress();
+  }
+
+  /** See {@link StoreChanges#addWithSnapshot}: {@code inside}, then every document of the namespace, under the commit lock. */
+  private void snapshot(String namespace, String[] fields, java.util.function.Consumer<java.util.Map<String, Object>> each,
+      Runnable inside) {
+    backend.commitExclusive(() -> {
+      inside.run(); // no command runs until the snapshot is read
+      if (backend.current() instanceof BsonBackend b && b.store().hasMap(BsonDatabase.DOCS + namespace)) {
+        byte[][] names = java.util.Arrays.stream(fields).map(f -> f.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+            .toArray(byte[][]::new);
+        for (byte[] bson : BsonDatabase.documents(b.store(), namespace).values()) {
+          each.accept(BsonKey.Bson.decodeFields(bson, names));
+        }
+      }
+    });
   }
 
   /** The page cache of the file store unless configured ({@code STORE_CACHE_MB}). */

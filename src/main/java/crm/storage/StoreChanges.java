@@ -26,7 +26,29 @@ public final class StoreChanges {
     void reset();
   }
 
+  /** Runs {@code inside}, then reads every document of a namespace, with no write in between (set by the store). */
+  interface Snapshots {
+    void run(String namespace, String[] fields, java.util.function.Consumer<Map<String, Object>> each, Runnable inside);
+  }
+
   private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
+  private volatile Snapshots snapshots;
+
+  void snapshots(Snapshots snapshots) {
+    this.snapshots = snapshots;
+  }
+
+  /**
+   * Adds a listener and hands every document the namespace holds at that moment to {@code each} (only the named
+   * top-level fields), with no write in between: a listener that counts can start from an exact count. Blocking, and
+   * every command of the store waits meanwhile (about a second per million documents): call it from a worker.
+   */
+  public void addWithSnapshot(Listener listener, String namespace, String[] fields,
+      java.util.function.Consumer<Map<String, Object>> each) {
+    Snapshots s = snapshots;
+    if (s == null) throw new IllegalStateException("no store to read a snapshot from");
+    s.run(namespace, fields, each, () -> add(listener));
+  }
   private volatile Set<String> watched = Set.of();
 
   public void add(Listener listener) {
