@@ -106,7 +106,7 @@ public final class ConversationVerticle extends VerticleBase {
         .onSuccess(v -> vertx.setPeriodic(3_600_000, id -> messages.purgePending(Duration.ofDays(1))))
         // loaded in the background: until it is, lists ask the database
         .onSuccess(v -> { if (index != null) index.load(); })
-        // counted once on a worker (the store waits about a second per million messages), then kept by the feed
+        // counted once on a worker (a few seconds per million messages), then kept by the feed
         .onSuccess(v -> { if (counts != null) vertx.executeBlocking(() -> { counts.start(storeChanges); return null; }, false); });
   }
 

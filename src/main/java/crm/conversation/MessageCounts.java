@@ -22,11 +22,14 @@ final class MessageCounts implements StoreChanges.Listener {
     this.namespaces = Set.of(namespace);
   }
 
-  /** Registers with the feed and counts what is stored. Blocking: the store's commands wait meanwhile. */
+  /** Registers with the feed and counts what is stored. Blocking (the store's commands wait only an instant). */
   void start(StoreChanges changes) {
     String namespace = namespaces.iterator().next();
+    long started = System.nanoTime();
     changes.addWithSnapshot(this, namespace, new String[] {"direction"}, doc -> add(doc, 1));
     ready = true;
+    org.slf4j.LoggerFactory.getLogger(MessageCounts.class).info("message counts: {} inbound, {} outbound, counted in {} ms",
+        inbound.get(), outbound.get(), (System.nanoTime() - started) / 1_000_000);
   }
 
   boolean ready() {

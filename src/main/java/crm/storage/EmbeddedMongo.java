@@ -32,19 +32,25 @@ public final class EmbeddedMongo implements AutoCloseable {
     this.address = server.getLocalAddress();
   }
 
-  /** See {@link StoreChanges#addWithSnapshot}: {@code inside}, then every document of the namespace, under the commit lock. */
+  /**
+   * See {@link StoreChanges#addWithSnapshot}. Under the commit lock, for an instant: {@code inside}, and a cursor over
+   * the namespace's documents (MVStore's cursors read the tree as it was when they were made). The documents are then
+   * read from that cursor with the lock released, so commands wait only for the instant, not for the read.
+   */
   private void snapshot(String namespace, String[] fields, java.util.function.Consumer<java.util.Map<String, Object>> each,
       Runnable inside) {
+    @SuppressWarnings("unchecked")
+    java.util.Iterator<byte[]>[] cursor = new java.util.Iterator[1];
     backend.commitExclusive(() -> {
-      inside.run(); // no command runs until the snapshot is read
+      inside.run(); // no command runs between this and the cursor below
       if (backend.current() instanceof BsonBackend b && b.store().hasMap(BsonDatabase.DOCS + namespace)) {
-        byte[][] names = java.util.Arrays.stream(fields).map(f -> f.getBytes(java.nio.charset.StandardCharsets.UTF_8))
-            .toArray(byte[][]::new);
-        for (byte[] bson : BsonDatabase.documents(b.store(), namespace).values()) {
-          each.accept(BsonKey.Bson.decodeFields(bson, names));
-        }
+        cursor[0] = BsonDatabase.documents(b.store(), namespace).values().iterator();
       }
     });
+    if (cursor[0] == null) return;
+    byte[][] names = java.util.Arrays.stream(fields).map(f -> f.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .toArray(byte[][]::new);
+    while (cursor[0].hasNext()) each.accept(BsonKey.Bson.decodeFields(cursor[0].next(), names));
   }
 
   /** The page cache of the file store unless configured ({@code STORE_CACHE_MB}). */

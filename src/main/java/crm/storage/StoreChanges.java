@@ -40,8 +40,8 @@ public final class StoreChanges {
 
   /**
    * Adds a listener and hands every document the namespace holds at that moment to {@code each} (only the named
-   * top-level fields), with no write in between: a listener that counts can start from an exact count. Blocking, and
-   * every command of the store waits meanwhile (about a second per million documents): call it from a worker.
+   * top-level fields), with no write in between: a listener that counts can start from an exact count. Blocking (a few
+   * seconds per million documents; commands wait only while the listener is added): call it from a worker.
    */
   public void addWithSnapshot(Listener listener, String namespace, String[] fields,
       java.util.function.Consumer<Map<String, Object>> each) {

@@ -253,6 +253,43 @@ class BsonStoreTest {
   }
 
   @Test
+  void a_snapshot_holds_what_was_stored_when_its_listener_was_added_and_no_later_write() {
+    EmbeddedMongo db = EmbeddedMongo.memory();
+    try {
+      MongoClient c = client(db);
+      for (int i = 0; i < 100; i++) await(c.insert("snap", new JsonObject().put("_id", String.format("a%03d", i))));
+      java.util.concurrent.atomic.AtomicInteger heard = new java.util.concurrent.atomic.AtomicInteger();
+      java.util.concurrent.atomic.AtomicInteger read = new java.util.concurrent.atomic.AtomicInteger();
+      StoreChanges.Listener counting = new StoreChanges.Listener() {
+        @Override
+        public java.util.Set<String> namespaces() {
+          return java.util.Set.of("crm.snap");
+        }
+
+        @Override
+        public void changed(String namespace, Map<String, Object> before, Map<String, Object> after) {
+          heard.incrementAndGet();
+        }
+
+        @Override
+        public void reset() { }
+      };
+      db.changes().addWithSnapshot(counting, "crm.snap", new String[] {"_id"}, doc -> {
+        if (read.getAndIncrement() == 0) {
+          // writes while the snapshot is being read, placed after it in key order: the listener hears them, the
+          // snapshot must not see them
+          for (int i = 0; i < 50; i++) await(c.insert("snap", new JsonObject().put("_id", String.format("z%03d", i))));
+        }
+      });
+      assertThat(read.get()).isEqualTo(100);
+      assertThat(heard.get()).isEqualTo(50);
+      c.close();
+    } finally {
+      db.close();
+    }
+  }
+
+  @Test
   void a_data_directory_of_the_h2_backend_is_converted_once_with_its_indexes_and_kept_aside() throws Exception {
     // what the earlier build wrote: mongo-java-server's H2 backend, documents as Java-serialised objects
     H2Backend legacy = new H2Backend(dir.resolve(LegacyStore.FILE).toString());
