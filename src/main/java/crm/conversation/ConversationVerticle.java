@@ -107,7 +107,12 @@ public final class ConversationVerticle extends VerticleBase {
         // loaded in the background: until it is, lists ask the database
         .onSuccess(v -> { if (index != null) index.load(); })
         // counted once on a worker (a few seconds per million messages), then kept by the feed
-        .onSuccess(v -> { if (counts != null) vertx.executeBlocking(() -> { counts.start(storeChanges); return null; }, false); });
+        .onSuccess(v -> {
+          if (counts == null) return;
+          vertx.executeBlocking(() -> { counts.start(storeChanges); return null; }, false)
+              .onFailure(err -> org.slf4j.LoggerFactory.getLogger(ConversationVerticle.class)
+                  .warn("message counts not kept, /whatsapp/stats counts by query: {}", err.toString()));
+        });
   }
 
   @Override

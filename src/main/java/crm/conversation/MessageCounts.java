@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * not {@link #ready()} and the stats count by query again.
  */
 final class MessageCounts implements StoreChanges.Listener {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MessageCounts.class);
   private final Set<String> namespaces;
   private final AtomicLong inbound = new AtomicLong();
   private final AtomicLong outbound = new AtomicLong();
@@ -28,7 +29,7 @@ final class MessageCounts implements StoreChanges.Listener {
     long started = System.nanoTime();
     changes.addWithSnapshot(this, namespace, new String[] {"direction"}, doc -> add(doc, 1));
     ready = true;
-    org.slf4j.LoggerFactory.getLogger(MessageCounts.class).info("message counts: {} inbound, {} outbound, counted in {} ms",
+    log.info("message counts: {} inbound, {} outbound, counted in {} ms",
         inbound.get(), outbound.get(), (System.nanoTime() - started) / 1_000_000);
   }
 

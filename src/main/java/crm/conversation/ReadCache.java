@@ -30,8 +30,6 @@ final class ReadCache implements StoreChanges.Listener {
   private long epoch;
   /** The latest stamp whose written-record was dropped: a read older than this cannot be checked, so is not kept. */
   private long forgotten;
-  private long hits;
-  private long misses;
 
   /**
    * @param namespace {@code db.collection} to follow
@@ -60,10 +58,7 @@ final class ReadCache implements StoreChanges.Listener {
   @SuppressWarnings("unchecked")
   synchronized <T> T get(String key, String sub) {
     Map<String, Object> group = groups.get(key);
-    Object value = group == null ? null : group.get(sub);
-    if (value == null) misses++;
-    else hits++;
-    return (T) value;
+    return group == null ? null : (T) group.get(sub);
   }
 
   /** Keeps what a read that started at {@code stamp} returned, unless {@code key} was written since. */
@@ -134,10 +129,6 @@ final class ReadCache implements StoreChanges.Listener {
       for (io.vertx.core.json.JsonObject d : list) out.put(d.getString("_id"), d);
       return out;
     });
-  }
-
-  synchronized String stats() {
-    return "keys " + groups.size() + ", hits " + hits + ", misses " + misses;
   }
 
   // ---- the change feed

@@ -8,7 +8,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.UUID;
 
 /**
@@ -51,12 +50,6 @@ public final class BsonKey implements Comparable<BsonKey> {
   KeyValue keyValue() {
     Document d = Bson.decode(bytes);
     return new KeyValue(new ArrayList<>(d.values()));
-  }
-
-  /** The single value back (a document's {@code _id}). */
-  Object value() {
-    List<Object> values = new ArrayList<>(Bson.decode(bytes).values());
-    return values.get(0);
   }
 
   byte[] bytes() {

@@ -17,6 +17,7 @@ import java.util.List;
  * nothing on its own), and every {@link #COMPACT_MS} it reclaims some dead space of the file. Both run on worker threads.
  */
 public final class GroupCommit extends VerticleBase {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(GroupCommit.class);
   /** Writes that nobody waits for reach the disk within this long. */
   static final long BACKGROUND_MS = 1000;
   /** How often the file is looked at for dead space to reclaim ({@link EmbeddedMongo#compact}). */
@@ -35,7 +36,7 @@ public final class GroupCommit extends VerticleBase {
   public Future<?> start() {
     vertx.setPeriodic(BACKGROUND_MS, id -> scheduleCommit());
     vertx.setPeriodic(COMPACT_MS, id -> vertx.executeBlocking(db::compact, false)
-        .onFailure(err -> org.slf4j.LoggerFactory.getLogger(GroupCommit.class).warn("compaction failed: {}", err.toString())));
+        .onFailure(err -> log.warn("compaction failed: {}", err.toString())));
     return new Bus(vertx).serveLocal(Addresses.STORAGE_SYNC, body -> {
       Promise<JsonObject> promise = Promise.promise();
       waiting.add(promise);

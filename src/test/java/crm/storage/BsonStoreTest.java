@@ -48,6 +48,21 @@ class BsonStoreTest {
     return MongoClient.create(vertx, new JsonObject().put("connection_string", db.connectionString()).put("db_name", "crm"));
   }
 
+  /** Opens the file store of {@code dir} again, hands a client of it to {@code check}, and closes both. */
+  private void reopened(java.util.function.Consumer<MongoClient> check) {
+    EmbeddedMongo db = EmbeddedMongo.h2(dir);
+    try {
+      MongoClient c = client(db);
+      try {
+        check.accept(c);
+      } finally {
+        c.close();
+      }
+    } finally {
+      db.close();
+    }
+  }
+
   private static <T> T await(io.vertx.core.Future<T> f) {
     try {
       return f.await(10, TimeUnit.SECONDS);
@@ -72,19 +87,14 @@ class BsonStoreTest {
     c.close();
     db.close();
 
-    EmbeddedMongo again = EmbeddedMongo.h2(dir);
-    try {
-      MongoClient c2 = client(again);
+    reopened(c2 -> {
       JsonObject read = await(c2.findOne("things", new JsonObject().put("_id", "a1"), null));
       assertThat(read).isEqualTo(first);
       assertThat(read.getString("s")).isEqualTo("María 🔌 \u0000x");
       assertThat(read.getLong("l")).isEqualTo(1L << 40);
       assertThat(read.getJsonObject("date").getString("$date")).isEqualTo("2026-12-03T08:10:36.342Z");
       assertThat(read.getJsonObject("nested").getJsonArray("a").getJsonObject(1).getString("b")).isEqualTo("c");
-      c2.close();
-    } finally {
-      again.close();
-    }
+    });
   }
 
   @Test
@@ -123,9 +133,7 @@ class BsonStoreTest {
     c.close();
     db.close();
 
-    EmbeddedMongo again = EmbeddedMongo.h2(dir);
-    try {
-      MongoClient c2 = client(again);
+    reopened(c2 -> {
       Throwable dupId = catchThrowable(() -> await(c2.insert("things", new JsonObject().put("_id", "x").put("n", 9))));
       assertThat(Mongo.isDuplicateKey(dupId)).isTrue();
       Throwable dupN = catchThrowable(() -> await(c2.insert("things", new JsonObject().put("_id", "w").put("n", 2))));
@@ -139,10 +147,7 @@ class BsonStoreTest {
       assertThat(await(c2.find("things", new JsonObject().put("n", 2)))).isEmpty();
       await(c2.insert("things", new JsonObject().put("_id", "u").put("n", 2))); // 2 is free again
       assertThat(await(c2.count("things", new JsonObject()))).isEqualTo(5);
-      c2.close();
-    } finally {
-      again.close();
-    }
+    });
   }
 
   @Test
@@ -205,15 +210,10 @@ class BsonStoreTest {
     } finally {
       db.close();
     }
-    EmbeddedMongo again = EmbeddedMongo.h2(dir);
-    try {
-      MongoClient c = client(again);
+    reopened(c -> {
       assertThat(await(c.count("things", new JsonObject().put("keep", true)))).isEqualTo(1_000);
       assertThat(await(c.findOne("things", new JsonObject().put("_id", "d19-490"), null)).getString("text")).hasSize(2_000);
-      c.close();
-    } finally {
-      again.close();
-    }
+    });
   }
 
   @Test
@@ -329,13 +329,8 @@ class BsonStoreTest {
       db.close();
     }
     // once: the next start opens the new file and leaves the kept one alone
-    EmbeddedMongo again = EmbeddedMongo.h2(dir);
-    try {
-      MongoClient c = client(again);
+    reopened(c -> {
       assertThat(await(c.count("messages", new JsonObject()))).isEqualTo(1_200);
-      c.close();
-    } finally {
-      again.close();
-    }
+    });
   }
 }
