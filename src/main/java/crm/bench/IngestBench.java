@@ -6,15 +6,21 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,7 +28,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * {@code scripts/bench ingest}: posts signed webhooks, one distinct text message each, at a fixed concurrency to a
  * running server; prints sustained messages/s, p50/p99 of the webhook response time, and how many messages the server
- * stored against how many were sent (read from GET /api/v2/whatsapp/stats once processing has caught up).
+ * stored against how many were sent (read from GET /api/v2/whatsapp/stats once processing has caught up), the time the
+ * backlog took to drain and the end-to-end rate; then, as the same run's reference, the same webhooks with a bad
+ * signature (the server's HTTP path and signature check alone, nothing stored).
  */
 public final class IngestBench {
   private IngestBench() {}
@@ -45,6 +53,8 @@ public final class IngestBench {
     Vertx vertx = Vertx.vertx();
     WebClient client = WebClient.create(vertx, new WebClientOptions().setDefaultHost(base.getHost())
         .setDefaultPort(base.getPort()).setKeepAlive(true).setTcpNoDelay(true), new PoolOptions().setHttp1MaxSize(concurrency));
+    HttpClient http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(base.getHost()).setDefaultPort(base.getPort())
+        .setKeepAlive(true).setTcpNoDelay(true), new PoolOptions().setHttp1MaxSize(concurrency));
     try {
       String token = client.post("/api/v2/auth/login").sendJsonObject(new JsonObject().put("email", email).put("password", password))
           .await(30, TimeUnit.SECONDS).bodyAsJsonObject().getString("token");
@@ -52,10 +62,12 @@ public final class IngestBench {
       String run = Long.toString(System.currentTimeMillis(), 36);
       System.out.printf("ingest: %d messages (+%d warm-up) from %d customers, concurrency %d, to %s%n",
           messages, warmup, customers, concurrency, url);
-      send(vertx, client, secret, "w" + run, warmup, concurrency, customers, new long[warmup]).await(10, TimeUnit.MINUTES);
+      // bodies and signatures are made before the clock starts: the load generator shares the machine with the server
+      send(vertx, http, webhooks(secret, "w" + run, warmup, customers), concurrency, new long[warmup]).await(10, TimeUnit.MINUTES);
+      List<Webhook> measured = webhooks(secret, "m" + run, messages, customers);
       long[] latencies = new long[messages];
       long start = System.nanoTime();
-      int failures = send(vertx, client, secret, "m" + run, messages, concurrency, customers, latencies).await(30, TimeUnit.MINUTES);
+      int failures = send(vertx, http, measured, concurrency, latencies).await(30, TimeUnit.MINUTES);
       double seconds = (System.nanoTime() - start) / 1e9;
       Arrays.sort(latencies);
       System.out.printf("sent %d webhooks in %.2f s: %.0f messages/s sustained%n", messages, seconds, messages / seconds);
@@ -78,7 +90,20 @@ public final class IngestBench {
       // what the user feels: a message counts once it is in the inbox, so the rate runs until the backlog is drained
       System.out.printf("end to end: %.0f messages/s processed (acked %.0f/s; %.1f s of sending + %.1f s of drain)%n",
           messages / (seconds + drain), messages / seconds, seconds, drain);
-      System.exit(stored == expected && failures == 0 ? 0 : 1);
+      // the reference, same run, same server, now idle: the same webhooks refused at the signature check (HTTP, body
+      // and HMAC; nothing stored): what the server's HTTP path alone can take at this concurrency
+      List<Webhook> forged = new ArrayList<>();
+      for (Webhook w : measured) forged.add(new Webhook(w.body(), "sha256=" + "0".repeat(64)));
+      long[] refLatencies = new long[messages];
+      long refStart = System.nanoTime();
+      int accepted = messages - send(vertx, http, forged, concurrency, refLatencies).await(30, TimeUnit.MINUTES);
+      double refSeconds = (System.nanoTime() - refStart) / 1e9;
+      Arrays.sort(refLatencies);
+      System.out.printf("reference (same run): the same webhooks with a bad signature, refused before storage: %.0f/s, p50 %.1f ms,"
+          + " p99 %.1f ms%s%n", messages / refSeconds, refLatencies[messages / 2] / 1e6,
+          refLatencies[(int) Math.min(messages - 1, Math.ceil(messages * 0.99) - 1)] / 1e6,
+          accepted == 0 ? "" : " (" + accepted + " were NOT refused)");
+      System.exit(stored == expected && failures == 0 && accepted == 0 ? 0 : 1);
     } finally {
       vertx.close();
     }
@@ -89,39 +114,52 @@ public final class IngestBench {
         .await(30, TimeUnit.SECONDS).bodyAsJsonObject();
   }
 
-  /** Sends {@code n} webhooks with {@code concurrency} in flight; records each latency; returns the non-200 count. */
-  private static Future<Integer> send(Vertx vertx, WebClient client, String secret, String prefix, int n, int concurrency,
-                                      int customers, long[] latencies) {
+  /** A signed webhook, ready to post. */
+  private record Webhook(Buffer body, String signature) {}
+
+  /** {@code n} webhooks of one text message each, distinct wamids, {@code customers} senders in turn. */
+  private static List<Webhook> webhooks(String secret, String prefix, int n, int customers) {
+    List<Webhook> out = new ArrayList<>(n);
+    long now = Instant.now().getEpochSecond();
+    for (int i = 0; i < n; i++) {
+      String from = "5255" + String.format("%08d", i % customers);
+      byte[] body = WebhookPayloads.text("100000000000000", from, "Cliente " + (i % customers), "wamid.BENCH" + prefix + "." + i,
+          "mensaje " + i + " ✓", now).encode().getBytes(StandardCharsets.UTF_8);
+      out.add(new Webhook(Buffer.buffer(body), WebhookSignature.sign(secret, body)));
+    }
+    return out;
+  }
+
+  /** Posts the webhooks with {@code concurrency} in flight; records each latency; returns the non-200 count. */
+  private static Future<Integer> send(Vertx vertx, HttpClient http, List<Webhook> hooks, int concurrency, long[] latencies) {
     AtomicInteger next = new AtomicInteger();
     AtomicInteger failures = new AtomicInteger();
     AtomicInteger running = new AtomicInteger(concurrency);
     Promise<Integer> done = Promise.promise();
     for (int w = 0; w < concurrency; w++) {
-      vertx.runOnContext(v -> loop(client, secret, prefix, n, customers, latencies, next, failures, () -> {
+      vertx.runOnContext(v -> loop(http, hooks, latencies, next, failures, () -> {
         if (running.decrementAndGet() == 0) done.complete(failures.get());
       }));
     }
     return done.future();
   }
 
-  private static void loop(WebClient client, String secret, String prefix, int n, int customers, long[] latencies,
-                           AtomicInteger next, AtomicInteger failures, Runnable finished) {
+  private static void loop(HttpClient http, List<Webhook> hooks, long[] latencies, AtomicInteger next, AtomicInteger failures,
+                           Runnable finished) {
     int i = next.getAndIncrement();
-    if (i >= n) {
+    if (i >= hooks.size()) {
       finished.run();
       return;
     }
-    String from = "5255" + String.format("%08d", i % customers);
-    byte[] body = WebhookPayloads.text("100000000000000", from, "Cliente " + (i % customers), "wamid.BENCH" + prefix + "." + i,
-        "mensaje " + i + " ✓", Instant.now().getEpochSecond()).encode().getBytes(StandardCharsets.UTF_8);
+    Webhook hook = hooks.get(i);
     long t0 = System.nanoTime();
-    client.post("/webhooks/whatsapp").putHeader("Content-Type", "application/json")
-        .putHeader("X-Hub-Signature-256", WebhookSignature.sign(secret, body))
-        .sendBuffer(Buffer.buffer(body))
+    http.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/webhooks/whatsapp")
+            .putHeader("Content-Type", "application/json").putHeader("X-Hub-Signature-256", hook.signature()))
+        .compose(req -> req.send(hook.body()).compose(res -> res.body().map(b -> res.statusCode())))
         .onComplete(ar -> {
           latencies[i] = System.nanoTime() - t0;
-          if (ar.failed() || ar.result().statusCode() != 200) failures.incrementAndGet();
-          loop(client, secret, prefix, n, customers, latencies, next, failures, finished);
+          if (ar.failed() || ar.result() != 200) failures.incrementAndGet();
+          loop(http, hooks, latencies, next, failures, finished);
         });
   }
 

@@ -27,13 +27,23 @@ public final class WebhookSignature {
     return MessageDigest.isEqual(hmac(appSecret, body), given);
   }
 
+  /** One keyed MAC per thread and secret: looking up the provider and keying it cost more than hashing a webhook. */
+  private record Keyed(String secret, Mac mac) {}
+
+  private static final ThreadLocal<Keyed> MACS = new ThreadLocal<>();
+
   private static byte[] hmac(String secret, byte[] body) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-      return mac.doFinal(body);
-    } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-      throw new IllegalStateException(e);
+    Keyed keyed = MACS.get();
+    if (keyed == null || !keyed.secret().equals(secret)) {
+      try {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        keyed = new Keyed(secret, mac);
+      } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+        throw new IllegalStateException(e);
+      }
+      MACS.set(keyed);
     }
+    return keyed.mac().doFinal(body); // doFinal leaves the MAC reset for the next body, with the same key
   }
 }
