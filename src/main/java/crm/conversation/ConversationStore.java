@@ -162,8 +162,64 @@ final class ConversationStore {
     });
   }
 
+  /**
+   * Reserves message numbers and records the messages' activity in one write per conversation: the inbound path's
+   * form of {@link #reserveSeqs} then {@link #recordActivity}, for messages about to be inserted. Messages that then
+   * turn out to be stored already (a redelivery) are taken back out of the counts by {@link #uncount}. Returns each
+   * conversation's first reserved number; a conversation that does not exist gets none.
+   */
+  Future<Map<String, Long>> reserveWithActivity(Collection<Activity> activities, JsonObject now) {
+    List<Future<Map.Entry<String, Long>>> all = new ArrayList<>();
+    for (Activity a : activities) {
+      int n = a.inbound() + a.outbound();
+      JsonObject inc = new JsonObject().put("messageSeq", n).put("messageCount", n);
+      if (a.inbound() > 0) inc.put("unreadCount", a.inbound());
+      JsonObject update = new JsonObject().put("$inc", inc).put("$set", new JsonObject().put("updatedAt", now))
+          .put("$max", lastMessage(a));
+      all.add(mongo.client().findOneAndUpdateWithOptions(COLLECTION, new JsonObject().put("_id", a.conversationId()), update,
+              new FindOptions().setFields(new JsonObject().put("messageSeq", 1)),
+              new io.vertx.ext.mongo.UpdateOptions().setReturningNewDocument(true))
+          .recover(Mongo::mapError)
+          .map(doc -> doc == null ? null : Map.entry(a.conversationId(), doc.getLong("messageSeq") - n + 1)));
+    }
+    return Future.all(all).map(v -> {
+      Map<String, Long> out = new HashMap<>();
+      for (Future<Map.Entry<String, Long>> f : all) if (f.result() != null) out.put(f.result().getKey(), f.result().getValue());
+      return out;
+    });
+  }
+
+  /** Takes inbound messages that were counted but not inserted (already stored) back out of their counts. */
+  Future<Void> uncount(Map<String, Integer> notInserted) {
+    List<BulkOperation> ops = new ArrayList<>();
+    notInserted.forEach((id, n) -> ops.add(BulkOperation.createUpdate(new JsonObject().put("_id", id),
+        new JsonObject().put("$inc", new JsonObject().put("messageCount", -n).put("unreadCount", -n)))));
+    return mongo.bulk(COLLECTION, ops, false).mapEmpty();
+  }
+
+  /** The in-memory list index learns of messages stored by {@link #reserveWithActivity}. */
+  void indexActivity(Collection<Activity> stored, JsonObject now) {
+    if (index == null) return;
+    for (Activity a : stored) {
+      index.activity(a.conversationId(), now, new JsonObject().put("at", a.lastAt()).put("seq", a.seq())
+          .put("content", a.lastMessage().getString("content")));
+    }
+  }
+
   /** What a batch of new messages does to one conversation. */
-  record Activity(String conversationId, int inbound, int outbound, JsonObject lastMessage, JsonObject lastAt) {}
+  record Activity(String conversationId, int inbound, int outbound, JsonObject lastMessage, JsonObject lastAt, long seq) {
+    Activity(String conversationId, int inbound, int outbound, JsonObject lastMessage, JsonObject lastAt) {
+      this(conversationId, inbound, outbound, lastMessage, lastAt, SEQ.incrementAndGet());
+    }
+  }
+
+  /** {@code $max} of lastMessage (and lastInboundAt): its time, then the order it was recorded in, then the message. */
+  private static JsonObject lastMessage(Activity a) {
+    JsonObject last = new JsonObject().put("at", a.lastAt()).put("seq", a.seq()).mergeIn(a.lastMessage());
+    JsonObject max = new JsonObject().put("lastMessage", last);
+    if (a.inbound() > 0) max.put("lastInboundAt", a.lastAt());
+    return max;
+  }
 
   /**
    * Counts new messages and moves {@code lastMessage} forward, one round trip for all conversations. lastMessage is
@@ -173,30 +229,18 @@ final class ConversationStore {
   Future<Void> recordActivity(Collection<Activity> activities) {
     List<BulkOperation> ops = new ArrayList<>();
     JsonObject now = Mongo.now();
-    Map<String, Long> lastSeq = new HashMap<>();
     for (Activity a : activities) {
       JsonObject inc = new JsonObject().put("messageCount", a.inbound() + a.outbound());
       if (a.inbound() > 0) inc.put("unreadCount", a.inbound());
-      long seq = SEQ.incrementAndGet();
-      lastSeq.put(a.conversationId(), seq);
-      JsonObject last = new JsonObject().put("at", a.lastAt()).put("seq", seq).mergeIn(a.lastMessage());
-      JsonObject max = new JsonObject().put("lastMessage", last);
-      if (a.inbound() > 0) max.put("lastInboundAt", a.lastAt());
       ops.add(BulkOperation.createUpdate(new JsonObject().put("_id", a.conversationId()),
-          new JsonObject().put("$inc", inc).put("$set", new JsonObject().put("updatedAt", now)).put("$max", max)));
+          new JsonObject().put("$inc", inc).put("$set", new JsonObject().put("updatedAt", now)).put("$max", lastMessage(a))));
     }
     return mongo.bulk(COLLECTION, ops, false).<Void>mapEmpty()
-        .onSuccess(v -> {
-          if (index == null) return;
-          for (Activity a : activities) {
-            index.activity(a.conversationId(), now, new JsonObject().put("at", a.lastAt())
-                .put("seq", lastSeq.get(a.conversationId())).put("content", a.lastMessage().getString("content")));
-          }
-        })
+        .onSuccess(v -> indexActivity(activities, now))
         .onFailure(err -> { if (index != null) index.refresh(activities.stream().map(Activity::conversationId).toList()); });
   }
 
   /** Orders messages of one second by when they were recorded (microseconds since the epoch, then a counter). */
-  private final java.util.concurrent.atomic.AtomicLong SEQ = new java.util.concurrent.atomic.AtomicLong(
+  private static final java.util.concurrent.atomic.AtomicLong SEQ = new java.util.concurrent.atomic.AtomicLong(
       System.currentTimeMillis() * 1000);
 }

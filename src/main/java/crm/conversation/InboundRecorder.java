@@ -10,10 +10,13 @@ import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Turns a batch of parsed inbound WhatsApp messages (see {@code crm.whatsapp.InboundParser}) into customers,
@@ -62,11 +65,18 @@ final class InboundRecorder {
     return results.compose(res -> applyReactions(reactions).map(v -> new JsonObject().put("results", res)));
   }
 
+  /**
+   * Numbers the messages and counts them into their conversations with one write per conversation, then inserts them
+   * with one write; messages already stored (a redelivery) are skipped by the insert and taken back out of the
+   * counts. So the common case costs one write per conversation plus one, and a redelivery one more.
+   */
   private Future<JsonArray> storeMessages(List<JsonObject> parsed, Map<String, JsonObject> byPhone,
                                           ConversationStore.Opened opened) {
     List<String> contextIds = parsed.stream().map(m -> m.getJsonObject("context"))
         .filter(c -> c != null && c.getString("messageId") != null).map(c -> c.getString("messageId")).distinct().toList();
     return messages.byWamids(contextIds).compose(quoted -> {
+      Map<String, JsonObject> conversationsById = new HashMap<>();
+      opened.byCustomer().values().forEach(c -> conversationsById.put(c.getString("_id"), c));
       List<JsonObject> docs = new ArrayList<>();
       List<JsonObject> customerOf = new ArrayList<>();
       for (JsonObject m : parsed) {
@@ -75,53 +85,76 @@ final class InboundRecorder {
         docs.add(messageDoc(m, customer, conversation, quoted));
         customerOf.add(customer);
       }
-      Map<String, Integer> counts = new HashMap<>();
-      for (JsonObject d : docs) counts.merge(d.getString("conversationId"), 1, Integer::sum);
-      return conversations.reserveSeqs(counts)
+      Map<String, ConversationStore.Activity> activity = activity(docs);
+      JsonObject now = Mongo.now();
+      return conversations.reserveWithActivity(activity.values(), now)
           .compose(first -> {
             MessageStore.number(docs, first);
-            return messages.insertAll(docs);
+            // counted but not stored: uncounted before the failure is passed on (the batch is tried again later)
+            return messages.insertAll(docs).recover(err -> conversations.uncount(countsOf(activity.values()))
+                .transform(v -> Future.failedFuture(err)));
           })
-          .compose(inserted -> afterInsert(docs, customerOf, inserted, opened))
+          .compose(inserted -> {
+            Map<String, Integer> notInserted = new HashMap<>();
+            Set<String> changed = new HashSet<>();
+            for (int i = 0; i < docs.size(); i++) {
+              if (inserted.get(i)) changed.add(docs.get(i).getString("conversationId"));
+              else notInserted.merge(docs.get(i).getString("conversationId"), 1, Integer::sum);
+            }
+            conversations.indexActivity(activity.values().stream().filter(a -> changed.contains(a.conversationId())).toList(), now);
+            return (notInserted.isEmpty() ? Future.<Void>succeededFuture() : conversations.uncount(notInserted))
+                .map(v -> announce(docs, customerOf, inserted, opened, conversationsById));
+          })
           .compose(results -> withStoredMedia(results));
     });
   }
 
-  private Future<JsonArray> afterInsert(List<JsonObject> docs, List<JsonObject> customerOf, BitSet inserted,
-                                        ConversationStore.Opened opened) {
+  /** What the messages do to their conversations: how many, and the latest one. */
+  private static Map<String, ConversationStore.Activity> activity(List<JsonObject> docs) {
     Map<String, ConversationStore.Activity> activity = new LinkedHashMap<>();
+    for (JsonObject doc : docs) {
+      JsonObject last = new JsonObject().put("content", doc.getString("content"))
+          .put("timestamp", Mongo.instant(doc.getValue("timestamp")).toString()).put("from", "customer")
+          .put("type", doc.getString("type"));
+      activity.merge(doc.getString("conversationId"),
+          new ConversationStore.Activity(doc.getString("conversationId"), 1, 0, last, doc.getJsonObject("timestamp")),
+          (a, b) -> new ConversationStore.Activity(a.conversationId(), a.inbound() + 1, 0,
+              Mongo.instant(b.lastAt()).isBefore(Mongo.instant(a.lastAt())) ? a.lastMessage() : b.lastMessage(),
+              Mongo.instant(b.lastAt()).isBefore(Mongo.instant(a.lastAt())) ? a.lastAt() : b.lastAt()));
+    }
+    return activity;
+  }
+
+  private static Map<String, Integer> countsOf(Collection<ConversationStore.Activity> activities) {
+    Map<String, Integer> out = new HashMap<>();
+    for (ConversationStore.Activity a : activities) out.put(a.conversationId(), a.inbound());
+    return out;
+  }
+
+  /** The results; a {@code conversation:new_message} for each message really inserted; then conversation:created. */
+  private JsonArray announce(List<JsonObject> docs, List<JsonObject> customerOf, BitSet inserted, ConversationStore.Opened opened,
+                             Map<String, JsonObject> conversationsById) {
     JsonArray results = new JsonArray();
     for (int i = 0; i < docs.size(); i++) {
       JsonObject doc = docs.get(i);
       boolean isNew = inserted.get(i);
       JsonObject result = new JsonObject().put("waMessageId", doc.getString("whatsappMessageId"))
           .put("messageId", doc.getString("_id")).put("conversationId", doc.getString("conversationId")).put("inserted", isNew);
-      if (isNew) {
-        result.put("attachments", pendingAttachments(doc));
-        JsonObject last = new JsonObject().put("content", doc.getString("content"))
-            .put("timestamp", Mongo.instant(doc.getValue("timestamp")).toString()).put("from", "customer")
-            .put("type", doc.getString("type"));
-        activity.merge(doc.getString("conversationId"),
-            new ConversationStore.Activity(doc.getString("conversationId"), 1, 0, last, doc.getJsonObject("timestamp")),
-            (a, b) -> new ConversationStore.Activity(a.conversationId(), a.inbound() + 1, 0,
-                Mongo.instant(b.lastAt()).isBefore(Mongo.instant(a.lastAt())) ? a.lastMessage() : b.lastMessage(),
-                Mongo.instant(b.lastAt()).isBefore(Mongo.instant(a.lastAt())) ? a.lastAt() : b.lastAt()));
-      }
+      if (isNew) result.put("attachments", pendingAttachments(doc));
       results.add(result);
     }
-    return conversations.recordActivity(activity.values()).map(v -> {
-      for (int i = inserted.nextSetBit(0); i >= 0; i = inserted.nextSetBit(i + 1)) {
-        JsonObject customer = customerOf.get(i);
-        if (customer.getBoolean("isBlocked", false)) continue; // stored, but nobody is interrupted by it
-        JsonObject conversation = conversationOf(opened, docs.get(i).getString("conversationId"));
-        bus.publish(Addresses.EVT_CONVERSATION_NEW_MESSAGE, newMessageEvent(docs.get(i), customer, conversation));
-      }
-      for (JsonObject created : opened.created()) {
-        bus.publish(Addresses.EVT_CONVERSATION_CREATED, new JsonObject().put("conversationId", created.getString("_id"))
-            .put("customerId", created.getString("customerId")));
-      }
-      return results;
-    });
+    for (int i = inserted.nextSetBit(0); i >= 0; i = inserted.nextSetBit(i + 1)) {
+      JsonObject customer = customerOf.get(i);
+      if (customer.getBoolean("isBlocked", false)) continue; // stored, but nobody is interrupted by it
+      String conversationId = docs.get(i).getString("conversationId");
+      JsonObject conversation = conversationsById.getOrDefault(conversationId, new JsonObject().put("_id", conversationId));
+      bus.publish(Addresses.EVT_CONVERSATION_NEW_MESSAGE, newMessageEvent(docs.get(i), customer, conversation));
+    }
+    for (JsonObject created : opened.created()) {
+      bus.publish(Addresses.EVT_CONVERSATION_CREATED, new JsonObject().put("conversationId", created.getString("_id"))
+          .put("customerId", created.getString("customerId")));
+    }
+    return results;
   }
 
   /**
@@ -155,11 +188,6 @@ final class InboundRecorder {
       if ("pending".equals(att.getString("status"))) pending.add(att.copy().put("index", a));
     }
     return pending;
-  }
-
-  private static JsonObject conversationOf(ConversationStore.Opened opened, String conversationId) {
-    return opened.byCustomer().values().stream().filter(c -> c.getString("_id").equals(conversationId)).findFirst()
-        .orElse(new JsonObject().put("_id", conversationId));
   }
 
   /** The spec's {@code conversation:new_message} payload, plus routing hints for the socket bridge. */
