@@ -5,11 +5,17 @@
 //   node load.mjs --url http://127.0.0.1:PORT --token JWT [--clients 1000] [--broadcasts 50] [--warmup auto|W]
 //     [--interval 200] [--workers W] [--server java:PID|node:PID] [--label NAME] [--pass NAME] [--out results.jsonl]
 //     [--prime 2000] [--round R] [--cycle K] [--verbose]
-//     [--scenario status|typing --conversation ID]
+//     [--scenario status|typing --conversation ID] [--scenario webhook --secret APP_SECRET --customers 4]
 //
 // Scenarios: status = the driver emits agent:status {status: busy|online} (alternating); every client gets
 // agent:status_change. typing = every client joins conversation ID, the driver emits agent:typing {conversationId,
 // isTyping: true|false}; every other socket in the room gets agent:typing (the CRM: no database write on this path).
+// webhook = the driver POSTs a signed WhatsApp Cloud API webhook (X-Hub-Signature-256: HMAC-SHA256 of the raw body
+// with the app secret) to /webhooks/whatsapp, one inbound text message with a unique wamid whose text names the pass
+// and the broadcast, from one of K customers in turn (their conversations are opened by the priming); every client
+// (the token must be an admin's: admins get new messages of unassigned conversations) gets conversation:new_message.
+// The latency runs from the POST to each receipt: stored durably, processed, published, delivered; "ack" is the
+// webhook's 200.
 // Clock: process.hrtime (CLOCK_MONOTONIC, one clock for every process of the machine), relative to a base the driver
 // hands to the workers. A receipt is matched to the first broadcast not yet matched for that client that carries
 // the same alternating value and was sent before it arrived. Warm-up: W broadcasts that are not counted (auto =
@@ -18,6 +24,8 @@
 // GC.heap_info, node = the reference's bench:memory event) with only the driver connected and again with all C
 // clients, and its CPU time (user + system, /proc/PID/stat) over the measured broadcasts per delivery.
 import { fork, execFile, execFileSync } from "node:child_process";
+import { createHmac, randomBytes } from "node:crypto";
+import http from "node:http";
 import { readFileSync, readdirSync, appendFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs, promisify } from "node:util";
@@ -28,6 +36,14 @@ const SCENARIOS = {
     payload: (v) => ({ status: v }) },
   typing: { trigger: "agent:typing", event: "agent:typing", key: "isTyping", values: [true, false],
     payload: (v, conversationId) => ({ conversationId, isTyping: v }) },
+  // values are the broadcasts' numbers, read back from the message text "bench <pass id> #<number>" (-1: not this pass's)
+  webhook: { event: "conversation:new_message", http: true },
+};
+/** The broadcast a receipt is of: the alternating value's index, or for webhook the number in the message text. */
+const valueOf = (sc, e, pass) => {
+  if (!sc.http) return sc.values.indexOf(e?.[sc.key]);
+  const m = /^bench (\S+) #(\d+)$/.exec(e?.message?.content ?? "");
+  return m && m[1] === pass ? Number(m[2]) : -1;
 };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -46,7 +62,7 @@ function worker() {
   const clients = [];
   const now = () => Number(process.hrtime.bigint() - base) / 1e6;
 
-  async function connect({ url, token, n, concurrency, scenario, conversation }) {
+  async function connect({ url, token, n, concurrency, scenario, conversation, passId }) {
     const sc = SCENARIOS[scenario];
     let next = 0;
     let ok = 0;
@@ -62,7 +78,7 @@ function worker() {
         socket.on(sc.event, (e) => {
           if (!recording) return;
           c.t.push(now());
-          c.s.push(sc.values.indexOf(e?.[sc.key]));
+          c.s.push(valueOf(sc, e, passId));
           received++;
         });
         socket.on("disconnect", () => { if (recording) disconnects++; });
@@ -139,7 +155,8 @@ async function main() {
       conversation: { type: "string" }, concurrency: { type: "string", default: "50" },
       verbose: { type: "boolean", default: false }, pass: { type: "string", default: "measured" },
       prime: { type: "string", default: "2000" }, round: { type: "string", default: "1" },
-      cycle: { type: "string", default: "1" },
+      cycle: { type: "string", default: "1" }, secret: { type: "string", default: "bench-app-secret" },
+      customers: { type: "string", default: "4" },
     },
   });
   if (!o.url || !o.token) throw new Error("--url and --token are required");
@@ -152,6 +169,36 @@ async function main() {
   const sc = SCENARIOS[o.scenario];
   if (!sc) throw new Error(`unknown scenario ${o.scenario}`);
   if (o.scenario === "typing" && !o.conversation) throw new Error("--scenario typing needs --conversation");
+  // webhook: each broadcast is a signed POST, answered once the body is stored durably (the "ack")
+  const passId = randomBytes(6).toString("hex");
+  const webhooks = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  let wamids = 0;
+  const webhookBody = (text, i) => {
+    const from = `52999300000${(i % Math.max(1, Number(o.customers))) + 1}`;
+    const message = { from, id: `wamid.BENCH${passId}.${wamids++}`, timestamp: String(Math.floor(Date.now() / 1000)),
+      type: "text", text: { body: text } };
+    const value = { messaging_product: "whatsapp",
+      metadata: { display_phone_number: "15550001111", phone_number_id: "100000000000000" },
+      contacts: [{ profile: { name: `Bench ${(i % Math.max(1, Number(o.customers))) + 1}` }, wa_id: from }], messages: [message] };
+    return Buffer.from(JSON.stringify({ object: "whatsapp_business_account",
+      entry: [{ id: "WABA_ID", changes: [{ value, field: "messages" }] }] }));
+  };
+  /** Posts a prepared body; calls sent() just before the bytes go, resolves with the status (0 on a network error). */
+  const postWebhook = (body, sent = () => {}) => new Promise((resolve) => {
+    const sig = `sha256=${createHmac("sha256", o.secret).update(body).digest("hex")}`;
+    const req = http.request(`${o.url}/webhooks/whatsapp`, { method: "POST", agent: webhooks, headers: {
+      "Content-Type": "application/json", "Content-Length": body.length, "X-Hub-Signature-256": sig } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode));
+    });
+    req.on("error", () => resolve(0));
+    req.setTimeout(30_000, () => req.destroy());
+    sent();
+    req.end(body);
+  });
+  /** One trigger of the scenario, acknowledged (priming). */
+  const trigger = (k) => (sc.http ? postWebhook(webhookBody(`bench-prime ${passId} #${k}`, k))
+    : driver.timeout(20_000).emitWithAck(sc.trigger, sc.payload(sc.values[k % 2], o.conversation)).catch(() => {}));
   const base = process.hrtime.bigint();
   const now = () => Number(process.hrtime.bigint() - base) / 1e6;
   const log = (s) => console.error(`[${o.label} ${C}${o.pass === "measured" ? "" : ` ${o.pass}`}] ${s}`);
@@ -172,13 +219,12 @@ async function main() {
   const P = Number(o.prime);
   let primed = 0;
   await Promise.all(Array.from({ length: Math.min(8, P) }, async () => {
-    while (primed < P) {
-      const v = sc.values[primed++ % 2];
-      await driver.timeout(20_000).emitWithAck(sc.trigger, sc.payload(v, o.conversation)).catch(() => {});
-    }
+    while (primed < P) await trigger(primed++);
   }));
-  // a known starting value: the first counted broadcast must change it (the CRM announces changes only)
-  await driver.timeout(20_000).emitWithAck(sc.trigger, sc.payload(sc.values[1], o.conversation)).catch(() => {});
+  // a known starting value: the first counted broadcast must change it (the CRM announces changes only); for webhook,
+  // every customer's conversation exists before the first counted broadcast (the first message opens it)
+  if (sc.http) await Promise.all(Array.from({ length: Math.max(1, Number(o.customers)) }, (_, k) => trigger(k)));
+  else await trigger(1);
   await sleep(500);
 
   const memory = async () => {
@@ -229,7 +275,7 @@ async function main() {
   const share = (i) => Math.floor(C / W) + (i < C % W ? 1 : 0);
   const conn = await Promise.all(workers.map((w, i) => ask(w, { type: "connect", url: o.url, token: o.token,
     n: share(i), concurrency: Number(o.concurrency), base: base.toString(), scenario: o.scenario,
-    conversation: o.conversation }, "connected")));
+    conversation: o.conversation, passId }, "connected")));
   const connectMs = now() - connectStart;
   const connected = conn.reduce((a, c) => a + c.ok, 0);
   const errors = {};
@@ -273,6 +319,14 @@ async function main() {
     }
     const wait = start + offset + i * interval - now();
     if (wait > 0) await sleep(wait);
+    if (sc.http) {
+      value[i] = i;
+      const body = webhookBody(`bench ${passId} #${i}`, i);
+      postWebhook(body, () => { sent[i] = now(); }).then((status) => {
+        if (status === 200) { if (i >= warmup) ackMs.push(now() - sent[i]); } else ackFailed++;
+      });
+      continue;
+    }
     value[i] = i % 2;
     sent[i] = now();
     driver.timeout(30_000).emit(sc.trigger, sc.payload(sc.values[i % 2], o.conversation), (err, r) => {
@@ -291,6 +345,7 @@ async function main() {
   const reports = await Promise.all(workers.map((w) => ask(w, { type: "report" }, "receipts")));
   for (const w of workers) w.send({ type: "close" });
   driver.close();
+  webhooks.destroy();
 
   const lat = [];
   const perBroadcast = Array.from({ length: B }, () => []);
