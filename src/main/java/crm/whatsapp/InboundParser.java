@@ -70,6 +70,30 @@ public final class InboundParser {
         && body.getValue("entry") instanceof JsonArray;
   }
 
+  /**
+   * Who a notification is about, for keeping one person's notifications in order: the first message's sender, else
+   * the first contact, else the first status's recipient; "" when it names nobody. Reads without validating.
+   */
+  public static String subject(JsonObject webhook) {
+    if (!(webhook.getValue("entry") instanceof JsonArray entries)) return "";
+    for (Object e : entries) {
+      if (!(e instanceof JsonObject entry) || !(entry.getValue("changes") instanceof JsonArray changes)) continue;
+      for (Object c : changes) {
+        if (!(c instanceof JsonObject change) || !(change.getValue("value") instanceof JsonObject value)) continue;
+        String who = first(value, "messages", "from");
+        if (who == null) who = first(value, "contacts", "wa_id");
+        if (who == null) who = first(value, "statuses", "recipient_id");
+        if (who != null) return who;
+      }
+    }
+    return "";
+  }
+
+  private static String first(JsonObject value, String list, String field) {
+    return value.getValue(list) instanceof JsonArray items && !items.isEmpty() && items.getValue(0) instanceof JsonObject item
+        && item.getValue(field) instanceof String s ? s : null;
+  }
+
   public static JsonObject parse(JsonObject webhook) {
     Result r = new Result(new JsonArray(), new JsonArray(), new JsonArray());
     Object entries = webhook == null ? null : webhook.getValue("entry");

@@ -41,23 +41,32 @@ final class WebhookEventStore {
     return out;
   }
 
-  /** Stores the bodies in one round trip, not yet waited to disk (see {@link Mongo#sync()}); returns the documents. */
-  Future<List<JsonObject>> store(List<String> raws) {
+  /**
+   * Stores groups of bodies in one round trip, not yet waited to disk (see {@link Mongo#sync()}); returns each group's
+   * documents (a document holds bodies of one group only).
+   */
+  Future<List<List<JsonObject>>> store(List<List<String>> groups) {
     JsonObject now = Mongo.now();
-    List<JsonObject> docs = new ArrayList<>();
-    JsonArray current = new JsonArray();
-    long size = 0;
-    for (String raw : raws) {
-      if (!current.isEmpty() && size + raw.length() > MAX_DOC_BYTES) {
-        docs.add(doc(current, now));
-        current = new JsonArray();
-        size = 0;
+    List<List<JsonObject>> out = new ArrayList<>();
+    List<JsonObject> all = new ArrayList<>();
+    for (List<String> raws : groups) {
+      List<JsonObject> docs = new ArrayList<>();
+      JsonArray current = new JsonArray();
+      long size = 0;
+      for (String raw : raws) {
+        if (!current.isEmpty() && size + raw.length() > MAX_DOC_BYTES) {
+          docs.add(doc(current, now));
+          current = new JsonArray();
+          size = 0;
+        }
+        current.add(raw);
+        size += raw.length();
       }
-      current.add(raw);
-      size += raw.length();
+      if (!current.isEmpty()) docs.add(doc(current, now));
+      out.add(docs);
+      all.addAll(docs);
     }
-    if (!current.isEmpty()) docs.add(doc(current, now));
-    return mongo.insertMany(COLLECTION, docs).map(inserted -> docs);
+    return mongo.insertMany(COLLECTION, all).map(inserted -> out);
   }
 
   private static JsonObject doc(JsonArray bodies, JsonObject now) {

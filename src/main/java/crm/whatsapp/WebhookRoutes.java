@@ -53,17 +53,20 @@ public final class WebhookRoutes {
     if (body == null) body = Buffer.buffer();
     String signature = ctx.request().getHeader("X-Hub-Signature-256");
     Buffer raw = body;
-    Future<String> checked = raw.length() > INLINE_LIMIT
+    Future<JsonObject> checked = raw.length() > INLINE_LIMIT
         ? vertx.executeBlocking(() -> check(appSecret, raw, signature), false)
         : Future.succeededFuture().map(v -> check(appSecret, raw, signature));
     checked
-        .compose(text -> bus.request(Addresses.WHATSAPP_INTAKE, new JsonObject().put("raw", text)))
+        .compose(intake -> bus.request(Addresses.WHATSAPP_INTAKE, intake))
         .onSuccess(stored -> ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8").end("EVENT_RECEIVED"))
         .onFailure(err -> ErrorEnvelope.send(ctx, err instanceof CrmException ce ? ce : crm.bus.Bus.fromReply(err)));
   }
 
-  /** Signature, then shape; returns the body as text. Throws the envelope's error otherwise. */
-  static String check(String appSecret, Buffer raw, String signature) {
+  /**
+   * Signature, then shape; returns what the intake takes: the body as text and who it is about (see
+   * {@link InboundParser#subject}). Throws the envelope's error otherwise.
+   */
+  static JsonObject check(String appSecret, Buffer raw, String signature) {
     if (!WebhookSignature.verify(appSecret, raw.getBytes(), signature)) {
       throw new CrmException(ErrorCode.AUTH_TOKEN_INVALID, "Missing or invalid X-Hub-Signature-256");
     }
@@ -79,6 +82,6 @@ public final class WebhookRoutes {
     if (!InboundParser.isWhatsappBusinessAccount(json)) {
       throw new CrmException(ErrorCode.VALIDATION_FAILED, "Not a whatsapp_business_account notification", "object", null);
     }
-    return text;
+    return new JsonObject().put("raw", text).put("subject", InboundParser.subject(json));
   }
 }

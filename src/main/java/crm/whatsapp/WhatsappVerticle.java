@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class WhatsappVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(WhatsappVerticle.class);
-  private static final int MAX_BATCH = 200;   // bodies per processing batch
+  private static final int MAX_BATCH = 64;    // bodies per processing batch (a lane's; see Lane)
+  private static final int LANES = 4;
   private static final int SWEEP_DOCS = 20;   // stored documents per sweep step
   private static final Duration STALE = Duration.ofSeconds(30);
 
@@ -39,11 +40,20 @@ public final class WhatsappVerticle extends VerticleBase {
 
   private List<Intake> intakeQueue = new ArrayList<>();
   private boolean storing;
-  private final List<JsonObject> processQueue = new ArrayList<>();
-  private boolean processing;
+  private Lane[] lanes;
   private boolean sweeping;
 
-  private record Intake(String raw, Promise<JsonObject> done) {}
+  private record Intake(String raw, int lane, Promise<JsonObject> done) {}
+
+  /**
+   * Processing runs in lanes, each one batch at a time; a person's notifications always take the same lane (by who
+   * they are about), so theirs are recorded in the order they arrived, while other people's are recorded beside them.
+   * A batch waits on several database round trips: one lane alone could not keep up with the intake.
+   */
+  private static final class Lane {
+    final List<JsonObject> queue = new ArrayList<>();
+    boolean processing;
+  }
 
   @Override
   public Future<?> start() {
@@ -51,6 +61,8 @@ public final class WhatsappVerticle extends VerticleBase {
     mongo = new Mongo(vertx, cfg);
     events = new WebhookEventStore(mongo);
     bus = new Bus(vertx);
+    lanes = new Lane[LANES];
+    for (int i = 0; i < lanes.length; i++) lanes[i] = new Lane();
     sender = new WhatsappSender(vertx, cfg, bus);
     media = new MediaJobs(vertx, cfg, bus, mongo);
     return events.ensureIndexes()
@@ -79,22 +91,34 @@ public final class WhatsappVerticle extends VerticleBase {
 
   private Future<JsonObject> intake(JsonObject body) {
     String raw = Check.requiredString(body, "raw", Integer.MAX_VALUE);
+    String subject = body.getValue("subject") instanceof String s ? s : subjectOf(raw);
     Promise<JsonObject> done = Promise.promise();
-    intakeQueue.add(new Intake(raw, done));
+    intakeQueue.add(new Intake(raw, Math.floorMod(subject.hashCode(), lanes.length), done));
     if (!storing) storeQueued();
     return done.future();
   }
 
+  private static String subjectOf(String raw) {
+    try {
+      return InboundParser.subject(new JsonObject(raw));
+    } catch (RuntimeException e) {
+      return "";
+    }
+  }
+
   /**
-   * Stores everything queued with one insert (bodies grouped into few documents); what arrives meanwhile waits for
-   * the next one. Each body is acknowledged once a disk commit that started after its insert has finished; inserts do
-   * not wait for commits, so one group commit covers several insert batches.
+   * Stores everything queued with one insert (bodies grouped into few documents, each of one lane); what arrives
+   * meanwhile waits for the next one. Each body is acknowledged once a disk commit that started after its insert has
+   * finished; inserts do not wait for commits, so one group commit covers several insert batches.
    */
   private void storeQueued() {
     List<Intake> batch = intakeQueue;
     intakeQueue = new ArrayList<>();
     storing = true;
-    events.store(batch.stream().map(Intake::raw).toList()).onComplete(ar -> {
+    List<List<String>> byLane = new ArrayList<>();
+    for (int i = 0; i < lanes.length; i++) byLane.add(new ArrayList<>());
+    for (Intake in : batch) byLane.get(in.lane()).add(in.raw());
+    events.store(byLane).onComplete(ar -> {
       storing = false;
       if (!intakeQueue.isEmpty()) storeQueued();
       if (ar.failed()) {
@@ -108,8 +132,11 @@ public final class WhatsappVerticle extends VerticleBase {
           else in.done().fail(synced.cause());
         }
         if (synced.succeeded()) {
-          processQueue.addAll(ar.result());
-          processQueued();
+          List<List<JsonObject>> docs = ar.result();
+          for (int i = 0; i < lanes.length; i++) {
+            lanes[i].queue.addAll(docs.get(i));
+            processQueued(lanes[i]);
+          }
         }
       });
     });
@@ -117,19 +144,19 @@ public final class WhatsappVerticle extends VerticleBase {
 
   // ---- processing
 
-  private void processQueued() {
-    if (processing || processQueue.isEmpty()) return;
-    processing = true;
+  private void processQueued(Lane lane) {
+    if (lane.processing || lane.queue.isEmpty()) return;
+    lane.processing = true;
     List<JsonObject> batch = new ArrayList<>();
     int bodies = 0;
-    while (!processQueue.isEmpty() && bodies < MAX_BATCH) {
-      JsonObject doc = processQueue.remove(0);
+    while (!lane.queue.isEmpty() && bodies < MAX_BATCH) {
+      JsonObject doc = lane.queue.remove(0);
       batch.add(doc);
       bodies += WebhookEventStore.bodies(doc).size();
     }
     process(batch).onComplete(ar -> {
-      processing = false;
-      processQueued();
+      lane.processing = false;
+      processQueued(lane);
     });
   }
 

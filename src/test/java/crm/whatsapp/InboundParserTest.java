@@ -79,6 +79,19 @@ class InboundParserTest {
   }
 
   @Test
+  void the_subject_of_a_notification_is_the_sender_else_the_contact_else_the_status_recipient() {
+    assertThat(InboundParser.subject(WebhookPayloads.text("1", "5215550001", "Ana", "wamid.A", "hola", 1))).isEqualTo("5215550001");
+    JsonObject contactOnly = WebhookPayloads.notification("1", "5215550002", "Bea", null, null);
+    assertThat(InboundParser.subject(contactOnly)).isEqualTo("5215550002");
+    assertThat(InboundParser.subject(WebhookPayloads.status("1", "wamid.B", "read", "5215550003", 1, null))).isEqualTo("5215550003");
+    // nobody named, or the wrong shapes: no subject, no exception
+    assertThat(InboundParser.subject(new JsonObject().put("entry", new JsonArray().add(1).add(new JsonObject()
+        .put("changes", new JsonArray().add(new JsonObject().put("value", new JsonObject()
+            .put("messages", new JsonArray().add(new JsonObject().put("from", 5)))))))))).isEmpty();
+    assertThat(InboundParser.subject(new JsonObject().put("entry", "x"))).isEmpty();
+  }
+
+  @Test
   void text() {
     JsonObject m = single("text");
     assertKeys(m, COMMON);

@@ -193,6 +193,49 @@ class WebhookIngressTest {
   }
 
   @Test
+  void each_persons_messages_are_recorded_and_announced_in_the_order_they_were_acknowledged() throws Exception {
+    // eight people write at once, each message sent once the previous one was acknowledged: processing runs in
+    // parallel lanes, and a person's messages must still be numbered and announced in their order
+    int people = 8;
+    int each = 12;
+    List<String> phones = new java.util.ArrayList<>();
+    for (int p = 0; p < people; p++) phones.add(phone());
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(people);
+    try {
+      List<java.util.concurrent.Future<?>> writers = new java.util.ArrayList<>();
+      for (String from : phones) {
+        writers.add(pool.submit(() -> {
+          for (int i = 0; i < each; i++) assertThat(wa.post(text(from, "Orden", wamid(), "orden " + i)).statusCode()).isEqualTo(200);
+        }));
+      }
+      for (java.util.concurrent.Future<?> w : writers) w.get(60, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdown();
+    }
+    wa.awaitProcessed();
+    for (String from : phones) {
+      List<JsonObject> stored = wa.await("messages", new JsonObject().put("metadata.waType", "text")
+          .put("content", new JsonObject().put("$regex", "^orden ")), l -> true).stream()
+          .filter(m -> phoneOf(m).equals(from)).sorted(java.util.Comparator.comparingLong(m -> m.getLong("seq"))).toList();
+      assertThat(stored).extracting(m -> m.getString("content"))
+          .as("%s's messages by number", from).containsExactlyElementsOf(expected(each));
+      List<String> announced = newMessageEvents.stream()
+          .filter(e -> from.endsWith(e.getJsonObject("customer").getString("phoneNumber").replaceAll("[^0-9]", "")))
+          .map(e -> e.getJsonObject("message").getString("content")).filter(c -> c.startsWith("orden ")).toList();
+      assertThat(announced).as("%s's conversation:new_message events", from).containsExactlyElementsOf(expected(each));
+    }
+  }
+
+  private static List<String> expected(int n) {
+    return java.util.stream.IntStream.range(0, n).mapToObj(i -> "orden " + i).toList();
+  }
+
+  private static String phoneOf(JsonObject message) {
+    JsonObject customer = wa.find("customers", new JsonObject().put("_id", message.getString("customerId"))).get(0);
+    return customer.getString("phoneNumber").replaceAll("[^0-9]", "");
+  }
+
+  @Test
   void a_second_message_goes_to_the_same_open_conversation() {
     String from = phone();
     String a = wamid();
