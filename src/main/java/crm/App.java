@@ -52,7 +52,7 @@ public final class App {
       List<String> ids = new ArrayList<>();
       Future<Void> chain = Future.succeededFuture();
       if (prepared.embedded != null && prepared.embedded.needsCommit()) {
-        chain = chain.compose(v -> vertx.deployVerticle(new GroupCommit(prepared.embedded, cfg.dbCommitIntervalMs()))
+        chain = chain.compose(v -> vertx.deployVerticle(new GroupCommit(prepared.embedded, cfg.dbCommitIntervalMs(), cfg.dbFsync()))
             .map(id -> { ids.add(id); return null; }));
       }
       int httpInstances = cfg.httpInstances() > 0 ? cfg.httpInstances() : Runtime.getRuntime().availableProcessors();

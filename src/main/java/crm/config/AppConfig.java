@@ -21,6 +21,7 @@ public record AppConfig(
     String dataDir,
     String dbBackend,
     int dbCommitIntervalMs,
+    boolean dbFsync,
     int storeCacheMb,
     String jwtSecret,
     int jwtExpiresIn,
@@ -68,7 +69,7 @@ public record AppConfig(
   /** Keys read from the environment and system properties (the env store's allowlist). */
   public static final List<String> KEYS = java.util.stream.Stream.concat(java.util.stream.Stream.of(
       "PORT", "HOST", "HTTP_INSTANCES", "MONGO_URI", "MONGO_DB", "CRM_DATA_DIR", "CRM_DB_BACKEND",
-      "DB_COMMIT_INTERVAL_MS", "STORE_CACHE_MB", "JWT_SECRET", "JWT_EXPIRES_IN", "REFRESH_TOKEN_TTL_DAYS", "CORS_ORIGINS",
+      "DB_COMMIT_INTERVAL_MS", "DB_FSYNC", "STORE_CACHE_MB", "JWT_SECRET", "JWT_EXPIRES_IN", "REFRESH_TOKEN_TTL_DAYS", "CORS_ORIGINS",
       "CRM_ADMIN_EMAIL", "CRM_ADMIN_PASSWORD", "PASSWORD_HASH_MEMORY_KB", "PASSWORD_HASH_ITERATIONS",
       "RATE_LIMIT_WINDOW_SECONDS", "RATE_LIMIT_AUTH", "RATE_LIMIT_MESSAGES", "RATE_LIMIT_UPLOAD",
       "RATE_LIMIT_DEFAULT", "JSON_BODY_LIMIT", "JSON_MAX_DEPTH", "CRM_CLUSTER", "CLUSTER_HOST", "CLUSTER_CONFIG",
@@ -129,6 +130,7 @@ public record AppConfig(
         r.nonEmpty("CRM_DATA_DIR", "./data"),
         backend,
         r.integer("DB_COMMIT_INTERVAL_MS", 5, 0, 1000),
+        r.bool("DB_FSYNC", true),
         r.integer("STORE_CACHE_MB", 256, 16, 65_536),
         secret,
         r.integer("JWT_EXPIRES_IN", 3600, 1, 86_400 * 7),
@@ -190,6 +192,7 @@ public record AppConfig(
         .put("PORT", port).put("HOST", host).put("HTTP_INSTANCES", httpInstances)
         .put("MONGO_URI", mongoUri).put("MONGO_DB", mongoDb).put("CRM_DATA_DIR", dataDir)
         .put("CRM_DB_BACKEND", dbBackend).put("DB_COMMIT_INTERVAL_MS", dbCommitIntervalMs)
+        .put("DB_FSYNC", dbFsync)
         .put("STORE_CACHE_MB", storeCacheMb)
         .put("JWT_SECRET", jwtSecret).put("JWT_EXPIRES_IN", jwtExpiresIn)
         .put("REFRESH_TOKEN_TTL_DAYS", refreshTokenTtlDays)

@@ -104,14 +104,22 @@ public final class EmbeddedMongo implements AutoCloseable {
   }
 
   /**
-   * Forces acknowledged writes to disk. Blocking. When the commit fails because the store closed (it closes itself on
-   * a write it cannot complete), the store is reopened from its file and the caller gets the failure: what it waited
-   * for is not known to be on disk.
+   * Forces acknowledged writes to disk: commits them and syncs the file. Blocking. When the commit fails because the
+   * store closed (it closes itself on a write it cannot complete), the store is reopened from its file and the caller
+   * gets the failure: what it waited for is not known to be on disk.
    */
   public void commit() {
+    commit(true);
+  }
+
+  /** As {@link #commit()}; without {@code fsync} what it holds survives the process being killed, not the machine. */
+  public void commit(boolean fsync) {
     if (backend.current() instanceof BsonBackend current && current.persistent()) {
       try {
         backend.commitExclusive(current::commit); // never in the middle of a command (see StoreFile)
+        // MVStore's commit only writes the file: without this, an operating-system crash or a power cut could lose
+        // what was acknowledged. Outside the lock: commands go on while the disk syncs.
+        if (fsync) current.store().sync();
       } catch (RuntimeException e) {
         backend.checkStore();
         throw e;

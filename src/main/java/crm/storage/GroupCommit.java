@@ -27,8 +27,12 @@ public final class GroupCommit extends VerticleBase {
   private List<Promise<JsonObject>> waiting = new ArrayList<>();
   private boolean scheduled;
 
-  public GroupCommit(EmbeddedMongo db, long intervalMs) {
+  private final boolean fsync;
+
+  /** {@code fsync}: a commit also syncs the file, so what it holds survives an operating-system crash or a power cut. */
+  public GroupCommit(EmbeddedMongo db, long intervalMs, boolean fsync) {
     this.db = db;
+    this.fsync = fsync;
     this.intervalMs = intervalMs;
   }
 
@@ -60,7 +64,7 @@ public final class GroupCommit extends VerticleBase {
     waiting = new ArrayList<>();
     JsonObject reply = new JsonObject().put("batch", batch.size());
     vertx.executeBlocking(() -> {
-      db.commit();
+      db.commit(fsync);
       return null;
     }, false).onComplete(ar -> {
       scheduled = false;

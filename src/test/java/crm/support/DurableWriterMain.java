@@ -30,7 +30,7 @@ public final class DurableWriterMain {
     Vertx vertx = Vertx.vertx();
     Bus.registerCodecs(vertx);
     EmbeddedMongo embedded = EmbeddedMongo.h2(dir);
-    vertx.deployVerticle(new GroupCommit(embedded, intervalMs)).await(30, TimeUnit.SECONDS);
+    vertx.deployVerticle(new GroupCommit(embedded, intervalMs, true)).await(30, TimeUnit.SECONDS);
     Mongo mongo = new Mongo(vertx, new JsonObject()
         .put("MONGO_URI", embedded.connectionString()).put("MONGO_DB", "crm").put("DB_SYNC", sync));
     mongo.ping().await(30, TimeUnit.SECONDS);
