@@ -238,6 +238,7 @@ final class ConversationApi {
   private static JsonObject apiFields(JsonObject doc) {
     JsonObject out = Mongo.toApi(doc);
     out.remove("activeKey");
+    out.remove(SeqCapture.TOKEN);
     JsonObject last = out.getJsonObject("lastMessage");
     if (last != null) {
       last.remove("at");

@@ -45,6 +45,13 @@ final class ConversationStore {
     return docs == null ? derive.apply(doc) : docs.derived(doc, form, derive);
   }
 
+  /** Reserved numbers are read off the change feed (see {@link SeqCapture}); null: one findAndModify each. */
+  private SeqCapture seqs;
+
+  void numberFrom(SeqCapture seqs) {
+    this.seqs = seqs;
+  }
+
   void keep(ConversationIndex index) {
     this.index = index;
   }
@@ -169,6 +176,7 @@ final class ConversationStore {
    * conversation's first reserved number; a conversation that does not exist gets none.
    */
   Future<Map<String, Long>> reserveWithActivity(Collection<Activity> activities, JsonObject now) {
+    if (seqs != null) return reserveInOneWrite(activities, now);
     List<Future<Map.Entry<String, Long>>> all = new ArrayList<>();
     for (Activity a : activities) {
       int n = a.inbound() + a.outbound();
@@ -186,6 +194,29 @@ final class ConversationStore {
       Map<String, Long> out = new HashMap<>();
       for (Future<Map.Entry<String, Long>> f : all) if (f.result() != null) out.put(f.result().getKey(), f.result().getValue());
       return out;
+    });
+  }
+
+  /** {@link #reserveWithActivity} as one bulk write, the numbers read off the change feed (see {@link SeqCapture}). */
+  private Future<Map<String, Long>> reserveInOneWrite(Collection<Activity> activities, JsonObject now) {
+    List<BulkOperation> ops = new ArrayList<>();
+    Map<String, String> tokenOf = new HashMap<>();
+    for (Activity a : activities) {
+      int n = a.inbound() + a.outbound();
+      String token = seqs.expect();
+      tokenOf.put(a.conversationId(), token);
+      JsonObject inc = new JsonObject().put("messageSeq", n).put("messageCount", n);
+      if (a.inbound() > 0) inc.put("unreadCount", a.inbound());
+      ops.add(BulkOperation.createUpdate(new JsonObject().put("_id", a.conversationId()), new JsonObject().put("$inc", inc)
+          .put("$set", new JsonObject().put("updatedAt", now).put(SeqCapture.TOKEN, token)).put("$max", lastMessage(a))));
+    }
+    return mongo.bulk(COLLECTION, ops, false).transform(ar -> {
+      Map<String, Long> out = new HashMap<>(); // a conversation that does not exist gets no numbers
+      for (Activity a : activities) {
+        Long top = seqs.take(tokenOf.get(a.conversationId()));
+        if (top != null) out.put(a.conversationId(), top - (a.inbound() + a.outbound()) + 1);
+      }
+      return ar.succeeded() ? Future.succeededFuture(out) : Future.failedFuture(ar.cause());
     });
   }
 

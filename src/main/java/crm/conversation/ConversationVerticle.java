@@ -30,6 +30,7 @@ public final class ConversationVerticle extends VerticleBase {
   private InboundRecorder inbound;
   private Bus bus;
   private final crm.storage.StoreChanges storeChanges;
+  private SeqCapture seqs;
   private final List<ReadCache> caches = new ArrayList<>();
   private MessageCounts counts;
 
@@ -75,6 +76,9 @@ public final class ConversationVerticle extends VerticleBase {
       messages.cache(pageCache);
       caches.addAll(List.of(conversationCache, customerCache, pageCache));
       caches.forEach(storeChanges::add);
+      seqs = new SeqCapture(db + ConversationStore.COLLECTION);
+      storeChanges.add(seqs);
+      conversations.numberFrom(seqs);
       counts = new MessageCounts(db + MessageStore.COLLECTION);
     }
     ConversationApi conversationApi = new ConversationApi(vertx, mongo, customers, conversations, messages, index, bus,
@@ -119,6 +123,7 @@ public final class ConversationVerticle extends VerticleBase {
   public Future<?> stop() {
     if (storeChanges != null) caches.forEach(storeChanges::remove);
     if (storeChanges != null && counts != null) storeChanges.remove(counts);
+    if (storeChanges != null && seqs != null) storeChanges.remove(seqs);
     if (mongo != null) mongo.close();
     return Future.succeededFuture();
   }

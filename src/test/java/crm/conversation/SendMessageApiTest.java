@@ -214,6 +214,39 @@ class SendMessageApiTest {
   // ---- text and template
 
   @Test
+  void inbound_and_outbound_messages_written_at_once_get_distinct_consecutive_numbers() throws Exception {
+    // the inbound path reserves numbers for many conversations in one write and reads them off the store's change
+    // feed; an agent's reply reserves its own with a findAndModify: racing in one conversation, no number twice
+    Customer c = customerWhoWrote(); // number 1
+    int n = 15;
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      java.util.concurrent.Future<?> in = pool.submit(() -> {
+        for (int i = 0; i < n; i++) {
+          String wamid = "wamid.IN" + UUID.randomUUID().toString().replace("-", "");
+          assertThat(wa.post(WebhookPayloads.text(FakeGraphApi.PHONE_NUMBER_ID, c.phone(), "Cliente Prueba", wamid, "entra " + i,
+              Instant.now().getEpochSecond())).statusCode()).isEqualTo(200);
+        }
+      });
+      java.util.concurrent.Future<?> out = pool.submit(() -> {
+        for (int i = 0; i < n; i++) assertThat(send(c, agentA, text("sale " + i)).statusCode()).isEqualTo(201);
+      });
+      in.get(60, TimeUnit.SECONDS);
+      out.get(60, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdown();
+    }
+    List<JsonObject> all = wa.await("messages", new JsonObject().put("conversationId", c.conversationId()),
+        l -> l.size() == 2 * n + 1);
+    assertThat(all.stream().map(m -> m.getLong("seq")).sorted().toList())
+        .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, 2L * n + 1).boxed().toList());
+    JsonObject stored = wa.find("conversations", new JsonObject().put("_id", c.conversationId())).get(0);
+    assertThat(stored.getLong("messageSeq")).isEqualTo(2L * n + 1);
+    assertThat(stored.getInteger("messageCount")).isEqualTo(2 * n + 1);
+    assertThat(conversation(c, agentA).containsKey("seqToken")).as("the reservation token is not an API field").isFalse();
+  }
+
+  @Test
   void a_text_is_stored_outbound_with_the_agent_sent_through_the_graph_api_and_answered_201() {
     Customer c = customerWhoWrote();
     HttpResponse<Buffer> res = send(c, agentA, text("¡Hola! ¿En qué te ayudo? 🙂"));
