@@ -96,7 +96,7 @@ public final class App {
   /** Loopback Socket.IO handshakes through this node's own HTTP server (none in the conformance profile). */
   private static Future<SocketWarmup.Result> warmUp(Vertx vertx, JsonObject conf) {
     SocketConfig socket = SocketConfig.fromJson(conf);
-    if (socket.conformance() || socket.warmup() == 0) return Future.succeededFuture(new SocketWarmup.Result(0, 0, 0));
+    if (socket.conformance() || socket.warmup() == 0) return Future.succeededFuture(new SocketWarmup.Result(0, 0, 0, 0));
     String host = conf.getString("HOST", "0.0.0.0");
     if (host.equals("0.0.0.0") || host.equals("::") || host.isBlank()) host = "127.0.0.1";
     int port = (Integer) vertx.sharedData().getLocalMap(HttpVerticle.RUNTIME_MAP).get("http.port");
