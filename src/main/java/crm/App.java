@@ -7,6 +7,8 @@ import crm.conversation.ConversationVerticle;
 import crm.whatsapp.WhatsappVerticle;
 import crm.http.HttpVerticle;
 import crm.socket.SocketVerticle;
+import crm.socket.SocketWarmup;
+import crm.config.SocketConfig;
 import crm.storage.EmbeddedMongo;
 import crm.storage.GroupCommit;
 import io.vertx.core.DeploymentOptions;
@@ -37,8 +39,11 @@ public final class App {
   private final EmbeddedMongo embedded;
   private final List<String> deployments;
   private final JsonObject deployedConfig;
+  private final SocketWarmup.Result socketWarmup;
 
-  private App(Vertx vertx, EmbeddedMongo embedded, List<String> deployments, JsonObject deployedConfig) {
+  private App(Vertx vertx, EmbeddedMongo embedded, List<String> deployments, JsonObject deployedConfig,
+              SocketWarmup.Result socketWarmup) {
+    this.socketWarmup = socketWarmup;
     this.vertx = vertx;
     this.embedded = embedded;
     this.deployments = deployments;
@@ -47,6 +52,8 @@ public final class App {
 
   public static Future<App> start(Vertx vertx, AppConfig cfg) {
     Bus.registerCodecs(vertx);
+    // /ready says 503 until every verticle is deployed and the warm-up is over (the HTTP server listens before that)
+    vertx.sharedData().getLocalMap(HttpVerticle.RUNTIME_MAP).put(HttpVerticle.STARTING, true);
     return vertx.executeBlocking(() -> prepare(cfg)).compose(prepared -> {
       JsonObject conf = prepared.config;
       List<String> ids = new ArrayList<>();
@@ -68,7 +75,10 @@ public final class App {
           .compose(v -> deploy(vertx, ids, HttpVerticle::new, conf, httpInstances))
           // after HTTP, so stopped before it: open sockets are closed before the HTTP server drains
           .compose(v -> deploy(vertx, ids, SocketVerticle::new, conf, 1));
-      return chain.map(v -> new App(vertx, prepared.embedded, ids, conf))
+      // the socket path run (and compiled) before the node says it is ready: see SocketWarmup
+      Future<SocketWarmup.Result> warm = chain.compose(v -> warmUp(vertx, conf))
+          .onComplete(ar -> vertx.sharedData().getLocalMap(HttpVerticle.RUNTIME_MAP).remove(HttpVerticle.STARTING));
+      return warm.map(w -> new App(vertx, prepared.embedded, ids, conf, w))
           .recover(err -> {
             // undo what started, so a failed start leaves nothing listening
             if (prepared.embedded != null) prepared.embedded.close();
@@ -81,6 +91,16 @@ public final class App {
                                      JsonObject conf, int instances) {
     return vertx.deployVerticle(factory, new DeploymentOptions().setConfig(conf).setInstances(instances))
         .map(id -> { ids.add(id); return null; });
+  }
+
+  /** Loopback Socket.IO handshakes through this node's own HTTP server (none in the conformance profile). */
+  private static Future<SocketWarmup.Result> warmUp(Vertx vertx, JsonObject conf) {
+    SocketConfig socket = SocketConfig.fromJson(conf);
+    if (socket.conformance() || socket.warmup() == 0) return Future.succeededFuture(new SocketWarmup.Result(0, 0, 0, 0));
+    String host = conf.getString("HOST", "0.0.0.0");
+    if (host.equals("0.0.0.0") || host.equals("::") || host.isBlank()) host = "127.0.0.1";
+    int port = (Integer) vertx.sharedData().getLocalMap(HttpVerticle.RUNTIME_MAP).get("http.port");
+    return SocketWarmup.run(vertx, conf, host, port, socket.warmup());
   }
 
   private record Prepared(EmbeddedMongo embedded, JsonObject config) {}
@@ -140,6 +160,11 @@ public final class App {
   public int httpPort() {
     Object port = vertx.sharedData().getLocalMap(HttpVerticle.RUNTIME_MAP).get("http.port");
     return port == null ? -1 : (Integer) port;
+  }
+
+  /** What the start-up socket warm-up did (zeros when SOCKET_WARMUP is 0). */
+  public SocketWarmup.Result socketWarmup() {
+    return socketWarmup;
   }
 
   /** The embedded database this node runs, or null with MONGO_URI. */

@@ -87,9 +87,9 @@ public final class Jwt {
     Set<String> perms = new LinkedHashSet<>();
     Object raw = claims.getValue("permissions");
     if (raw instanceof JsonArray arr) {
-      for (Object p : arr) if (p instanceof String s) perms.add(s);
+      for (Object p : arr) if (p instanceof String s) perms.add(Roles.canonical(s));
     }
-    return new Principal(claims.getString("sub"), claims.getString("email"), claims.getString("role"),
+    return new Principal(claims.getString("sub"), claims.getString("email"), Roles.canonical(claims.getString("role")),
         Set.copyOf(perms), claims.getString("sid"), claims.getLong("iat", 0L), claims.getLong("exp", 0L));
   }
 }

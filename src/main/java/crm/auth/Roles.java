@@ -33,6 +33,25 @@ public final class Roles {
       SUPERVISOR, concat(AGENT_PERMISSIONS, SUPERVISOR_EXTRA),
       ADMIN, concat(concat(AGENT_PERMISSIONS, SUPERVISOR_EXTRA), ADMIN_EXTRA));
 
+  /** Every role and permission name, each mapped to its constant. */
+  private static final Map<String, String> CANONICAL = canonicalNames();
+
+  private static Map<String, String> canonicalNames() {
+    Map<String, String> names = new java.util.HashMap<>();
+    for (String role : ALL) names.put(role, role);
+    for (List<String> perms : TABLE.values()) for (String p : perms) names.put(p, p);
+    names.put(Permission.AUTHENTICATED, Permission.AUTHENTICATED);
+    return Map.copyOf(names);
+  }
+
+  /**
+   * The constant for a role or permission name read from a token, else the name itself: the claims parse into new
+   * Strings, and every open socket keeps its principal, so 1,000 sockets held 1,000 copies of each name.
+   */
+  public static String canonical(String name) {
+    return name == null ? null : CANONICAL.getOrDefault(name, name);
+  }
+
   public static boolean isRole(String role) {
     return role != null && TABLE.containsKey(role.toLowerCase(Locale.ROOT));
   }

@@ -18,14 +18,17 @@ public record SocketConfig(
     int pingTimeoutMs,
     int maxPayload,
     int connectTimeoutMs,
-    int maxBufferedPackets) {
+    int maxBufferedPackets,
+    int warmup) {
 
   public static final String DEFAULT = "default";
   public static final String CONFORMANCE = "conformance";
+  /** Loopback handshakes at start before the node is ready ({@code crm.socket.SocketWarmup}); 0 turns it off. */
+  public static final int DEFAULT_WARMUP = 300;
 
   public static final List<String> KEYS = List.of(
       "SOCKET_PROFILE", "SOCKET_PING_INTERVAL_MS", "SOCKET_PING_TIMEOUT_MS", "SOCKET_MAX_PAYLOAD",
-      "SOCKET_CONNECT_TIMEOUT_MS", "SOCKET_MAX_BUFFERED_PACKETS");
+      "SOCKET_CONNECT_TIMEOUT_MS", "SOCKET_MAX_BUFFERED_PACKETS", "SOCKET_WARMUP");
 
   static SocketConfig from(AppConfig.Reader r) {
     String profile = r.string("SOCKET_PROFILE", DEFAULT).trim().toLowerCase(Locale.ROOT);
@@ -39,7 +42,8 @@ public record SocketConfig(
         r.integer("SOCKET_PING_TIMEOUT_MS", 20_000, 50, 3_600_000),
         r.integer("SOCKET_MAX_PAYLOAD", 1_000_000, 1024, 64 * 1_048_576),
         r.integer("SOCKET_CONNECT_TIMEOUT_MS", 45_000, 50, 3_600_000),
-        r.integer("SOCKET_MAX_BUFFERED_PACKETS", 1000, 1, 1_000_000));
+        r.integer("SOCKET_MAX_BUFFERED_PACKETS", 1000, 1, 1_000_000),
+        r.integer("SOCKET_WARMUP", DEFAULT_WARMUP, 0, 100_000));
   }
 
   /** Reads the settings back from a deployment configuration (already validated by {@link AppConfig#from}). */
@@ -58,6 +62,7 @@ public record SocketConfig(
         .put("SOCKET_PING_TIMEOUT_MS", pingTimeoutMs)
         .put("SOCKET_MAX_PAYLOAD", maxPayload)
         .put("SOCKET_CONNECT_TIMEOUT_MS", connectTimeoutMs)
-        .put("SOCKET_MAX_BUFFERED_PACKETS", maxBufferedPackets);
+        .put("SOCKET_MAX_BUFFERED_PACKETS", maxBufferedPackets)
+        .put("SOCKET_WARMUP", warmup);
   }
 }

@@ -40,6 +40,12 @@ public final class ErrorEnvelope {
     return ctx -> send(ctx, toCrm(ctx.failure(), ctx.statusCode() == -1 ? status : ctx.statusCode()));
   }
 
+  /** An expected refusal that is no error of the server (/ready while starting): the envelope, logged at debug only. */
+  public static void sendExpected(RoutingContext ctx, CrmException err) {
+    log.debug("{} {} -> {} {}", ctx.request().method(), ctx.request().path(), err.code().httpStatus(), err.code());
+    write(ctx.response(), ctx.request().path(), err);
+  }
+
   public static void send(RoutingContext ctx, CrmException err) {
     HttpServerResponse res = ctx.response();
     int status = err.code().httpStatus();

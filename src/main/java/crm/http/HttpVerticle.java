@@ -33,6 +33,8 @@ public final class HttpVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(HttpVerticle.class);
   public static final String API_PREFIX = "/api/v2";
   public static final String RUNTIME_MAP = "crm.runtime";
+  /** Key of {@link #RUNTIME_MAP} present while {@code crm.App} is still starting: /ready answers 503 meanwhile. */
+  public static final String STARTING = "starting";
 
   private HttpServer server;
   private Mongo mongo;
@@ -91,10 +93,16 @@ public final class HttpVerticle extends VerticleBase {
       root.route(API_PREFIX + "/*").handler(cors(origins));
 
       root.get("/health").handler(ctx -> Http.ok(ctx, new JsonObject().put("status", "UP")));
-      root.get("/ready").handler(ctx -> mongo.ping()
-          .timeout(3, TimeUnit.SECONDS)
-          .onSuccess(v -> Http.ok(ctx, new JsonObject().put("status", "READY").put("database", "up")))
-          .onFailure(err -> ctx.fail(new CrmException(ErrorCode.DATABASE_ERROR, "Database unreachable"))));
+      root.get("/ready").handler(ctx -> {
+        if (vertx.sharedData().getLocalMap(RUNTIME_MAP).get(STARTING) != null) {
+          ErrorEnvelope.sendExpected(ctx, new CrmException(ErrorCode.SERVICE_UNAVAILABLE, "Starting"));
+          return;
+        }
+        mongo.ping()
+            .timeout(3, TimeUnit.SECONDS)
+            .onSuccess(v -> Http.ok(ctx, new JsonObject().put("status", "READY").put("database", "up")))
+            .onFailure(err -> ctx.fail(new CrmException(ErrorCode.DATABASE_ERROR, "Database unreachable")));
+      });
       if (vertx.isMetricsEnabled()) {
         root.get("/metrics").handler(PrometheusScrapingHandler.create());
       } else {

@@ -87,6 +87,7 @@ final class SocketBridge {
     s.join(Delivery.EVERYONE);
     s.join(Delivery.agentRoom(p.agentId()));
     s.join(Delivery.roleRoom(p.role()));
+    if (SocketWarmup.isWarmup(p)) return; // the start-up warm-up's own sockets: no presence, nothing stored or announced
     vertx.eventBus().send(PresenceVerticle.CONNECTED, new JsonObject().put("agentId", p.agentId()));
     s.onDisconnect(reason -> vertx.eventBus().send(PresenceVerticle.DISCONNECTED, new JsonObject().put("agentId", p.agentId())));
   }

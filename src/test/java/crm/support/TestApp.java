@@ -65,7 +65,9 @@ public final class TestApp implements AutoCloseable {
         .put("PASSWORD_HASH_MEMORY_KB", 1024).put("PASSWORD_HASH_ITERATIONS", 1)
         .put("RATE_LIMIT_AUTH", 10_000).put("RATE_LIMIT_MESSAGES", 10_000)
         .put("RATE_LIMIT_UPLOAD", 10_000).put("RATE_LIMIT_DEFAULT", 10_000)
-        .put("SHUTDOWN_GRACE_SECONDS", 1);
+        .put("SHUTDOWN_GRACE_SECONDS", 1)
+        // a few start-up socket handshakes (production: 300): every test runs after one, as production does
+        .put("SOCKET_WARMUP", 8);
   }
 
   public static TestApp start() {
@@ -74,6 +76,11 @@ public final class TestApp implements AutoCloseable {
 
   /** Starts with {@link #defaults()} overridden by {@code overrides}. */
   public static TestApp start(JsonObject overrides) {
+    return start(overrides, vertx -> { });
+  }
+
+  /** As {@link #start(JsonObject)}, with {@code beforeStart} called on the Vert.x instance before the app starts. */
+  public static TestApp start(JsonObject overrides, java.util.function.Consumer<Vertx> beforeStart) {
     JsonObject defaults = defaults();
     String ownDir = overrides.containsKey("CRM_DATA_DIR") ? null : defaults.getString("CRM_DATA_DIR");
     if (ownDir == null) deleteTree(Path.of(defaults.getString("CRM_DATA_DIR")));
@@ -85,6 +92,7 @@ public final class TestApp implements AutoCloseable {
             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)).setEnabled(true)))
         .build();
     try {
+      beforeStart.accept(vertx);
       App app = App.start(vertx, cfg).await(60, TimeUnit.SECONDS);
       return new TestApp(vertx, app, cfg, Path.of(cfg.dataDir()), ownDir != null);
     } catch (Exception e) {
