@@ -109,7 +109,7 @@ public final class WhatsappVerticle extends VerticleBase {
   /**
    * Stores everything queued with one insert (bodies grouped into few documents, each of one lane); what arrives
    * meanwhile waits for the next one. Each body is acknowledged once a disk commit that started after its insert has
-   * finished; inserts do not wait for commits, so one group commit covers several insert batches.
+   * finished; inserts do not wait for commits, so one group commit covers several insert batches; nor does processing.
    */
   private void storeQueued() {
     List<Intake> batch = intakeQueue;
@@ -126,17 +126,18 @@ public final class WhatsappVerticle extends VerticleBase {
         batch.forEach(in -> in.done().fail(ar.cause()));
         return;
       }
+      // processed at once, acknowledged once on disk: the store commits only between whole commands, and these bodies'
+      // insert ended before any command of their processing began, so a commit that holds what processing wrote
+      // holds the bodies too. A crash before the commit loses both, unacknowledged, and Meta sends them again.
+      List<List<JsonObject>> docs = ar.result();
+      for (int i = 0; i < lanes.length; i++) {
+        lanes[i].queue.addAll(docs.get(i));
+        processQueued(lanes[i]);
+      }
       mongo.sync().onComplete(synced -> {
         for (Intake in : batch) {
           if (synced.succeeded()) in.done().complete(new JsonObject().put("stored", true));
           else in.done().fail(synced.cause());
-        }
-        if (synced.succeeded()) {
-          List<List<JsonObject>> docs = ar.result();
-          for (int i = 0; i < lanes.length; i++) {
-            lanes[i].queue.addAll(docs.get(i));
-            processQueued(lanes[i]);
-          }
         }
       });
     });
