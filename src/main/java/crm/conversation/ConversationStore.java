@@ -180,11 +180,8 @@ final class ConversationStore {
     List<Future<Map.Entry<String, Long>>> all = new ArrayList<>();
     for (Activity a : activities) {
       int n = a.inbound() + a.outbound();
-      JsonObject inc = new JsonObject().put("messageSeq", n).put("messageCount", n);
-      if (a.inbound() > 0) inc.put("unreadCount", a.inbound());
-      JsonObject update = new JsonObject().put("$inc", inc).put("$set", new JsonObject().put("updatedAt", now))
-          .put("$max", lastMessage(a));
-      all.add(mongo.client().findOneAndUpdateWithOptions(COLLECTION, new JsonObject().put("_id", a.conversationId()), update,
+      all.add(mongo.client().findOneAndUpdateWithOptions(COLLECTION, new JsonObject().put("_id", a.conversationId()),
+              reserving(a, now),
               new FindOptions().setFields(new JsonObject().put("messageSeq", 1)),
               new io.vertx.ext.mongo.UpdateOptions().setReturningNewDocument(true))
           .recover(Mongo::mapError)
@@ -197,18 +194,24 @@ final class ConversationStore {
     });
   }
 
+  /** The update that reserves an activity's numbers and counts it: {@code $inc} of the counters, the latest message. */
+  private static JsonObject reserving(Activity a, JsonObject now) {
+    int n = a.inbound() + a.outbound();
+    JsonObject inc = new JsonObject().put("messageSeq", n).put("messageCount", n);
+    if (a.inbound() > 0) inc.put("unreadCount", a.inbound());
+    return new JsonObject().put("$inc", inc).put("$set", new JsonObject().put("updatedAt", now)).put("$max", lastMessage(a));
+  }
+
   /** {@link #reserveWithActivity} as one bulk write, the numbers read off the change feed (see {@link SeqCapture}). */
   private Future<Map<String, Long>> reserveInOneWrite(Collection<Activity> activities, JsonObject now) {
     List<BulkOperation> ops = new ArrayList<>();
     Map<String, String> tokenOf = new HashMap<>();
     for (Activity a : activities) {
-      int n = a.inbound() + a.outbound();
       String token = seqs.expect();
       tokenOf.put(a.conversationId(), token);
-      JsonObject inc = new JsonObject().put("messageSeq", n).put("messageCount", n);
-      if (a.inbound() > 0) inc.put("unreadCount", a.inbound());
-      ops.add(BulkOperation.createUpdate(new JsonObject().put("_id", a.conversationId()), new JsonObject().put("$inc", inc)
-          .put("$set", new JsonObject().put("updatedAt", now).put(SeqCapture.TOKEN, token)).put("$max", lastMessage(a))));
+      JsonObject update = reserving(a, now);
+      update.getJsonObject("$set").put(SeqCapture.TOKEN, token);
+      ops.add(BulkOperation.createUpdate(new JsonObject().put("_id", a.conversationId()), update));
     }
     return mongo.bulk(COLLECTION, ops, false).transform(ar -> {
       Map<String, Long> out = new HashMap<>(); // a conversation that does not exist gets no numbers
