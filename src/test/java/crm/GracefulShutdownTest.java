@@ -23,6 +23,20 @@ import org.junit.jupiter.api.Test;
  * and what was written is on disk for the next start.
  */
 class GracefulShutdownTest {
+  /** Polls the server's metrics until {@code n} POST requests are being served (Vert.x's active-requests gauge). */
+  private static void awaitActivePosts(HttpClient http, int port, int n) throws Exception {
+    HttpRequest metrics = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).GET().build();
+    java.util.regex.Pattern gauge = java.util.regex.Pattern.compile(
+        "(?m)^vertx_http_server_active_requests\\{method=\"POST\"\\} ([0-9.]+)$");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      java.util.regex.Matcher m = gauge.matcher(http.send(metrics, HttpResponse.BodyHandlers.ofString()).body());
+      if (m.find() && Double.parseDouble(m.group(1)) >= n) return;
+      if (System.nanoTime() > deadline) throw new AssertionError(n + " logins never were in flight at once");
+      Thread.sleep(10);
+    }
+  }
+
   @Test
   void sigterm_finishes_in_flight_requests_then_exits_cleanly() throws Exception {
     Path dataDir = Files.createTempDirectory("crm-shutdown");
@@ -48,7 +62,9 @@ class GracefulShutdownTest {
 
       List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
       for (int i = 0; i < 4; i++) inFlight.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
-      Thread.sleep(150); // the requests have reached the server and are hashing
+      // SIGTERM only once the server is serving all four (a fixed wait failed on a loaded machine: a login still on
+      // its way was refused by the closing server, which is right, and is not what this test is about)
+      awaitActivePosts(http, port, inFlight.size());
       server.toHandle().destroy(); // SIGTERM (Process.destroy() would also close our end of its stdout)
 
       assertThat(server.waitFor(40, TimeUnit.SECONDS)).as("process exits after SIGTERM").isTrue();
