@@ -41,7 +41,6 @@ public final class SocketWarmup {
   private static final long BUDGET_MS = 2_000;
   private static final long HANDSHAKE_TIMEOUT_MS = 2_000;
 
-  /** What a warm-up did. */
   /** What a warm-up did: handshakes accepted, failed, and left out once its time was up. */
   public record Result(int connected, int failed, int skipped, long millis) {}
 

@@ -219,11 +219,21 @@ class WebhookIngressTest {
           .filter(m -> phoneOf(m).equals(from)).sorted(java.util.Comparator.comparingLong(m -> m.getLong("seq"))).toList();
       assertThat(stored).extracting(m -> m.getString("content"))
           .as("%s's messages by number", from).containsExactlyElementsOf(expected(each));
-      List<String> announced = newMessageEvents.stream()
-          .filter(e -> from.endsWith(e.getJsonObject("customer").getString("phoneNumber").replaceAll("[^0-9]", "")))
-          .map(e -> e.getJsonObject("message").getString("content")).filter(c -> c.startsWith("orden ")).toList();
+      // the events reach this test's consumer on its own event loop, which may run behind the processing: wait for all
+      List<String> announced = announced(from);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (announced.size() < each && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+        announced = announced(from);
+      }
       assertThat(announced).as("%s's conversation:new_message events", from).containsExactlyElementsOf(expected(each));
     }
+  }
+
+  private static List<String> announced(String from) {
+    return newMessageEvents.stream()
+        .filter(e -> from.endsWith(e.getJsonObject("customer").getString("phoneNumber").replaceAll("[^0-9]", "")))
+        .map(e -> e.getJsonObject("message").getString("content")).filter(c -> c.startsWith("orden ")).toList();
   }
 
   private static List<String> expected(int n) {
