@@ -22,7 +22,6 @@ import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * What every store shares: the client, durable writes, index creation, error mapping, and the
@@ -31,7 +30,6 @@ import java.util.regex.Pattern;
 public final class Mongo {
   public static final String POOL = "crm";
   private static final int DUPLICATE_KEY = 11000;
-  private static final Pattern OBJECT_ID = Pattern.compile("^[0-9a-fA-F]{24}$");
 
   private final Vertx vertx;
   private final MongoClient client;
@@ -166,7 +164,12 @@ public final class Mongo {
   // ---- ids and dates
 
   public static boolean isObjectId(String s) {
-    return s != null && OBJECT_ID.matcher(s).matches();
+    if (s == null || s.length() != 24) return false;
+    for (int i = 0; i < 24; i++) {
+      char c = s.charAt(i);
+      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F')) return false;
+    }
+    return true;
   }
 
   public static String newId() {
@@ -187,9 +190,9 @@ public final class Mongo {
       if (value instanceof JsonObject o && o.containsKey("$date")) {
         Object d = o.getValue("$date");
         if (d instanceof Number n) return Instant.ofEpochMilli(n.longValue());
-        return Instant.parse(d.toString());
+        return parseInstant(d.toString());
       }
-      if (value instanceof String s) return Instant.parse(s);
+      if (value instanceof String s) return parseInstant(s);
       if (value instanceof Instant i) return i;
     } catch (DateTimeParseException e) {
       return null;
@@ -224,6 +227,46 @@ public final class Mongo {
     return true;
   }
 
+  /**
+   * {@link Instant#parse}, with a fast path for what {@code Instant.toString()} writes at second or millisecond
+   * precision ({@code 2026-01-31T10:00:00Z}, {@code 2026-01-31T10:00:00.123Z}): every stored date and every timestamp
+   * on the bus has that form, and the general parser cost a tenth of the inbound path's event-loop time.
+   */
+  static Instant parseInstant(String s) {
+    int n = s.length();
+    if ((n == 20 || n == 24) && s.charAt(n - 1) == 'Z' && s.charAt(4) == '-' && s.charAt(7) == '-' && s.charAt(10) == 'T'
+        && s.charAt(13) == ':' && s.charAt(16) == ':' && (n == 20 || s.charAt(19) == '.')) {
+      int year = digits(s, 0, 4), month = digits(s, 5, 2), day = digits(s, 8, 2);
+      int hour = digits(s, 11, 2), minute = digits(s, 14, 2), second = digits(s, 17, 2);
+      int millis = n == 24 ? digits(s, 20, 3) : 0;
+      if (year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= lengthOfMonth(year, month) && hour >= 0 && hour < 24
+          && minute >= 0 && minute < 60 && second >= 0 && second < 60 && millis >= 0) {
+        long days = java.time.LocalDate.of(year, month, day).toEpochDay();
+        return Instant.ofEpochSecond(days * 86_400 + hour * 3_600L + minute * 60L + second, millis * 1_000_000L);
+      }
+    }
+    return Instant.parse(s);
+  }
+
+  /** The decimal number in {@code s[from, from + count)}, or -1 when one of them is not a digit. */
+  private static int digits(String s, int from, int count) {
+    int v = 0;
+    for (int i = from; i < from + count; i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') return -1;
+      v = v * 10 + (c - '0');
+    }
+    return v;
+  }
+
+  private static int lengthOfMonth(int year, int month) {
+    return switch (month) {
+      case 2 -> java.time.Year.isLeap(year) ? 29 : 28;
+      case 4, 6, 9, 11 -> 30;
+      default -> 31;
+    };
+  }
+
   private static Object plain(Object value) {
     if (value instanceof JsonObject o) {
       if (o.size() == 1 && o.containsKey("$date")) {
@@ -253,7 +296,12 @@ public final class Mongo {
     return switch (mode == null ? "auto" : mode) {
       case "memory" -> true;
       case "database" -> false;
-      default -> config.getBoolean("EMBEDDED_DB", false) && !vertx.isClustered();
+      default -> soleWriter(config, vertx);
     };
+  }
+
+  /** Whether this node is its database's only writer (the embedded server, not clustered): it may keep what it wrote in memory. */
+  public static boolean soleWriter(io.vertx.core.json.JsonObject config, io.vertx.core.Vertx vertx) {
+    return config.getBoolean("EMBEDDED_DB", false) && !vertx.isClustered();
   }
 }

@@ -9,7 +9,9 @@ import io.vertx.ext.mongo.FindOptions;
 import io.vertx.ext.mongo.IndexOptions;
 import io.vertx.ext.mongo.UpdateOptions;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The only code that touches {@code tickets}, the id counters ({@code ticket_counters}) and the auto-reopen watch
@@ -25,10 +27,21 @@ final class TicketStore {
   private final Mongo mongo;
   /** The in-memory index this store keeps current, or null when the database answers lists itself. */
   private final TicketIndex index;
+  /**
+   * When this node is the database's only writer: the customers that may have a watch document (a superset; null
+   * until loaded), so that a customer's message costs no read when none of their tickets is watched, which is almost
+   * every message. Null when other nodes may write watches: then every message asks the database.
+   */
+  private Set<String> maybeWatched;
+  private final boolean soleWriter;
+  private Set<String> addedWhileLoading;
+  private int watchesInFlight;
+  private long watchEpoch;
 
-  TicketStore(Mongo mongo, TicketIndex index) {
+  TicketStore(Mongo mongo, TicketIndex index, boolean soleWriter) {
     this.mongo = mongo;
     this.index = index;
+    this.soleWriter = soleWriter;
   }
 
   /** The index, when one is in use and loaded. */
@@ -128,6 +141,15 @@ final class TicketStore {
 
   /** The ticket may be reopened by its customer's next message until the window closes. */
   Future<Void> watch(String customerId, String ticketObjectId, long resolvedAtMillis) {
+    // known before the write starts: a message read meanwhile asks the database, which has it once the write is done
+    if (maybeWatched != null) maybeWatched.add(customerId);
+    else if (addedWhileLoading != null) addedWhileLoading.add(customerId);
+    watchEpoch++;
+    watchesInFlight++;
+    return writeWatch(customerId, ticketObjectId, resolvedAtMillis).onComplete(ar -> watchesInFlight--);
+  }
+
+  private Future<Void> writeWatch(String customerId, String ticketObjectId, long resolvedAtMillis) {
     JsonObject query = new JsonObject().put("_id", customerId);
     JsonObject update = new JsonObject().put("$set", new JsonObject().put("tickets." + ticketObjectId, resolvedAtMillis));
     UpdateOptions upsert = new UpdateOptions().setUpsert(true);
@@ -146,7 +168,45 @@ final class TicketStore {
   /** {ticketObjectId: resolvedAtMillis} of a customer's watched tickets (empty when none). */
   Future<JsonObject> watched(String customerId) {
     if (!Mongo.isObjectId(customerId)) return Future.succeededFuture(new JsonObject());
+    if (maybeWatched != null && !maybeWatched.contains(customerId)) return Future.succeededFuture(new JsonObject());
+    // a customer found with nothing watched leaves the set, unless a watch was being written meanwhile
+    boolean settled = watchesInFlight == 0;
+    long epoch = watchEpoch;
     return mongo.client().findOne(REOPEN, new JsonObject().put("_id", customerId), null).recover(Mongo::mapError)
-        .map(doc -> doc == null ? new JsonObject() : doc.getJsonObject("tickets", new JsonObject()));
+        .map(doc -> {
+          JsonObject tickets = doc == null ? new JsonObject() : doc.getJsonObject("tickets", new JsonObject());
+          if (tickets.isEmpty() && settled && epoch == watchEpoch && maybeWatched != null) maybeWatched.remove(customerId);
+          return tickets;
+        });
+  }
+
+  /**
+   * Reads which customers have a watch document, when this node is the only writer (see {@link #maybeWatched});
+   * until it has, every message asks the database.
+   */
+  Future<Void> loadWatches() {
+    if (!soleWriter || maybeWatched != null || addedWhileLoading != null) return Future.succeededFuture();
+    addedWhileLoading = new HashSet<>();
+    Set<String> found = new HashSet<>();
+    Promise<Void> done = Promise.promise();
+    mongo.client().findBatchWithOptions(REOPEN, new JsonObject(), new FindOptions().setFields(new JsonObject().put("tickets", 1)))
+        .handler(doc -> {
+          JsonObject tickets = doc.getJsonObject("tickets");
+          if (tickets != null && !tickets.isEmpty()) found.add(doc.getString("_id"));
+        })
+        .exceptionHandler(done::tryFail)
+        .endHandler(v -> done.tryComplete());
+    return done.future().onComplete(ar -> {
+      if (ar.succeeded()) {
+        found.addAll(addedWhileLoading);
+        maybeWatched = found;
+      }
+      addedWhileLoading = null;
+    }).recover(Mongo::mapError);
+  }
+
+  /** Whether a customer may have a watched ticket without asking the database (for tests: false when unknown). */
+  boolean knownUnwatched(String customerId) {
+    return maybeWatched != null && !maybeWatched.contains(customerId);
   }
 }

@@ -26,7 +26,7 @@ public final class TicketVerticle extends VerticleBase {
     Bus bus = new Bus(vertx);
     TicketConfig settings = TicketConfig.fromJson(config());
     TicketIndex index = Mongo.useMemoryIndex(settings.listIndex(), config(), vertx) ? new TicketIndex() : null;
-    TicketStore store = new TicketStore(mongo, index);
+    TicketStore store = new TicketStore(mongo, index, Mongo.soleWriter(config(), vertx));
     ActiveConfig active = new ActiveConfig(bus);
     TicketApi api = new TicketApi(vertx, bus, store, active, settings);
     if (index != null) {
@@ -44,7 +44,10 @@ public final class TicketVerticle extends VerticleBase {
     });
     return store.ensureIndexes().compose(v -> api.serve())
         // loaded in the background: until it is, lists and statistics ask the database
-        .onSuccess(v -> { if (index != null) index.load(mongo); });
+        .onSuccess(v -> {
+          if (index != null) index.load(mongo);
+          store.loadWatches().onFailure(err -> log.warn("Auto-reopen watches not loaded (every message asks the database): {}", err.toString()));
+        });
   }
 
   @Override
