@@ -12,8 +12,9 @@ import java.util.List;
 /**
  * The embedded store's only committer (see {@link StoreFile} for why there must be one). Serves
  * {@link Addresses#STORAGE_SYNC} on this node: a request is answered once a commit that started after it has reached
- * disk. Requests arriving while a commit runs share the next one (group commit), so a burst of durable writes costs one
- * disk sync, not one each. Once every {@link #BACKGROUND_MS} it also commits what nobody waits for (the store commits
+ * disk. The first request after a quiet spell waits {@code DB_COMMIT_INTERVAL_MS} for others to join it; requests
+ * arriving while a commit runs share the next one (group commit), which starts as soon as that one ends, so a burst of
+ * durable writes costs one disk sync, not one each. Once every {@link #BACKGROUND_MS} it also commits what nobody waits for (the store commits
  * nothing on its own), and every {@link #COMPACT_MS} it reclaims some dead space of the file. Both run on worker threads.
  */
 public final class GroupCommit extends VerticleBase {
@@ -72,7 +73,10 @@ public final class GroupCommit extends VerticleBase {
         if (ar.succeeded()) p.complete(reply);
         else p.fail(ar.cause());
       }
-      if (!waiting.isEmpty()) scheduleCommit();
+      if (!waiting.isEmpty()) { // they gathered while this commit ran: the next one starts at once, no further delay
+        scheduled = true;
+        commit();
+      }
     });
   }
 }
