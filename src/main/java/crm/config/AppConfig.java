@@ -1,5 +1,6 @@
 package crm.config;
 
+import crm.assistant.LlmConfig;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
@@ -64,7 +65,8 @@ public record AppConfig(
     String inboxListIndex,
     int presenceGraceMs,
     SocketConfig socket,
-    TicketConfig tickets) {
+    TicketConfig tickets,
+    LlmConfig ai) {
 
   /** Keys read from the environment and system properties (the env store's allowlist). */
   public static final List<String> KEYS = java.util.stream.Stream.concat(java.util.stream.Stream.of(
@@ -80,10 +82,10 @@ public record AppConfig(
       "WHATSAPP_HTTP_TIMEOUT_MS", "WHATSAPP_SEND_DEADLINE_MS", "WHATSAPP_SANDBOX_DELAY_MS",
       "ASSIGN_ALLOW_OFFLINE", "AUTO_ASSIGN", "AUTO_ASSIGN_MAX_PER_AGENT", "CONVERSATION_AI_DEFAULT",
       "INBOX_LIST_INDEX", "PRESENCE_GRACE_MS"),
-      java.util.stream.Stream.concat(SocketConfig.KEYS.stream(), TicketConfig.KEYS.stream())).toList();
+      java.util.stream.Stream.of(SocketConfig.KEYS, TicketConfig.KEYS, LlmConfig.KEYS).flatMap(List::stream)).toList();
 
   private static final Set<String> SECRET_KEYS = Set.of("JWT_SECRET", "CRM_ADMIN_PASSWORD", "MONGO_URI",
-      "WHATSAPP_ACCESS_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN");
+      "WHATSAPP_ACCESS_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "AI_API_KEY");
 
   public static AppConfig from(JsonObject raw) {
     Reader r = new Reader(raw);
@@ -174,7 +176,8 @@ public record AppConfig(
         r.oneOf("INBOX_LIST_INDEX", "auto", "auto", "memory", "database"),
         r.integer("PRESENCE_GRACE_MS", 30_000, 0, 3_600_000),
         SocketConfig.from(r),
-        TicketConfig.from(r));
+        TicketConfig.from(r),
+        LlmConfig.from(r));
   }
 
   /** No Graph API credentials: outbound messages are recorded and their statuses simulated. */
@@ -219,7 +222,8 @@ public record AppConfig(
         .put("AUTO_ASSIGN_MAX_PER_AGENT", autoAssignMaxPerAgent).put("CONVERSATION_AI_DEFAULT", conversationAiDefault)
         .put("INBOX_LIST_INDEX", inboxListIndex).put("PRESENCE_GRACE_MS", presenceGraceMs)
         .mergeIn(socket.toJson())
-        .mergeIn(tickets.toJson());
+        .mergeIn(tickets.toJson())
+        .mergeIn(ai.toJson());
   }
 
   /** The configuration with secrets masked, for logs and --print-config. */
@@ -232,9 +236,12 @@ public record AppConfig(
     return json;
   }
 
-  /** Reads one typed value; strings (environment, raw-data) and JSON values alike. */
-  record Reader(JsonObject raw) {
-    String string(String key, String def) {
+  /**
+   * Reads one typed value; strings (environment, raw-data) and JSON values alike. Public for the settings records that
+   * live with their package ({@code crm.assistant.LlmConfig}).
+   */
+  public record Reader(JsonObject raw) {
+    public String string(String key, String def) {
       Object v = raw.getValue(key);
       if (v == null) return def;
       if (v instanceof JsonObject || v instanceof JsonArray) {
@@ -243,13 +250,13 @@ public record AppConfig(
       return v.toString();
     }
 
-    String nonEmpty(String key, String def) {
+    public String nonEmpty(String key, String def) {
       String s = string(key, def).trim();
       if (s.isEmpty()) throw new InvalidConfigException(key, "must not be empty");
       return s;
     }
 
-    int integer(String key, int def, int min, int max) {
+    public int integer(String key, int def, int min, int max) {
       Object v = raw.getValue(key);
       if (v == null || (v instanceof String s && s.isBlank())) return def;
       long n;
@@ -273,7 +280,7 @@ public record AppConfig(
       return (int) n;
     }
 
-    String oneOf(String key, String def, String... allowed) {
+    public String oneOf(String key, String def, String... allowed) {
       String s = string(key, def).trim().toLowerCase(Locale.ROOT);
       if (s.isEmpty()) return def;
       if (!List.of(allowed).contains(s)) {
@@ -282,7 +289,7 @@ public record AppConfig(
       return s;
     }
 
-    boolean bool(String key, boolean def) {
+    public boolean bool(String key, boolean def) {
       Object v = raw.getValue(key);
       if (v == null || (v instanceof String s && s.isBlank())) return def;
       if (v instanceof Boolean b) return b;
