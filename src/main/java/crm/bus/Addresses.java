@@ -142,7 +142,10 @@ public final class Addresses {
   public static final String CONFIG_ASSISTANT_SET = "crm.config.assistant.set";
   /** {} -> {presets:[{id,name,description,industry}]}. */
   public static final String CONFIG_PRESETS_LIST = "crm.config.presets.list";
-  /** {presetId, updatedBy?} -> {message, appliedConfig:{categories,terminology,ticketIdFormat,assistantConfig}}. */
+  /**
+   * {presetId, updatedBy?} -> {message, appliedConfig:{categories,terminology,ticketIdFormat,assistantConfig},
+   * knowledgeArticles (the reply of KNOWLEDGE_INSTALL_PRESET, asked first)}.
+   */
   public static final String CONFIG_PRESETS_LOAD = "crm.config.presets.load";
   /** Published after any configuration change; payload: the new {@link #CONFIG_ACTIVE} reply. */
   public static final String EVT_CONFIG_CHANGED = "crm.events.config.changed";
