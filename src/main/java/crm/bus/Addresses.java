@@ -142,7 +142,10 @@ public final class Addresses {
   public static final String CONFIG_ASSISTANT_SET = "crm.config.assistant.set";
   /** {} -> {presets:[{id,name,description,industry}]}. */
   public static final String CONFIG_PRESETS_LIST = "crm.config.presets.list";
-  /** {presetId, updatedBy?} -> {message, appliedConfig:{categories,terminology,ticketIdFormat,assistantConfig}}. */
+  /**
+   * {presetId, updatedBy?} -> {message, appliedConfig:{categories,terminology,ticketIdFormat,assistantConfig},
+   * knowledgeArticles (the reply of KNOWLEDGE_INSTALL_PRESET, asked first)}.
+   */
   public static final String CONFIG_PRESETS_LOAD = "crm.config.presets.load";
   /** Published after any configuration change; payload: the new {@link #CONFIG_ACTIVE} reply. */
   public static final String EVT_CONFIG_CHANGED = "crm.events.config.changed";
@@ -182,4 +185,55 @@ public final class Addresses {
 
   /** An agent was deactivated or a session (refresh-token family) revoked: access tokens carrying it stop working. */
   public static final String EVT_AUTH_REVOKED = "crm.events.auth.revoked";
+
+  // knowledge base: the business's help articles, searched by the assistant (crm.knowledge.KnowledgeVerticle). Every
+  // node serves these on its own (local consumers) from its own in-memory index: a node's writes are in its index
+  // before they are answered, and other nodes take them from EVT_KNOWLEDGE_CHANGED. An article as answered ("article"):
+  // {_id, id, title, content, tags:[string], category (null when none), businessType ("general" or a preset id),
+  // language, active, source ("preset" | "admin"), presetArticleId? and customized? (preset articles), createdBy,
+  // createdAt, updatedBy?, updatedAt}. Failures: VALIDATION_FAILED with field, RESOURCE_NOT_FOUND.
+  /**
+   * {query (string, 1-2000 chars), limit? (1-10, default 3), businessType? ("general" or a preset id; default the
+   * active one)} -> {success, articles:[{id, title, excerpt (~500 chars of the content around the matched words), tags,
+   * score}], total (how many articles matched)}: active articles of that business type and of "general", best first.
+   * Words are matched with accents folded and stop words ignored; a query word of 4+ letters also matches the words it
+   * begins ("devolucion" -> "devoluciones"), and a plural one its singular. A query with no searchable word matches
+   * nothing (total 0).
+   */
+  public static final String KNOWLEDGE_SEARCH = "crm.knowledge.search";
+  /**
+   * {search? (string, up to 200 chars: the same word matching as KNOWLEDGE_SEARCH, inactive articles included),
+   * businessType? (a type: that one only; "all": every article; absent: the active type and "general"), skip (0..),
+   * limit (1-100)} -> {articles:[article], total}: newest change first, or best match first with a search.
+   */
+  public static final String KNOWLEDGE_LIST = "crm.knowledge.list";
+  /** {id} -> {article}. */
+  public static final String KNOWLEDGE_GET = "crm.knowledge.get";
+  /**
+   * {article:{title (3-200 chars), content (1-20000 chars), tags? ([string], up to 20 of 1-50 chars), category?,
+   * businessType? (default: the active one), language? (default: the assistant's), active? (default true)}, by?
+   * (agent id)} -> {article} with source "admin"; publishes EVT_KNOWLEDGE_CHANGED.
+   */
+  public static final String KNOWLEDGE_CREATE = "crm.knowledge.create";
+  /**
+   * {id, changes:{any of title, content, tags, category (null clears), businessType, language, active}, by?} ->
+   * {article}: a partial update; changing a preset article marks it customized (a preset load no longer overwrites
+   * it). Publishes EVT_KNOWLEDGE_CHANGED.
+   */
+  public static final String KNOWLEDGE_UPDATE = "crm.knowledge.update";
+  /** {id, by?} -> {message, id}: removes the article; publishes EVT_KNOWLEDGE_CHANGED. */
+  public static final String KNOWLEDGE_DELETE = "crm.knowledge.delete";
+  /**
+   * {presetId, by?} -> {presetId, installed, updated, kept, unchanged}: installs the preset's articles
+   * (conf/presets/&lt;presetId&gt;-articles.json) with source "preset" and businessType = presetId. Idempotent: an
+   * article already there is updated to the file's text unless an admin customized it (then kept); one an admin deleted
+   * is installed again. Asked by the config verticle when a preset is loaded. Publishes EVT_KNOWLEDGE_CHANGED.
+   */
+  public static final String KNOWLEDGE_INSTALL_PRESET = "crm.knowledge.install_preset";
+  /**
+   * Published after every write of knowledge articles: {ids:[article ids], action ("created" | "updated" | "deleted"
+   * | "preset_installed"), origin (the writing verticle instance)}. Every node reads those articles again into its
+   * index.
+   */
+  public static final String EVT_KNOWLEDGE_CHANGED = "crm.events.knowledge.changed";
 }

@@ -82,7 +82,10 @@ public final class BusinessConfigVerticle extends VerticleBase {
         .put("config", config.getJsonObject("assistant")));
   }
 
-  /** {presetId, updatedBy?}: categories, terminology, ticket id format, assistant and notifications of the preset. */
+  /**
+   * {presetId, updatedBy?}: categories, terminology, ticket id format, assistant and notifications of the preset, and
+   * its help articles (crm.knowledge).
+   */
   private Future<JsonObject> loadPreset(JsonObject body) {
     String id = Check.requiredString(body, "presetId", 64);
     Preset preset = presets.get(id);
@@ -90,7 +93,15 @@ public final class BusinessConfigVerticle extends VerticleBase {
       throw new CrmException(ErrorCode.VALIDATION_FAILED, "Unknown preset '" + id + "'; available: "
           + String.join(", ", presets.ids()), "presetId", new JsonObject().put("allowed", new JsonArray(presets.ids())));
     }
-    return change(preset.settings(), body).map(config -> new JsonObject()
+    // the preset's help articles first: if that fails nothing has changed, and loading again is safe (installing is idempotent)
+    JsonObject install = new JsonObject().put("presetId", id);
+    if (body.getValue("updatedBy") instanceof String by) install.put("by", by);
+    return bus.request(Addresses.KNOWLEDGE_INSTALL_PRESET, install).compose(articles -> change(preset.settings(), body)
+        .map(config -> loaded(preset, config).put("knowledgeArticles", articles)));
+  }
+
+  private static JsonObject loaded(Preset preset, JsonObject config) {
+    return new JsonObject()
         .put("message", "Preset '" + preset.name() + "' loaded")
         .put("presetId", config.getString("presetId"))
         .put("businessType", config.getString("businessType"))
@@ -100,7 +111,7 @@ public final class BusinessConfigVerticle extends VerticleBase {
             .put("ticketIdFormat", config.getJsonObject("ticketIdFormat"))
             .put("assistantConfig", config.getJsonObject("assistant"))
             .put("initialTicketStatus", config.getString("initialTicketStatus"))
-            .put("notifications", config.getJsonObject("notifications"))));
+            .put("notifications", config.getJsonObject("notifications")));
   }
 
   /** One atomic, durable update; then this node holds the result and every node is told. */

@@ -23,9 +23,9 @@ final class Ledger {
   private static final Map<String, List<String>> SIDE_EFFECTS = Map.of(
       // the ticket number counter ({scope} ids), advanced once per created ticket
       "POST /tickets", List.of("ticket_counters"),
-      // the one settings document, settings/business
+      // the one settings document, settings/business; a preset load also installs the preset's help articles
       "PUT /config/", List.of("settings"),
-      "POST /config/", List.of("settings"));
+      "POST /config/", List.of("settings", "knowledge_articles"));
 
   private final Set<String> ids = new HashSet<>();
   private final Set<String> alsoExplained;

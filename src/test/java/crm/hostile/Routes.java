@@ -156,6 +156,9 @@ final class Routes {
       case "PUT /tickets/:id/assign" -> b.put("agentId", env.victim.id()).put("note", "note");
       case "POST /tickets/:id/notes" -> b.put("content", "note").put("isInternal", true);
       case "PUT /tickets/:id/escalate" -> b.put("reason", "reason").put("targetAgent", env.victim.id());
+      case "POST /knowledge-articles", "PUT /knowledge-articles/:id" -> b.put("title", "Hostile article").put("content", "Hostile content")
+          .put("tags", new JsonArray().add("hostile")).put("category", "hostile").put("businessType", "general").put("language", "es")
+          .put("active", true);
       case "POST /conversations/:conversationId/messages" -> b.put("content", "hello from the hostile suite").put("type", "text");
       case "POST /conversations/:conversationId/assign" -> b.put("agentId", env.agent.id()).put("note", "note").put("force", true);
       case "PUT /conversations/:conversationId/status" -> b.put("status", "open").put("note", "note");
