@@ -68,7 +68,7 @@ public final class LlmClient {
     this.client = WebClient.create(vertx, new WebClientOptions()
             .setConnectTimeout(config.connectTimeoutMs()).setKeepAlive(true).setKeepAliveTimeout(4)
             .setFollowRedirects(false).setDecompressionSupported(true).setUserAgent("whatsapp-crm"),
-        new PoolOptions().setHttp1MaxSize(32));
+        new PoolOptions().setHttp1MaxSize(config.maxConnections()));
     if (config.configured()) {
       log.info("LLM client: {}", config);
     } else {

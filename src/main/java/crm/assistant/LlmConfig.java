@@ -30,7 +30,8 @@ public record LlmConfig(
     int maxRetries,
     int retryBaseMs,
     int maxTokens,
-    double temperature) {
+    double temperature,
+    int maxConnections) {
 
   public static final String AUTO = "auto";
   public static final String OPENAI = "openai";
@@ -40,7 +41,7 @@ public record LlmConfig(
 
   public static final List<String> KEYS = List.of(
       "AI_BASE_URL", "AI_PROVIDER", "AI_API_KEY", "AI_MODEL", "AI_API_VERSION", "AI_CONNECT_TIMEOUT_MS",
-      "AI_TIMEOUT_MS", "AI_MAX_RETRIES", "AI_RETRY_BASE_MS", "AI_MAX_TOKENS", "AI_TEMPERATURE");
+      "AI_TIMEOUT_MS", "AI_MAX_RETRIES", "AI_RETRY_BASE_MS", "AI_MAX_TOKENS", "AI_TEMPERATURE", "AI_MAX_CONNECTIONS");
 
   /** Reads (and validates) the settings from a deployment configuration or any JSON with the AI_* keys. */
   public static LlmConfig fromJson(JsonObject config) {
@@ -64,7 +65,9 @@ public record LlmConfig(
         r.integer("AI_MAX_RETRIES", 2, 0, 10),
         r.integer("AI_RETRY_BASE_MS", 500, 1, 60_000),
         r.integer("AI_MAX_TOKENS", 500, 1, 1_000_000),
-        temperature(r));
+        temperature(r),
+        // one per turn waiting on the model: a few hundred conversations answered at once each hold one
+        r.integer("AI_MAX_CONNECTIONS", 256, 1, 10_000));
   }
 
   /** Empty stays empty (assistant off); otherwise an http(s) URL without query, fragment or credentials. */
@@ -153,7 +156,7 @@ public record LlmConfig(
         .put("AI_BASE_URL", baseUrl).put("AI_PROVIDER", provider).put("AI_API_KEY", apiKey).put("AI_MODEL", model)
         .put("AI_API_VERSION", apiVersion).put("AI_CONNECT_TIMEOUT_MS", connectTimeoutMs).put("AI_TIMEOUT_MS", timeoutMs)
         .put("AI_MAX_RETRIES", maxRetries).put("AI_RETRY_BASE_MS", retryBaseMs).put("AI_MAX_TOKENS", maxTokens)
-        .put("AI_TEMPERATURE", temperature);
+        .put("AI_TEMPERATURE", temperature).put("AI_MAX_CONNECTIONS", maxConnections);
   }
 
   /** Without the key, so the record can be logged. */

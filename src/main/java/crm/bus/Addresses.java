@@ -59,6 +59,14 @@ public final class Addresses {
   public static final String CONVERSATION_AGENT_TYPING = "crm.conversation.agent_typing";
   /** {conversationId, agentId, role} -> {visible}: the visibility rule, for the socket bridge. */
   public static final String CONVERSATION_VISIBLE = "crm.conversation.visible";
+  /**
+   * {conversationId, limit} -> {conversation:{_id, customerId, status, isAIEnabled, assignedAgentId, messageSeq},
+   * customer:{_id, name, phoneNumber, email, waId}, messages:[{seq, direction, type, content, timestamp, sentBy}]}:
+   * what one turn of the assistant reads (the last {@code limit} messages, oldest first).
+   */
+  public static final String CONVERSATION_ASSISTANT_CONTEXT = "crm.conversation.assistant_context";
+  /** {conversationId, reason} -> {conversation, assignedAgentId}: AI off, then auto-assigned when AUTO_ASSIGN is on. */
+  public static final String CONVERSATION_HANDOFF = "crm.conversation.handoff";
 
   // whatsapp
   /** Durably store one raw webhook body (the HTTP route's only bus call); reply once it is on disk. */
@@ -236,4 +244,14 @@ public final class Addresses {
    * index.
    */
   public static final String EVT_KNOWLEDGE_CHANGED = "crm.events.knowledge.changed";
+  // the AI assistant (crm.assistant.AssistantVerticle)
+  /** {conversationId?, page, limit} -> {turns:[recorded turns, newest first], pagination}. */
+  public static final String ASSISTANT_TURNS = "crm.assistant.turns";
+  /** {} -> {enabled, reason (why not, when off), model}. */
+  public static final String ASSISTANT_STATUS = "crm.assistant.status";
+  // the e-commerce functions' addresses (crm.commerce, served by its verticle)
+  public static final String COMMERCE_SEARCH_PRODUCTS = "crm.commerce.search_products";
+  public static final String COMMERCE_CREATE_ORDER = "crm.commerce.create_order";
+  public static final String COMMERCE_GET_ORDERS = "crm.commerce.get_orders";
+  public static final String COMMERCE_ACTIVE_ORDERS = "crm.commerce.active_orders";
 }

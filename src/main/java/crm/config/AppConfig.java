@@ -66,7 +66,8 @@ public record AppConfig(
     int presenceGraceMs,
     SocketConfig socket,
     TicketConfig tickets,
-    LlmConfig ai) {
+    LlmConfig ai,
+    AssistantConfig assistant) {
 
   /** Keys read from the environment and system properties (the env store's allowlist). */
   public static final List<String> KEYS = java.util.stream.Stream.concat(java.util.stream.Stream.of(
@@ -82,7 +83,7 @@ public record AppConfig(
       "WHATSAPP_HTTP_TIMEOUT_MS", "WHATSAPP_SEND_DEADLINE_MS", "WHATSAPP_SANDBOX_DELAY_MS",
       "ASSIGN_ALLOW_OFFLINE", "AUTO_ASSIGN", "AUTO_ASSIGN_MAX_PER_AGENT", "CONVERSATION_AI_DEFAULT",
       "INBOX_LIST_INDEX", "PRESENCE_GRACE_MS"),
-      java.util.stream.Stream.of(SocketConfig.KEYS, TicketConfig.KEYS, LlmConfig.KEYS).flatMap(List::stream)).toList();
+      java.util.stream.Stream.of(SocketConfig.KEYS, TicketConfig.KEYS, LlmConfig.KEYS, AssistantConfig.KEYS).flatMap(List::stream)).toList();
 
   private static final Set<String> SECRET_KEYS = Set.of("JWT_SECRET", "CRM_ADMIN_PASSWORD", "MONGO_URI",
       "WHATSAPP_ACCESS_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "AI_API_KEY");
@@ -177,7 +178,8 @@ public record AppConfig(
         r.integer("PRESENCE_GRACE_MS", 30_000, 0, 3_600_000),
         SocketConfig.from(r),
         TicketConfig.from(r),
-        LlmConfig.from(r));
+        LlmConfig.from(r),
+        AssistantConfig.from(r));
   }
 
   /** No Graph API credentials: outbound messages are recorded and their statuses simulated. */
@@ -223,7 +225,8 @@ public record AppConfig(
         .put("INBOX_LIST_INDEX", inboxListIndex).put("PRESENCE_GRACE_MS", presenceGraceMs)
         .mergeIn(socket.toJson())
         .mergeIn(tickets.toJson())
-        .mergeIn(ai.toJson());
+        .mergeIn(ai.toJson())
+        .mergeIn(assistant.toJson());
   }
 
   /** The configuration with secrets masked, for logs and --print-config. */

@@ -44,7 +44,7 @@ public final class BusinessConfigVerticle extends VerticleBase {
               new JsonObject().put("categories", active.getJsonArray("categories").copy()))).completion(),
           bus.serve(Addresses.CONFIG_CATEGORIES_SET, this::setCategories).completion(),
           bus.serve(Addresses.CONFIG_ASSISTANT_GET, b -> Future.succeededFuture(
-              new JsonObject().put("config", active.getJsonObject("assistant").copy()))).completion(),
+              new JsonObject().put("config", withStatus(active.getJsonObject("assistant").copy())))).completion(),
           bus.serve(Addresses.CONFIG_ASSISTANT_SET, this::setAssistant).completion(),
           bus.serve(Addresses.CONFIG_PRESETS_LIST, b -> Future.succeededFuture(new JsonObject()
               .put("presets", presets.summaries()).put("activePresetId", active.getString("presetId")))).completion(),
@@ -79,7 +79,7 @@ public final class BusinessConfigVerticle extends VerticleBase {
   private Future<JsonObject> setAssistant(JsonObject body) {
     JsonObject set = BusinessConfig.assistantChanges(body.getValue("config"), "config");
     return change(set, body).map(config -> new JsonObject().put("message", "Assistant configuration updated")
-        .put("config", config.getJsonObject("assistant")));
+        .put("config", withStatus(config.getJsonObject("assistant").copy())));
   }
 
   /**
@@ -100,7 +100,7 @@ public final class BusinessConfigVerticle extends VerticleBase {
         .map(config -> loaded(preset, config).put("knowledgeArticles", articles)));
   }
 
-  private static JsonObject loaded(Preset preset, JsonObject config) {
+  private JsonObject loaded(Preset preset, JsonObject config) {
     return new JsonObject()
         .put("message", "Preset '" + preset.name() + "' loaded")
         .put("presetId", config.getString("presetId"))
@@ -109,7 +109,7 @@ public final class BusinessConfigVerticle extends VerticleBase {
             .put("categories", config.getJsonArray("categories"))
             .put("terminology", config.getJsonObject("terminology"))
             .put("ticketIdFormat", config.getJsonObject("ticketIdFormat"))
-            .put("assistantConfig", config.getJsonObject("assistant"))
+            .put("assistantConfig", withStatus(config.getJsonObject("assistant").copy()))
             .put("initialTicketStatus", config.getString("initialTicketStatus"))
             .put("notifications", config.getJsonObject("notifications")));
   }
@@ -125,5 +125,17 @@ public final class BusinessConfigVerticle extends VerticleBase {
           updatedBy, config.getLong("version"));
       return config.copy();
     });
+  }
+
+  /**
+   * The assistant's words plus whether it answers at all: {@code enabled}, and when it does not, {@code reason} (no
+   * model configured); {@code model} when one is. Read from this node's configuration, as the assistant reads it.
+   */
+  private JsonObject withStatus(JsonObject assistant) {
+    crm.assistant.LlmConfig llm = crm.assistant.LlmConfig.fromJson(config());
+    assistant.put("enabled", llm.configured());
+    if (!llm.configured()) assistant.put("reason", llm.notConfiguredReason().orElse("not configured"));
+    else assistant.put("model", llm.model());
+    return assistant;
   }
 }

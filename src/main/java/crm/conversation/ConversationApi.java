@@ -63,6 +63,8 @@ final class ConversationApi {
     bus.serve(Addresses.CONVERSATION_MARK_READ, this::markRead);
     bus.serve(Addresses.CONVERSATION_SET_AI, this::setAi);
     bus.serve(Addresses.CONVERSATION_AGENT_TYPING, this::agentTyping);
+    bus.serve(Addresses.CONVERSATION_ASSISTANT_CONTEXT, this::assistantContext);
+    bus.serve(Addresses.CONVERSATION_HANDOFF, this::handoff);
     bus.serve(Addresses.CONVERSATION_VISIBLE, b -> visible(b).map(c -> new JsonObject().put("visible", true))
         .recover(err -> err instanceof CrmException ce && ce.code() == ErrorCode.CONVERSATION_NOT_FOUND
             ? Future.succeededFuture(new JsonObject().put("visible", false)) : Future.failedFuture(err)));
@@ -339,6 +341,73 @@ final class ConversationApi {
       acc.addAll(found);
       return walk(id, dir < 0 ? from - 1 : to + 1, bound, dir, want, window * 2, acc, round + 1);
     });
+  }
+
+  // ---- the assistant's view (crm.assistant): no caller, the assistant acts for the conversation's own customer
+
+  /**
+   * {conversationId, limit} -> {conversation:{_id, customerId, status, isAIEnabled, assignedAgentId, messageSeq},
+   * customer:{_id, name, phoneNumber, email, waId}, messages:[{seq, direction, type, content, timestamp, sentBy}]}:
+   * what one turn of the assistant needs, the last {@code limit} messages oldest first.
+   */
+  private Future<JsonObject> assistantContext(JsonObject body) {
+    String id = Check.requiredString(body, "conversationId", 64);
+    int limit = Math.max(1, Math.min(100, body.getInteger("limit", 20)));
+    return conversations.byId(id).compose(conv -> {
+      if (conv == null) throw CrmException.notFound(ErrorCode.CONVERSATION_NOT_FOUND, "Conversation");
+      Future<JsonObject> customer = customers.byId(conv.getString("customerId"));
+      Future<List<JsonObject>> recent = walk(id, conv.getLong("messageSeq", 0L), 1, -1, limit);
+      return Future.all(customer, recent).map(v -> {
+        JsonObject c = customer.result() == null ? new JsonObject() : customer.result();
+        List<JsonObject> list = new ArrayList<>(recent.result());
+        Collections.reverse(list);
+        JsonArray messages = new JsonArray();
+        for (JsonObject m : list) {
+          JsonObject metadata = m.getJsonObject("metadata", new JsonObject());
+          messages.add(new JsonObject().put("seq", m.getLong("seq")).put("direction", m.getString("direction"))
+              .put("type", m.getString("type")).put("content", m.getString("content", ""))
+              .put("timestamp", String.valueOf(Mongo.instant(m.getValue("timestamp"))))
+              .put("sentBy", metadata.getString("sentBy", "inbound".equals(m.getString("direction")) ? "customer" : "agent")));
+        }
+        String name = String.join(" ", java.util.stream.Stream.of(c.getString("firstName"), c.getString("lastName"))
+            .filter(x -> x != null && !x.isBlank()).toList());
+        if (name.isBlank()) name = c.getString("profileName", "");
+        return new JsonObject()
+            .put("conversation", new JsonObject().put("_id", id).put("customerId", conv.getString("customerId"))
+                .put("status", conv.getString("status")).put("isAIEnabled", conv.getBoolean("isAIEnabled", false))
+                .put("assignedAgentId", conv.getString("assignedAgentId")).put("messageSeq", conv.getLong("messageSeq", 0L)))
+            .put("customer", new JsonObject().put("_id", c.getString("_id")).put("name", name)
+                .put("phoneNumber", c.getString("phoneNumber")).put("email", c.getString("email")).put("waId", c.getString("waId")))
+            .put("messages", messages);
+      });
+    });
+  }
+
+  /**
+   * {conversationId, reason} -> {conversation, assignedAgentId}: the assistant hands the conversation to people: AI
+   * off, then auto-assigned when {@code AUTO_ASSIGN} is on (or left unassigned for whoever takes it), with the usual
+   * events. Handing off a conversation already without the assistant changes nothing.
+   */
+  private Future<JsonObject> handoff(JsonObject body) {
+    String id = Check.requiredString(body, "conversationId", 64);
+    String reason = Check.optionalString(body, "reason", 500);
+    return locked(id, () -> conversations.byId(id).compose(conv -> {
+      if (conv == null) throw CrmException.notFound(ErrorCode.CONVERSATION_NOT_FOUND, "Conversation");
+      if (!conv.getBoolean("isAIEnabled", false)) return Future.succeededFuture(conv);
+      JsonObject now = Mongo.now();
+      return change(conv, new JsonObject().put("$set", new JsonObject().put("isAIEnabled", false).put("updatedAt", now)
+          .put("handoff", new JsonObject().put("at", now).put("reason", reason == null ? "" : reason))));
+    })).compose(doc -> (autoAssignCap > 0 ? autoAssign(id, autoAssignCap) : Future.<Void>succeededFuture())
+        .compose(v -> conversations.byId(id)))
+        .compose(doc -> populate(List.of(doc)))
+        .map(l -> reply(l.get(0)).put("assignedAgentId", l.get(0).getString("assignedAgentId")));
+  }
+
+  private int autoAssignCap;
+
+  /** Auto-assignment after a hand-off: on ({@code AUTO_ASSIGN}) with this cap, or off with 0. */
+  void autoAssignAfterHandoff(int cap) {
+    this.autoAssignCap = cap;
   }
 
   // ---- changes

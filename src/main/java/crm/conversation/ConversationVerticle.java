@@ -50,7 +50,9 @@ public final class ConversationVerticle extends VerticleBase {
     conversations = new ConversationStore(mongo);
     messages = new MessageStore(mongo);
     bus = new Bus(vertx);
-    inbound = new InboundRecorder(customers, conversations, messages, bus, config().getBoolean("CONVERSATION_AI_DEFAULT", true));
+    // with no assistant configured, new conversations go to people (AI off), whatever CONVERSATION_AI_DEFAULT says
+    boolean aiDefault = config().getBoolean("CONVERSATION_AI_DEFAULT", true) && crm.assistant.LlmConfig.fromJson(config()).configured();
+    inbound = new InboundRecorder(customers, conversations, messages, bus, aiDefault);
     CustomerApi customerApi = new CustomerApi(mongo, customers, bus);
     customerApi.serve();
     ConversationIndex index = Mongo.useMemoryIndex(config().getString("INBOX_LIST_INDEX"), config(), vertx)
@@ -86,6 +88,7 @@ public final class ConversationVerticle extends VerticleBase {
     conversationApi.serve();
     if (config().getBoolean("AUTO_ASSIGN", false)) {
       int cap = config().getInteger("AUTO_ASSIGN_MAX_PER_AGENT", 10);
+      conversationApi.autoAssignAfterHandoff(cap);
       // local: the node that opened the conversation assigns it, once
       vertx.eventBus().<JsonObject>localConsumer(Addresses.EVT_CONVERSATION_CREATED,
           m -> conversationApi.autoAssign(m.body().getString("conversationId"), cap));
@@ -275,14 +278,19 @@ public final class ConversationVerticle extends VerticleBase {
         if (!isNew) { // the same key raced in from another request
           return messages.byIdempotencyKey(key).map(this::duplicateReply);
         }
+        boolean byAssistant = "assistant".equals(body.getString("sentBy"));
         JsonObject last = new JsonObject().put("content", doc.getString("content"))
-            .put("timestamp", Mongo.instant(doc.getValue("timestamp")).toString()).put("from", "agent")
+            .put("timestamp", Mongo.instant(doc.getValue("timestamp")).toString()).put("from", byAssistant ? "system" : "agent")
             .put("type", doc.getString("type"));
         return conversations.recordActivity(List.of(new ConversationStore.Activity(conversation.getString("_id"), 0, 1,
                 last, doc.getJsonObject("timestamp"))))
             .compose(x -> customers.touchOutbound(customer.getString("_id")))
-            .map(x -> reply.put("duplicate", false).put("messageId", doc.getString("_id"))
-                .put("message", MessageStore.toApi(doc)));
+            .map(x -> {
+              // the assistant's reply reaches the agents' screens as any new message does (an agent's own reply
+              // is in the answer to their request)
+              if (byAssistant) bus.publish(Addresses.EVT_CONVERSATION_NEW_MESSAGE, InboundRecorder.newMessageEvent(doc, customer, conversation));
+              return reply.put("duplicate", false).put("messageId", doc.getString("_id")).put("message", MessageStore.toApi(doc));
+            });
       });
     });
   }
@@ -327,6 +335,7 @@ public final class ConversationVerticle extends VerticleBase {
       default -> "text";
     };
     JsonObject metadata = new JsonObject().put("waType", type);
+    if ("assistant".equals(body.getString("sentBy"))) metadata.put("sentBy", "assistant");
     for (String f : List.of("templateName", "language", "templateParams", "emoji", "mediaUrl", "caption")) {
       if (body.getValue(f) != null) metadata.put(f, body.getValue(f));
     }

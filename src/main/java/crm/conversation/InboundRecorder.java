@@ -204,6 +204,8 @@ final class InboundRecorder {
         .put("message", message).put("customer", CustomerStore.summary(customer));
     if (conversation.getString("assignedAgentId") != null) event.put("assignedAgentId", conversation.getString("assignedAgentId"));
     if (conversation.containsKey("isAIEnabled")) event.put("isAIEnabled", conversation.getBoolean("isAIEnabled"));
+    // for the assistant (crm.assistant): which message of the conversation this is; not part of the socket event
+    if (messageDoc.getValue("seq") != null) event.put("seq", messageDoc.getLong("seq"));
     return event;
   }
 

@@ -125,6 +125,7 @@ public final class HttpVerticle extends VerticleBase {
       TicketRoutes.mount(api, bus);
       crm.whatsapp.WhatsappApiRoutes.mount(api, bus); // stats, dead letters (crm.whatsapp)
       crm.knowledge.KnowledgeRoutes.mount(api, bus); // /knowledge-articles (crm.knowledge)
+      crm.assistant.AssistantRoutes.mount(api, bus); // turns, status (crm.assistant)
       MediaRoutes.mount(api, new MediaStore(vertx, mongo));
       api.get("/openapi.json", Permission.AUTHENTICATED, ctx -> ctx.response()
           .putHeader("Content-Type", "application/json; charset=utf-8").end(openapiDoc));

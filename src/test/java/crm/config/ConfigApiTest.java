@@ -164,11 +164,13 @@ class ConfigApiTest {
   // ---- assistant
 
   @Test
-  void every_role_reads_the_seven_assistant_settings() {
+  void every_role_reads_the_seven_assistant_settings_and_whether_the_assistant_answers() {
     for (String token : new String[] {agent, supervisor, admin}) {
       JsonObject config = ok(app.get(ASSISTANT, token)).getJsonObject("config");
       assertThat(config.fieldNames()).containsExactlyInAnyOrder("assistantName", "companyName", "primaryServiceIssue",
-          "serviceType", "ticketNoun", "ticketNounPlural", "language");
+          "serviceType", "ticketNoun", "ticketNounPlural", "language", "enabled", "reason");
+      assertThat(config.getBoolean("enabled")).isFalse(); // no model configured here
+      assertThat(config.getString("reason")).contains("AI_BASE_URL");
       assertThat(config.getString("language")).isEqualTo("es");
     }
   }

@@ -65,7 +65,9 @@ class AutoAssignTest {
 
   @Test
   void conversations_with_the_assistant_on_are_left_to_it() throws Exception {
-    try (TestApp app = TestApp.start(Wa.config().put("AUTO_ASSIGN", true).put("CONVERSATION_AI_DEFAULT", true))) {
+    try (crm.support.FakeLlm llm = crm.support.FakeLlm.startOwn();
+         TestApp app = TestApp.start(Wa.config().mergeIn(llm.config()).put("AUTO_ASSIGN", true).put("CONVERSATION_AI_DEFAULT", true))) {
+      llm.respondWith(req -> crm.support.FakeLlm.Reply.text("¡Hola!"));
       Inbox inbox = new Inbox(app);
       String admin = app.adminToken();
       Inbox.Agent a = inbox.agent(admin, "agent");
@@ -73,6 +75,20 @@ class AutoAssignTest {
       String c = inbox.inbound(Inbox.phone(), "IA", "hola").getString("conversationId");
       Thread.sleep(500);
       assertThat(inbox.doc("conversations", c).getString("assignedAgentId")).isNull();
+    }
+  }
+
+  @Test
+  void without_a_model_new_conversations_go_to_people_whatever_the_ai_default() throws Exception {
+    try (TestApp app = TestApp.start(Wa.config().put("AUTO_ASSIGN", true).put("CONVERSATION_AI_DEFAULT", true))) {
+      Inbox inbox = new Inbox(app);
+      String admin = app.adminToken();
+      Inbox.Agent a = inbox.agent(admin, "agent");
+      online(app, admin, a.id(), "online");
+      String c = inbox.inbound(Inbox.phone(), "Sin IA", "hola").getString("conversationId");
+      JsonObject conv = inbox.wa.await("conversations", new JsonObject().put("_id", c), l -> l.get(0).getString("assignedAgentId") != null).get(0);
+      assertThat(conv.getBoolean("isAIEnabled")).isFalse();
+      assertThat(conv.getString("assignedAgentId")).isEqualTo(a.id());
     }
   }
 }

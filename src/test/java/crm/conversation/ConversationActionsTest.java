@@ -546,15 +546,16 @@ class ConversationActionsTest {
   @Test
   void supervisors_turn_the_assistant_off_and_on_with_either_field_name() {
     Customer c = customerWhoWrote();
-    assertThat(get(sup1, c.conversationId()).getBoolean("isAIEnabled")).isTrue();
-    JsonObject off = ok(setAi(sup1, c.conversationId(), new JsonObject().put("enabled", false)));
-    assertThat(off.getBoolean("isAIEnabled")).isFalse();
-    assertThat(stored(c.conversationId()).getBoolean("isAIEnabled")).isFalse();
-    JsonObject on = ok(setAi(admin, c.conversationId(), new JsonObject().put("isAIEnabled", true)));
-    assertThat(on.getBoolean("isAIEnabled")).isTrue();
-    JsonObject offAgain = ok(setAi(sup2, c.conversationId(), new JsonObject().put("isAIEnabled", false)));
-    assertThat(offAgain.getBoolean("isAIEnabled")).isFalse();
+    // no model configured here: new conversations go to people, with the assistant off
     assertThat(get(sup1, c.conversationId()).getBoolean("isAIEnabled")).isFalse();
+    JsonObject on = ok(setAi(sup1, c.conversationId(), new JsonObject().put("enabled", true)));
+    assertThat(on.getBoolean("isAIEnabled")).isTrue();
+    assertThat(stored(c.conversationId()).getBoolean("isAIEnabled")).isTrue();
+    JsonObject off = ok(setAi(admin, c.conversationId(), new JsonObject().put("isAIEnabled", false)));
+    assertThat(off.getBoolean("isAIEnabled")).isFalse();
+    JsonObject onAgain = ok(setAi(sup2, c.conversationId(), new JsonObject().put("isAIEnabled", true)));
+    assertThat(onAgain.getBoolean("isAIEnabled")).isTrue();
+    assertThat(get(sup1, c.conversationId()).getBoolean("isAIEnabled")).isTrue();
     assertThat(awaitEvents(updatedEvents, c.conversationId(), 3)).hasSize(3);
   }
 
@@ -562,6 +563,7 @@ class ConversationActionsTest {
   void the_assignee_may_toggle_the_assistant_another_agent_may_not_and_a_non_boolean_is_400() {
     Customer c = customerWhoWrote();
     String path = conv(c.conversationId()) + "/ai";
+    ok(setAi(sup1, c.conversationId(), new JsonObject().put("enabled", true))); // off by default without a model
     // unassigned and open: every agent sees it, but only supervisors, admins and the assignee change the assistant
     assertError(setAi(agentA, c.conversationId(), new JsonObject().put("enabled", false)), 403, "AUTH_INSUFFICIENT_PERMISSIONS", path);
     assertThat(stored(c.conversationId()).getBoolean("isAIEnabled")).isTrue();
@@ -578,9 +580,9 @@ class ConversationActionsTest {
     assertFieldError(setAi(sup1, c.conversationId(), new JsonObject().put("isAIEnabled", 0)), 400, "VALIDATION_FAILED", path,
         "isAIEnabled");
     assertThat(stored(c.conversationId()).getBoolean("isAIEnabled")).isFalse();
-    // assigned, then the assistant changed once
-    List<JsonObject> updated = awaitEvents(updatedEvents, c.conversationId(), 2);
-    assertThat(updated).hasSize(2);
+    // the assistant turned on, assigned, then the assistant changed once
+    List<JsonObject> updated = awaitEvents(updatedEvents, c.conversationId(), 3);
+    assertThat(updated).hasSize(3);
   }
 
   // ---- the agents' assignedConversations

@@ -136,7 +136,7 @@ class ConversationListTest {
         .put("timestamp", Instant.ofEpochSecond(at).toString()).put("from", "customer").put("type", "text"));
     assertThat(c.getInteger("messageCount")).isEqualTo(1);
     assertThat(c.getInteger("unreadCount")).isEqualTo(1);
-    assertThat(c.getBoolean("isAIEnabled")).isTrue();
+    assertThat(c.getBoolean("isAIEnabled")).isFalse(); // no model configured: conversations go to people
     assertThat(c.getJsonObject("metadata")).isNotNull();
     for (String f : List.of("createdAt", "updatedAt")) {
       assertThat(c.getString(f)).as(f).endsWith("Z");
