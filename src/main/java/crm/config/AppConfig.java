@@ -64,7 +64,8 @@ public record AppConfig(
     String inboxListIndex,
     int presenceGraceMs,
     SocketConfig socket,
-    TicketConfig tickets) {
+    TicketConfig tickets,
+    CommerceConfig commerce) {
 
   /** Keys read from the environment and system properties (the env store's allowlist). */
   public static final List<String> KEYS = java.util.stream.Stream.concat(java.util.stream.Stream.of(
@@ -80,7 +81,7 @@ public record AppConfig(
       "WHATSAPP_HTTP_TIMEOUT_MS", "WHATSAPP_SEND_DEADLINE_MS", "WHATSAPP_SANDBOX_DELAY_MS",
       "ASSIGN_ALLOW_OFFLINE", "AUTO_ASSIGN", "AUTO_ASSIGN_MAX_PER_AGENT", "CONVERSATION_AI_DEFAULT",
       "INBOX_LIST_INDEX", "PRESENCE_GRACE_MS"),
-      java.util.stream.Stream.concat(SocketConfig.KEYS.stream(), TicketConfig.KEYS.stream())).toList();
+      java.util.stream.Stream.of(SocketConfig.KEYS, TicketConfig.KEYS, CommerceConfig.KEYS).flatMap(List::stream)).toList();
 
   private static final Set<String> SECRET_KEYS = Set.of("JWT_SECRET", "CRM_ADMIN_PASSWORD", "MONGO_URI",
       "WHATSAPP_ACCESS_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN");
@@ -174,7 +175,8 @@ public record AppConfig(
         r.oneOf("INBOX_LIST_INDEX", "auto", "auto", "memory", "database"),
         r.integer("PRESENCE_GRACE_MS", 30_000, 0, 3_600_000),
         SocketConfig.from(r),
-        TicketConfig.from(r));
+        TicketConfig.from(r),
+        CommerceConfig.from(r));
   }
 
   /** No Graph API credentials: outbound messages are recorded and their statuses simulated. */
@@ -219,7 +221,8 @@ public record AppConfig(
         .put("AUTO_ASSIGN_MAX_PER_AGENT", autoAssignMaxPerAgent).put("CONVERSATION_AI_DEFAULT", conversationAiDefault)
         .put("INBOX_LIST_INDEX", inboxListIndex).put("PRESENCE_GRACE_MS", presenceGraceMs)
         .mergeIn(socket.toJson())
-        .mergeIn(tickets.toJson());
+        .mergeIn(tickets.toJson())
+        .mergeIn(commerce.toJson());
   }
 
   /** The configuration with secrets masked, for logs and --print-config. */
