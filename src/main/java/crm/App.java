@@ -71,6 +71,7 @@ public final class App {
               : prepared.embedded.changes()), conf, 1))
           .compose(v -> deploy(vertx, ids, WhatsappVerticle::new, conf, 1))
           .compose(v -> deploy(vertx, ids, crm.ticket.TicketVerticle::new, conf, 1))
+          .compose(v -> deploy(vertx, ids, crm.commerce.CommerceVerticle::new, conf, 1))
           .compose(v -> deploy(vertx, ids, crm.socket.PresenceVerticle::new, conf, 1))
           .compose(v -> deploy(vertx, ids, HttpVerticle::new, conf, httpInstances))
           // after HTTP, so stopped before it: open sockets are closed before the HTTP server drains

@@ -32,8 +32,9 @@ class PresetFilesTest {
   void the_presets_are_the_four_of_the_spec() throws IOException {
     assertThat(Presets.IDS).containsExactly("luxfree", "restaurant", "ecommerce", "healthcare");
     try (var files = Files.list(Path.of("conf/presets"))) {
+      // beside the presets: the e-commerce preset's demo catalog (crm.commerce, imported when that preset is loaded)
       assertThat(files.map(p -> p.getFileName().toString()).toList())
-          .containsExactlyInAnyOrder("luxfree.json", "restaurant.json", "ecommerce.json", "healthcare.json");
+          .containsExactlyInAnyOrder("luxfree.json", "restaurant.json", "ecommerce.json", "healthcare.json", "ecommerce-catalog.json");
     }
   }
 
