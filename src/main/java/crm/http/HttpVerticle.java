@@ -124,6 +124,7 @@ public final class HttpVerticle extends VerticleBase {
       ConfigRoutes.mount(api, bus); // /config: categories, assistant, presets (crm.config)
       TicketRoutes.mount(api, bus);
       crm.whatsapp.WhatsappApiRoutes.mount(api, bus); // stats, dead letters (crm.whatsapp)
+      crm.commerce.CommerceRoutes.mount(api, bus); // catalog and orders (crm.commerce)
       MediaRoutes.mount(api, new MediaStore(vertx, mongo));
       api.get("/openapi.json", Permission.AUTHENTICATED, ctx -> ctx.response()
           .putHeader("Content-Type", "application/json; charset=utf-8").end(openapiDoc));
