@@ -74,6 +74,7 @@ public final class App {
           // help articles for the assistant; before HTTP, and ready before a preset load asks it to install articles
           .compose(v -> deploy(vertx, ids, crm.knowledge.KnowledgeVerticle::new, conf, 1))
           .compose(v -> deploy(vertx, ids, crm.assistant.AssistantVerticle::new, conf, 1))
+          .compose(v -> deploy(vertx, ids, crm.commerce.CommerceVerticle::new, conf, 1))
           .compose(v -> deploy(vertx, ids, crm.socket.PresenceVerticle::new, conf, 1))
           .compose(v -> deploy(vertx, ids, HttpVerticle::new, conf, httpInstances))
           // after HTTP, so stopped before it: open sockets are closed before the HTTP server drains

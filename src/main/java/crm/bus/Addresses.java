@@ -249,9 +249,71 @@ public final class Addresses {
   public static final String ASSISTANT_TURNS = "crm.assistant.turns";
   /** {} -> {enabled, reason (why not, when off), model}. */
   public static final String ASSISTANT_STATUS = "crm.assistant.status";
-  // the e-commerce functions' addresses (crm.commerce, served by its verticle)
+  // e-commerce (crm.commerce.CommerceVerticle). Amounts are decimals of COMMERCE_CURRENCY outside, minor units inside.
+  // The four functions of the AI assistant answer the spec's snake_case shapes and refuse with BUSINESS_RULE_VIOLATION
+  // "e-commerce is not active" unless the ecommerce preset is; {@code owner_phone} is the phone of the conversation's
+  // customer, set by the caller (never by the model): only that customer's orders are ever read or written.
+  /**
+   * {query?, limit? (1-50, default 10)} -> {success, products:[{product_id, name, price, currency, stock, description,
+   * image_url}], total}: active products whose name, description or tags hold every word of the query (a word's
+   * beginning is enough; case and accents ignored), in stock first, then by name; total counts every match. An empty
+   * query lists the catalog.
+   */
   public static final String COMMERCE_SEARCH_PRODUCTS = "crm.commerce.search_products";
+  /**
+   * {owner_phone, conversation_id?, customer_name, customer_email?, items:[{product_id, quantity (1-100), product_name?,
+   * unit_price?}], shipping_address:{street, city, state?, postal_code, country}, payment_method (cash_on_delivery |
+   * card | transfer), notes?} -> {success, order:{order_id (ORD-YYYY-NNNNN), order_number (PREFIX-YYYYMMDD-NNNNN),
+   * status: "pending", total, estimated_delivery (yyyy-MM-dd), tracking_url, items:[{product_name, quantity,
+   * unit_price, subtotal}], shipping_cost, tax, subtotal, currency}, duplicate?: true, price_adjustments?:[{product_id,
+   * product_name, requested_unit_price, unit_price}]}. Prices are always the catalog's; stock is taken atomically (never
+   * oversold). The same order (owner_phone, conversation_id, products and quantities) asked again within
+   * COMMERCE_DUPLICATE_WINDOW_MINUTES answers the first order with {@code duplicate: true}. Unknown product:
+   * RESOURCE_NOT_FOUND naming it; inactive or short of stock: BUSINESS_RULE_VIOLATION.
+   */
   public static final String COMMERCE_CREATE_ORDER = "crm.commerce.create_order";
+  /**
+   * {owner_phone, search_type: order_id | phone | email, search_value, include_items? (default true)} -> {success, found,
+   * orders:[{order_id, order_number, status, total, order_date (yyyy-MM-dd), estimated_delivery, tracking_number?,
+   * tracking_url, items?:[{product_name, quantity, unit_price}], timeline:[{status, timestamp}]}]}. Only orders of
+   * owner_phone: another customer's order id answers {found: false}; a phone other than owner_phone, or an email on
+   * none of its orders, fails with BUSINESS_RULE_VIOLATION.
+   */
   public static final String COMMERCE_GET_ORDERS = "crm.commerce.get_orders";
+  /**
+   * {owner_phone, customer_phone?} -> {success, orders:[{order_id, status, total, order_date, item_count}], total}:
+   * owner_phone's orders of the last 90 days, newest first, at most 20; customer_phone other than owner_phone fails
+   * with BUSINESS_RULE_VIOLATION.
+   */
   public static final String COMMERCE_ACTIVE_ORDERS = "crm.commerce.active_orders";
+  /**
+   * Admin: {products:[{sku, name, description?, price (decimal) | priceMinor, currency?, stock, tags?, image_url?,
+   * active?}] (1-1000)} -> {imported, created, updated, errors:[{index, field, message}], products:[{index, id, sku,
+   * created}]}: upserts by sku; a bad row is reported and the others imported (no valid row at all: VALIDATION_FAILED,
+   * the rows' errors in details.errors).
+   */
+  public static final String COMMERCE_IMPORT_PRODUCTS = "crm.commerce.import_products";
+  /** Admin: {query?, page?, limit?} -> {products:[product], total}: the catalog by name, inactive products included. */
+  public static final String COMMERCE_LIST_PRODUCTS = "crm.commerce.list_products";
+  /** Admin: {id (ObjectId) | sku} -> {product}; RESOURCE_NOT_FOUND otherwise. */
+  public static final String COMMERCE_GET_PRODUCT = "crm.commerce.get_product";
+  /** Admin: {status?, phone?, page?, limit?} -> {orders:[order], total}: newest first. */
+  public static final String COMMERCE_LIST_ORDERS = "crm.commerce.list_orders";
+  /**
+   * Admin: {id (order_id, order_number or ObjectId), status, tracking_number?, note?, by} -> {order}: forward along
+   * pending, confirmed, processing, shipped, in_transit, delivered; cancelled from pending, confirmed or processing
+   * (the stock is given back); anything else INVALID_STATUS_TRANSITION. Publishes {@link #EVT_ORDER_STATUS_CHANGED}.
+   */
+  public static final String COMMERCE_SET_ORDER_STATUS = "crm.commerce.set_order_status";
+  /**
+   * Node-local: {} -> {rolledBack, released, restocked, claimsDropped}: gives back the stock of orders abandoned while
+   * reserving it (older than a minute), finishes interrupted cancellations and drops expired duplicate claims. Runs at
+   * start and every 30 s; for operators and tests.
+   */
+  public static final String COMMERCE_SWEEP = "crm.commerce.sweep";
+  /**
+   * Published after every order status change: {order_id, status, previousStatus, phone, conversationId, timestamp};
+   * Socket.IO {@code order_status_changed} to supervisors and admins.
+   */
+  public static final String EVT_ORDER_STATUS_CHANGED = "crm.events.commerce.order_status_changed";
 }

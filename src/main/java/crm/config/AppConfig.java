@@ -67,7 +67,8 @@ public record AppConfig(
     SocketConfig socket,
     TicketConfig tickets,
     LlmConfig ai,
-    AssistantConfig assistant) {
+    AssistantConfig assistant,
+    CommerceConfig commerce) {
 
   /** Keys read from the environment and system properties (the env store's allowlist). */
   public static final List<String> KEYS = java.util.stream.Stream.concat(java.util.stream.Stream.of(
@@ -83,7 +84,8 @@ public record AppConfig(
       "WHATSAPP_HTTP_TIMEOUT_MS", "WHATSAPP_SEND_DEADLINE_MS", "WHATSAPP_SANDBOX_DELAY_MS",
       "ASSIGN_ALLOW_OFFLINE", "AUTO_ASSIGN", "AUTO_ASSIGN_MAX_PER_AGENT", "CONVERSATION_AI_DEFAULT",
       "INBOX_LIST_INDEX", "PRESENCE_GRACE_MS"),
-      java.util.stream.Stream.of(SocketConfig.KEYS, TicketConfig.KEYS, LlmConfig.KEYS, AssistantConfig.KEYS).flatMap(List::stream)).toList();
+      java.util.stream.Stream.of(SocketConfig.KEYS, TicketConfig.KEYS, LlmConfig.KEYS, AssistantConfig.KEYS, CommerceConfig.KEYS)
+          .flatMap(List::stream)).toList();
 
   private static final Set<String> SECRET_KEYS = Set.of("JWT_SECRET", "CRM_ADMIN_PASSWORD", "MONGO_URI",
       "WHATSAPP_ACCESS_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "AI_API_KEY");
@@ -179,7 +181,8 @@ public record AppConfig(
         SocketConfig.from(r),
         TicketConfig.from(r),
         LlmConfig.from(r),
-        AssistantConfig.from(r));
+        AssistantConfig.from(r),
+        CommerceConfig.from(r));
   }
 
   /** No Graph API credentials: outbound messages are recorded and their statuses simulated. */
@@ -226,7 +229,8 @@ public record AppConfig(
         .mergeIn(socket.toJson())
         .mergeIn(tickets.toJson())
         .mergeIn(ai.toJson())
-        .mergeIn(assistant.toJson());
+        .mergeIn(assistant.toJson())
+        .mergeIn(commerce.toJson());
   }
 
   /** The configuration with secrets masked, for logs and --print-config. */

@@ -28,6 +28,7 @@ import java.util.function.Function;
  * ticket.created|status_changed|     ticket_created, ...       everyone (agents work tickets; the list and its
  *   assigned|note_added|resolved|                              filters decide what they see)
  *   reopened
+ * commerce.order_status_changed      order_status_changed      role:supervisor, role:admin (they run the orders)
  * </pre>
  */
 public final class Delivery {
@@ -81,7 +82,10 @@ public final class Delivery {
       ticket(Addresses.EVT_TICKET_ASSIGNED, "ticket_assigned", "ticketId", "agentId", "ticket"),
       ticket(Addresses.EVT_TICKET_NOTE_ADDED, "ticket_note_added", "ticket", "note"),
       ticket(Addresses.EVT_TICKET_RESOLVED, "ticket_resolved", "ticket"),
-      ticket(Addresses.EVT_TICKET_REOPENED, "ticket_reopened", "ticket", "previousStatus", "reopenCount"));
+      ticket(Addresses.EVT_TICKET_REOPENED, "ticket_reopened", "ticket", "previousStatus", "reopenCount"),
+      new Rule(Addresses.EVT_ORDER_STATUS_CHANGED, "order_status_changed",
+          e -> rooms(SUPERVISORS, ADMINS),
+          e -> pick(e, "order_id", "status", "previousStatus", "phone", "conversationId", "timestamp")));
 
   /** The row of a bus address. */
   public static Rule rule(String address) {

@@ -70,7 +70,19 @@ class AppConfigTest {
         Arguments.of("CRM_CLUSTER", "maybe"),
         Arguments.of("CRM_CLUSTER", 2),
         Arguments.of("CLUSTER_HOST", " "),
-        Arguments.of("SHUTDOWN_GRACE_SECONDS", "ten"));
+        Arguments.of("SHUTDOWN_GRACE_SECONDS", "ten"),
+        Arguments.of("COMMERCE_CURRENCY", "dollars"),
+        Arguments.of("COMMERCE_CURRENCY", "XYZ"),
+        Arguments.of("COMMERCE_CURRENCY", "XAU"),
+        Arguments.of("COMMERCE_TAX_RATE_BP", -1),
+        Arguments.of("COMMERCE_TAX_RATE_BP", 10_001),
+        Arguments.of("COMMERCE_SHIPPING_MINOR", 2.5),
+        Arguments.of("COMMERCE_FREE_SHIPPING_OVER_MINOR", -300),
+        Arguments.of("COMMERCE_DELIVERY_DAYS", 400),
+        Arguments.of("COMMERCE_TRACKING_URL", "track.example.com/{orderId}"),
+        Arguments.of("COMMERCE_ORDER_PREFIX", "tol"),
+        Arguments.of("COMMERCE_ORDER_PREFIX", "TOLA"),
+        Arguments.of("COMMERCE_DUPLICATE_WINDOW_MINUTES", 1441));
   }
 
   @ParameterizedTest(name = "{0} = {1}")
@@ -81,6 +93,19 @@ class AppConfigTest {
           assertThat(e.key()).isEqualTo(key);
           assertThat(e.getMessage()).startsWith("Invalid configuration " + key + ":");
         });
+  }
+
+  @Test
+  void commerce_defaults_are_the_spec_example_and_strings_from_the_environment_are_read() {
+    CommerceConfig c = AppConfig.from(new JsonObject()).commerce();
+    assertThat(c).isEqualTo(new CommerceConfig("USD", 1600, 300, 0, 4, "https://track.example.com/{orderId}", "TOL", 10));
+    assertThat(c.fractionDigits()).isEqualTo(2);
+    CommerceConfig mx = AppConfig.from(new JsonObject().put("COMMERCE_CURRENCY", "mxn").put("COMMERCE_TAX_RATE_BP", "800")
+        .put("COMMERCE_ORDER_PREFIX", "ABC")).commerce();
+    assertThat(mx.currency()).isEqualTo("MXN");
+    assertThat(mx.taxRateBp()).isEqualTo(800);
+    assertThat(mx.orderPrefix()).isEqualTo("ABC");
+    assertThat(AppConfig.from(new JsonObject().put("COMMERCE_CURRENCY", "JPY")).commerce().fractionDigits()).isZero();
   }
 
   @Test

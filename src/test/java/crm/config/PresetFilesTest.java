@@ -32,10 +32,11 @@ class PresetFilesTest {
   void the_presets_are_the_four_of_the_spec() throws IOException {
     assertThat(Presets.IDS).containsExactly("luxfree", "restaurant", "ecommerce", "healthcare");
     try (var files = Files.list(Path.of("conf/presets"))) {
-      // each preset and the help articles it ships (crm.knowledge)
+      // each preset, the help articles it ships (crm.knowledge) and the e-commerce preset's demo catalog (crm.commerce)
       assertThat(files.map(p -> p.getFileName().toString()).toList())
           .containsExactlyInAnyOrder("luxfree.json", "restaurant.json", "ecommerce.json", "healthcare.json",
-              "luxfree-articles.json", "restaurant-articles.json", "ecommerce-articles.json", "healthcare-articles.json");
+              "luxfree-articles.json", "restaurant-articles.json", "ecommerce-articles.json", "healthcare-articles.json",
+              "ecommerce-catalog.json");
     }
   }
 

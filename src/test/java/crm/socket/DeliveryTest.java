@@ -23,7 +23,7 @@ class DeliveryTest {
     assertThat(Delivery.RULES).extracting(Delivery.Rule::event).containsExactlyInAnyOrder(
         "conversation:new_message", "conversation:assigned", "agent:status_change", "customer:typing",
         "message:status_update", "ticket_created", "ticket_status_changed", "ticket_assigned", "ticket_note_added",
-        "ticket_resolved", "ticket_reopened");
+        "ticket_resolved", "ticket_reopened", "order_status_changed");
     assertThat(BY_ADDRESS).hasSize(Delivery.RULES.size());
   }
 
@@ -82,5 +82,16 @@ class DeliveryTest {
         .put("reopenCount", 1).put("businessType", "internal");
     assertThat(rule(Addresses.EVT_TICKET_REOPENED).payload().apply(reopened).fieldNames())
         .containsExactlyInAnyOrder("ticket", "previousStatus", "reopenCount");
+  }
+
+  @Test
+  void an_order_status_change_reaches_supervisors_and_admins_only() {
+    JsonObject event = new JsonObject().put("order_id", "ORD-2026-00001").put("status", "shipped").put("previousStatus", "confirmed")
+        .put("phone", "529991234567").put("conversationId", "c1").put("timestamp", "2026-01-12T09:00:00Z").put("internal", "x");
+    Delivery.Rule r = rule(Addresses.EVT_ORDER_STATUS_CHANGED);
+    assertThat(r.event()).isEqualTo("order_status_changed");
+    assertThat(r.rooms().apply(event)).containsExactlyInAnyOrder("role:supervisor", "role:admin");
+    assertThat(r.payload().apply(event).fieldNames())
+        .containsExactlyInAnyOrder("order_id", "status", "previousStatus", "phone", "conversationId", "timestamp");
   }
 }
