@@ -36,6 +36,7 @@ public final class AssistantVerticle extends VerticleBase {
   private final String node = UUID.randomUUID().toString();
   private final Set<String> running = new HashSet<>();
   private final Map<String, String> claims = new ConcurrentHashMap<>(); // conversation -> claim token, held here
+  private volatile boolean stopping;
   private Mongo mongo;
   private Bus bus;
   private WorkStore work;
@@ -61,17 +62,20 @@ public final class AssistantVerticle extends VerticleBase {
       return served.compose(v -> turns.ensureIndexes());
     }
     llm = new LlmClient(vertx, llmConfig);
-    turn = new Turn(bus, llm, new Functions(bus, turns, settings.effectWindowMs()), turns, settings, node);
+    turn = new Turn(bus, llm, new Functions(bus, turns, settings.effectWindowMs()), turns, work, settings, node);
     // local: the node that recorded a message queues it (on its own node the event is published once)
     vertx.eventBus().<JsonObject>localConsumer(Addresses.EVT_CONVERSATION_NEW_MESSAGE, m -> inbound(m.body()));
     return served.compose(v -> turns.ensureIndexes()).onSuccess(v -> {
       log.info("Assistant on: model {} at {}", llmConfig.model(), llmConfig.baseUrl());
       vertx.setPeriodic(1_000, Math.max(1_000, settings.leaseMs() / 2), id -> sweep());
+      // what was waiting for an answer when the last node stopped (or crashed before its to-do list reached the disk)
+      vertx.setTimer(2_000, id -> recover());
     });
   }
 
   @Override
   public Future<?> stop() {
+    stopping = true; // a turn still running sends nothing now: the next start answers it (recover())
     // what this node holds goes back at once, so another node (or this one after a restart) need not wait for the lease
     Future<?> released = Future.all(claims.entrySet().stream().map(e -> work.release(e.getKey(), e.getValue())
         .recover(err -> Future.succeededFuture())).toList());
@@ -120,8 +124,8 @@ public final class AssistantVerticle extends VerticleBase {
     long timer = vertx.setPeriodic(renewEvery, id -> work.renew(conversationId, token, settings.leaseMs())
         .onSuccess(mine -> { if (!mine) lost[0] = true; }));
     // the next turn's starting point, or null when done (finished, or the claim was lost to another node)
-    turn.run(conversationId, doneSeq, () -> !lost[0])
-        .compose(upTo -> lost[0] ? Future.<Long>succeededFuture(null) : work.finish(conversationId, token, upTo)
+    turn.run(conversationId, doneSeq, () -> !lost[0] && !stopping)
+        .compose(upTo -> lost[0] || stopping ? Future.<Long>succeededFuture(null) : work.finish(conversationId, token, upTo)
             .compose(done -> done ? Future.<Long>succeededFuture(null) : work.get(conversationId)
                 .map(doc -> Math.max(upTo, doc == null ? upTo : doc.getLong("doneSeq", upTo)))))
         .onComplete(ar -> {
@@ -143,6 +147,20 @@ public final class AssistantVerticle extends VerticleBase {
   private void sweep() {
     work.orphans(Instant.now().minusSeconds(2), SWEEP_BATCH).onSuccess(ids -> ids.forEach(this::tryRun))
         .onFailure(err -> log.debug("Assistant sweep failed: {}", err.toString()));
+  }
+
+  /** Conversations whose last message is the customer's, with the assistant on: on the to-do list again. */
+  private void recover() {
+    bus.request(Addresses.CONVERSATION_AWAITING_ASSISTANT, new JsonObject().put("limit", 1_000))
+        .onSuccess(r -> {
+          JsonArray found = r.getJsonArray("conversations", new JsonArray());
+          if (!found.isEmpty()) log.info("{} conversations wait for the assistant's answer", found.size());
+          for (Object o : found) {
+            JsonObject c = (JsonObject) o;
+            work.pending(c.getString("conversationId"), c.getLong("seq", 0L)).onSuccess(v -> tryRun(c.getString("conversationId")));
+          }
+        })
+        .onFailure(err -> log.warn("Conversations waiting for the assistant not read: {}", err.toString()));
   }
 
   /** {conversationId?, page, limit} -> {turns, pagination}. */

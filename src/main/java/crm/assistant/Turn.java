@@ -29,10 +29,12 @@ final class Turn {
   private final LlmClient llm;
   private final Functions functions;
   private final TurnStore turns;
+  private final WorkStore work;
   private final crm.config.AssistantConfig settings;
   private final String node;
 
-  Turn(Bus bus, LlmClient llm, Functions functions, TurnStore turns, crm.config.AssistantConfig settings, String node) {
+  Turn(Bus bus, LlmClient llm, Functions functions, TurnStore turns, WorkStore work, crm.config.AssistantConfig settings, String node) {
+    this.work = work;
     this.bus = bus;
     this.llm = llm;
     this.functions = functions;
@@ -89,8 +91,8 @@ final class Turn {
           customer.getString("email"), customer.getString("name"), config.result());
       String language = config.result().getJsonObject("assistant", new JsonObject()).getString("language", "en");
       String key = "assistant:" + conversationId + ":" + upTo;
-      return turns.countSince(conversationId, Instant.now().minusSeconds(3600)).compose(lastHour -> {
-        if (lastHour >= settings.maxTurnsPerHour()) {
+      return work.countTurn(conversationId).compose(thisHour -> {
+        if (thisHour > settings.maxTurnsPerHour()) {
           return fallback(rec, fctx, language, key, stillMine, "bound_turns_per_hour", "more than " + settings.maxTurnsPerHour()
               + " turns in the last hour");
         }

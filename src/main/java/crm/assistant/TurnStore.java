@@ -49,13 +49,6 @@ final class TurnStore {
     return mongo.client().count(TURNS, query).recover(Mongo::mapError);
   }
 
-  /** Turns of a conversation that called the model since {@code since} (the per-hour bound). */
-  Future<Long> countSince(String conversationId, Instant since) {
-    return mongo.client().count(TURNS, new JsonObject().put("conversationId", conversationId)
-        .put("startedAt", new JsonObject().put("$gte", Mongo.date(since))).put("modelCalls", new JsonObject().put("$gt", 0)))
-        .recover(Mongo::mapError);
-  }
-
   /**
    * Runs a side effect once per key within {@code windowMs}: the first caller claims the key (a unique _id), runs it
    * and stores its result; a later or concurrent caller with the same key gets that stored result (waiting for the

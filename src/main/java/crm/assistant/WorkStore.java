@@ -13,7 +13,8 @@ import java.util.List;
  * The assistant's durable to-do list, one document per conversation ({@code assistant_work}), the only code that
  * touches it:
  * <pre>
- *   {_id: conversationId, pendingSeq, doneSeq, pending: bool, pendingAt, claimToken, claimBy, claimUntil}
+ *   {_id: conversationId, pendingSeq, doneSeq, pending: bool, pendingAt, claimToken, claimBy, claimUntil,
+ *    hourStart, hourTurns}
  * </pre>
  * An inbound message raises {@code pendingSeq} (its number in the conversation) and sets {@code pending}. A node
  * answers only under a claim: {@link #claim} takes the document when nobody holds it or the holder's lease ran out,
@@ -21,6 +22,10 @@ import java.util.List;
  * same atomic update, but only if nothing arrived meanwhile; otherwise the holder keeps the claim and answers again.
  * So each message is answered once, in order, by one node; a node that dies mid-turn leaves a claim that expires,
  * and the sweep of any node takes the conversation over.
+ *
+ * <p>None of these writes waits for the disk: the durable record of what needs an answer is the conversation itself
+ * (its last message is the customer's), and every node reads that again at start ({@code
+ * crm.conversation.awaiting_assistant}); an answer sent twice after a crash is one message (its idempotency key).
  */
 final class WorkStore {
   static final String COLLECTION = "assistant_work";
@@ -39,13 +44,12 @@ final class WorkStore {
         .put("$set", new JsonObject().put("pending", true).put("pendingAt", now))
         // a conversation seen for the first time: only this message and later ones are the assistant's to answer
         .put("$setOnInsert", new JsonObject().put("doneSeq", seq - 1));
-    UpdateOptions upsert = new UpdateOptions().setUpsert(true).setWriteOption(mongo.durableWrite());
+    UpdateOptions upsert = new UpdateOptions().setUpsert(true);
     JsonObject query = new JsonObject().put("_id", conversationId);
     return mongo.client().updateCollectionWithOptions(COLLECTION, query, update, upsert)
         .recover(err -> Mongo.isDuplicateKey(err) ? mongo.client().updateCollectionWithOptions(COLLECTION, query, update, upsert)
             : Future.failedFuture(err))
-        .recover(Mongo::mapError)
-        .compose(r -> mongo.sync());
+        .recover(Mongo::mapError).mapEmpty();
   }
 
   /**
@@ -56,9 +60,8 @@ final class WorkStore {
     Instant now = Instant.now();
     JsonObject query = new JsonObject().put("_id", conversationId).put("pending", true).put("$or", free(now));
     return mongo.client().findOneAndUpdateWithOptions(COLLECTION, query, holding(token, node, now, leaseMs), new FindOptions(),
-            new UpdateOptions().setReturningNewDocument(true).setWriteOption(mongo.durableWrite()))
-        .recover(Mongo::mapError)
-        .compose(doc -> mongo.sync().map(doc));
+            new UpdateOptions().setReturningNewDocument(true))
+        .recover(Mongo::mapError);
   }
 
   /** Extends the lease; false when the claim is not ours any more (then stop: someone else answers). */
@@ -81,10 +84,10 @@ final class WorkStore {
         .put("$max", new JsonObject().put("doneSeq", doneSeq))
         .put("$set", new JsonObject().put("pending", false))
         .put("$unset", new JsonObject().put("claimToken", "").put("claimBy", "").put("claimUntil", ""));
-    return mongo.client().updateCollectionWithOptions(COLLECTION, query, release, new UpdateOptions().setWriteOption(mongo.durableWrite()))
+    return mongo.client().updateCollection(COLLECTION, query, release)
         .recover(Mongo::mapError)
         .compose(r -> {
-          if (r.getDocMatched() > 0) return mongo.sync().map(true);
+          if (r.getDocMatched() > 0) return Future.succeededFuture(true);
           return mongo.client().updateCollection(COLLECTION, new JsonObject().put("_id", conversationId).put("claimToken", token),
                   new JsonObject().put("$max", new JsonObject().put("doneSeq", doneSeq)))
               .recover(Mongo::mapError).map(false);
@@ -105,6 +108,24 @@ final class WorkStore {
     return mongo.client().findWithOptions(COLLECTION, query, new FindOptions().setLimit(limit).setFields(new JsonObject().put("_id", 1)))
         .recover(Mongo::mapError)
         .map(docs -> docs.stream().map(d -> d.getString("_id")).toList());
+  }
+
+  /**
+   * Counts a turn that asks the model against the conversation's hour ({@code hourStart}, {@code hourTurns} on its
+   * document): the turns in the current hour, this one included. One update in the common case; a new hour starts
+   * the count again.
+   */
+  Future<Integer> countTurn(String conversationId) {
+    Instant now = Instant.now();
+    JsonObject inHour = new JsonObject().put("_id", conversationId)
+        .put("hourStart", new JsonObject().put("$gt", Mongo.date(now.minusSeconds(3600))));
+    return mongo.client().findOneAndUpdateWithOptions(COLLECTION, inHour, new JsonObject().put("$inc", new JsonObject().put("hourTurns", 1)),
+            new FindOptions().setFields(new JsonObject().put("hourTurns", 1)), new UpdateOptions().setReturningNewDocument(true))
+        .recover(Mongo::mapError)
+        .compose(doc -> doc != null ? Future.succeededFuture(doc.getInteger("hourTurns", 1))
+            : mongo.client().updateCollection(COLLECTION, new JsonObject().put("_id", conversationId),
+                    new JsonObject().put("$set", new JsonObject().put("hourStart", Mongo.date(now)).put("hourTurns", 1)))
+                .recover(Mongo::mapError).map(1));
   }
 
   Future<JsonObject> get(String conversationId) {

@@ -67,6 +67,11 @@ public final class Addresses {
   public static final String CONVERSATION_ASSISTANT_CONTEXT = "crm.conversation.assistant_context";
   /** {conversationId, reason} -> {conversation, assignedAgentId}: AI off, then auto-assigned when AUTO_ASSIGN is on. */
   public static final String CONVERSATION_HANDOFF = "crm.conversation.handoff";
+  /**
+   * {limit} -> {conversations:[{conversationId, seq}]}: open or assigned conversations with the assistant on whose last
+   * message is the customer's (seq: the conversation's newest message number); the assistant's to-do list at start.
+   */
+  public static final String CONVERSATION_AWAITING_ASSISTANT = "crm.conversation.awaiting_assistant";
 
   // whatsapp
   /** Durably store one raw webhook body (the HTTP route's only bus call); reply once it is on disk. */

@@ -65,6 +65,7 @@ final class ConversationApi {
     bus.serve(Addresses.CONVERSATION_AGENT_TYPING, this::agentTyping);
     bus.serve(Addresses.CONVERSATION_ASSISTANT_CONTEXT, this::assistantContext);
     bus.serve(Addresses.CONVERSATION_HANDOFF, this::handoff);
+    bus.serve(Addresses.CONVERSATION_AWAITING_ASSISTANT, this::awaitingAssistant);
     bus.serve(Addresses.CONVERSATION_VISIBLE, b -> visible(b).map(c -> new JsonObject().put("visible", true))
         .recover(err -> err instanceof CrmException ce && ce.code() == ErrorCode.CONVERSATION_NOT_FOUND
             ? Future.succeededFuture(new JsonObject().put("visible", false)) : Future.failedFuture(err)));
@@ -401,6 +402,19 @@ final class ConversationApi {
         .compose(v -> conversations.byId(id)))
         .compose(doc -> populate(List.of(doc)))
         .map(l -> reply(l.get(0)).put("assignedAgentId", l.get(0).getString("assignedAgentId")));
+  }
+
+  /** See {@link Addresses#CONVERSATION_AWAITING_ASSISTANT}. */
+  private Future<JsonObject> awaitingAssistant(JsonObject body) {
+    int limit = Math.max(1, Math.min(10_000, body.getInteger("limit", 1_000)));
+    JsonObject query = new JsonObject().put("isAIEnabled", true)
+        .put("status", new JsonObject().put("$in", new JsonArray().add("open").add("assigned")))
+        .put("lastMessage.from", "customer");
+    return mongo.client().findWithOptions(ConversationStore.COLLECTION, query, new FindOptions().setLimit(limit)
+            .setFields(new JsonObject().put("_id", 1).put("messageSeq", 1)))
+        .recover(Mongo::mapError)
+        .map(docs -> new JsonObject().put("conversations", new JsonArray(docs.stream().map(d -> new JsonObject()
+            .put("conversationId", d.getString("_id")).put("seq", d.getLong("messageSeq", 0L))).toList())));
   }
 
   private int autoAssignCap;
