@@ -129,6 +129,43 @@ final class BsonUniqueIndex extends AbstractUniqueIndex<BsonKey> {
     };
   }
 
+  /**
+   * Also a query that names every key of this index with a plain value beside conditions on other fields ({@code {_id:
+   * x, claimToken: t}}, {@code {_id: x, $or: [...]}}): only the document of that key can match, so it is looked up
+   * here and the engine then matches the whole query against it, as MongoDB does. The engine's own rule takes an index
+   * only for a query on exactly its keys, so every conditional update by id scanned the whole collection.
+   */
+  @Override
+  public synchronized boolean canHandle(Document query) {
+    if (super.canHandle(query)) return true;
+    Document keysOnly = keysOnly(query);
+    return keysOnly != null && super.canHandle(keysOnly);
+  }
+
+  @Override
+  public synchronized Iterable<BsonKey> getPositions(Document query) {
+    if (!query.keySet().equals(keySet())) {
+      Document keysOnly = keysOnly(query);
+      if (keysOnly != null) return super.getPositions(keysOnly);
+    }
+    return super.getPositions(query);
+  }
+
+  /** The query's values of this index's keys when it has them all, each a plain value (not an operator, list or null). */
+  private Document keysOnly(Document query) {
+    if (!query.keySet().containsAll(keySet())) return null;
+    Document out = new Document();
+    for (String key : keys()) {
+      Object v = query.get(key);
+      if (v == null || v instanceof Document || v instanceof java.util.Collection || v instanceof java.util.regex.Pattern
+          || de.bwaldvogel.mongo.bson.BsonRegularExpression.isRegularExpression(v)) {
+        return null;
+      }
+      out.put(key, v);
+    }
+    return out;
+  }
+
   @Override
   public long getCount() {
     return map.sizeAsLong();

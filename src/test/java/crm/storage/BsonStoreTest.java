@@ -72,6 +72,48 @@ class BsonStoreTest {
   }
 
   @Test
+  void a_query_by_a_unique_key_with_other_conditions_matches_exactly_what_mongodb_would() {
+    EmbeddedMongo db = EmbeddedMongo.h2(dir);
+    try {
+      MongoClient c = client(db);
+      for (int i = 0; i < 50; i++) {
+        await(c.insert("work", new JsonObject().put("_id", "c" + i).put("pending", i % 2 == 0).put("token", "t" + i)
+            .put("n", i).put("code", "k" + i)));
+      }
+      await(c.createIndexWithOptions("work", new JsonObject().put("code", 1), new io.vertx.ext.mongo.IndexOptions().unique(true)));
+      // the _id with conditions that hold, that do not, and an $or beside it
+      assertThat(await(c.find("work", new JsonObject().put("_id", "c4").put("pending", true)))).hasSize(1);
+      assertThat(await(c.find("work", new JsonObject().put("_id", "c5").put("pending", true)))).isEmpty();
+      assertThat(await(c.find("work", new JsonObject().put("_id", "c5").put("$or", new JsonArray()
+          .add(new JsonObject().put("token", "nope")).add(new JsonObject().put("n", new JsonObject().put("$gt", 4))))))).hasSize(1);
+      assertThat(await(c.find("work", new JsonObject().put("_id", "c3").put("n", new JsonObject().put("$lte", 2))))).isEmpty();
+      assertThat(await(c.find("work", new JsonObject().put("_id", "nobody").put("pending", true)))).isEmpty();
+      // another unique key, and the _id given as an operator (not the shortcut: the engine's own path)
+      assertThat(await(c.find("work", new JsonObject().put("code", "k7").put("token", "t7")))).hasSize(1);
+      assertThat(await(c.find("work", new JsonObject().put("_id", new JsonObject().put("$in", new JsonArray().add("c1").add("c2")))
+          .put("pending", true)))).extracting(d -> d.getString("_id")).containsExactly("c2");
+      // conditional updates: applied only when the condition holds
+      assertThat(await(c.updateCollection("work", new JsonObject().put("_id", "c8").put("token", "wrong"),
+          new JsonObject().put("$set", new JsonObject().put("pending", false)))).getDocMatched()).isZero();
+      assertThat(await(c.updateCollection("work", new JsonObject().put("_id", "c8").put("token", "t8"),
+          new JsonObject().put("$set", new JsonObject().put("pending", false)))).getDocModified()).isEqualTo(1);
+      JsonObject taken = await(c.findOneAndUpdateWithOptions("work", new JsonObject().put("_id", "c10").put("pending", true)
+              .put("$or", new JsonArray().add(new JsonObject().put("claim", new JsonObject().put("$exists", false)))),
+          new JsonObject().put("$set", new JsonObject().put("claim", "me")), new io.vertx.ext.mongo.FindOptions(),
+          new io.vertx.ext.mongo.UpdateOptions().setReturningNewDocument(true)));
+      assertThat(taken.getString("claim")).isEqualTo("me");
+      assertThat(await(c.findOneAndUpdateWithOptions("work", new JsonObject().put("_id", "c10").put("pending", true)
+              .put("$or", new JsonArray().add(new JsonObject().put("claim", new JsonObject().put("$exists", false)))),
+          new JsonObject().put("$set", new JsonObject().put("claim", "other")), new io.vertx.ext.mongo.FindOptions(),
+          new io.vertx.ext.mongo.UpdateOptions().setReturningNewDocument(true)))).isNull();
+      assertThat(await(c.findOne("work", new JsonObject().put("_id", "c8"), null)).getBoolean("pending")).isFalse();
+      c.close();
+    } finally {
+      db.close();
+    }
+  }
+
+  @Test
   void every_bson_type_the_driver_writes_reads_back_the_same_after_a_reopen() {
     JsonObject doc = new JsonObject().put("_id", "a1").put("s", "María 🔌 \u0000x").put("i", 42).put("l", 1L << 40)
         .put("d", 2.5).put("neg", -0.0).put("t", true).put("n", (Object) null)
