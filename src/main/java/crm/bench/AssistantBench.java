@@ -80,11 +80,14 @@ public final class AssistantBench {
     List<String> phones = new ArrayList<>();
     List<Buffer> bodies = new ArrayList<>();
     List<String> signatures = new ArrayList<>();
+    List<String> texts = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       String phone = "5256" + String.format("%08d", roundNo * 100_000 + i); // new customers each round (a fresh server)
       phones.add(phone);
+      String text = "Hola, ¿tienen envíos a domicilio? " + prefix + "." + i;
+      texts.add(text);
       byte[] body = WebhookPayloads.text("100000000000000", phone, "Cliente " + i, "wamid.AB" + prefix + "." + i,
-          "Hola, ¿tienen envíos a domicilio? " + i, now).encode().getBytes(StandardCharsets.UTF_8);
+          text, now).encode().getBytes(StandardCharsets.UTF_8);
       bodies.add(Buffer.buffer(body));
       signatures.add(WebhookSignature.sign(secret, body));
     }
@@ -107,14 +110,22 @@ public final class AssistantBench {
     long last = phones.stream().map(fake.replies::get).filter(l -> l != null).mapToLong(l -> l.get(0)).max().orElse(start);
     Thread.sleep(1_500); // a second reply to anyone would have come by now
     long[] overhead = new long[n];
+    long[] before = new long[n];
+    long[] after = new long[n];
     int answered = 0;
     int doubled = 0;
+    int split = 0;
     for (int i = 0; i < n; i++) {
       List<Long> got = fake.replies.get(phones.get(i));
       if (got == null) continue;
       answered++;
       if (got.size() > 1) doubled++;
       overhead[answered - 1] = got.get(0) - posted[i] - delayMs * 1_000_000;
+      Long askedAt = fake.asked.get(texts.get(i));
+      if (askedAt != null) {
+        before[split] = askedAt - posted[i];
+        after[split++] = got.get(0) - askedAt - delayMs * 1_000_000;
+      }
     }
     int modelCalls = fake.modelCalls.get() - modelCallsBefore;
     if (!print) return true;
@@ -125,6 +136,12 @@ public final class AssistantBench {
             + " max %.1f ms; replies: %d of %d messages answered, %d answered twice; model calls %d; webhooks refused %d%n",
         roundNo, answered, seconds, answered / seconds, delayMs, pct(o, 0.50), pct(o, 0.99), o.length == 0 ? 0 : o[o.length - 1] / 1e6,
         answered, n, doubled, modelCalls, refused.get());
+    long[] b = Arrays.copyOf(before, split);
+    long[] a = Arrays.copyOf(after, split);
+    Arrays.sort(b);
+    Arrays.sort(a);
+    System.out.printf("  of it: webhook POST to the model asked p50 %.1f ms, p99 %.1f ms; the model's answer to the reply at the"
+        + " Graph API p50 %.1f ms, p99 %.1f ms%n", pct(b, 0.50), pct(b, 0.99), pct(a, 0.50), pct(a, 0.99));
     return answered == n && doubled == 0 && modelCalls == n && refused.get() == 0;
   }
 
@@ -152,12 +169,16 @@ public final class AssistantBench {
     final HttpServer server;
     final AtomicInteger modelCalls = new AtomicInteger();
     final Map<String, List<Long>> replies = new ConcurrentHashMap<>();
+    /** When the model was asked, by the message's text (each round's texts are distinct). */
+    final Map<String, Long> asked = new ConcurrentHashMap<>();
     private final AtomicInteger wamids = new AtomicInteger();
 
     Fake(Vertx vertx, long delayMs) {
       server = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
         if (req.method() == HttpMethod.POST && req.path().endsWith("/chat/completions")) {
           modelCalls.incrementAndGet();
+          JsonArray msgs = body.toJsonObject().getJsonArray("messages", new JsonArray());
+          if (!msgs.isEmpty()) asked.putIfAbsent(String.valueOf(msgs.getJsonObject(msgs.size() - 1).getValue("content")), System.nanoTime());
           vertx.setTimer(Math.max(1, delayMs), t -> json(req, completion(body.toJsonObject())));
         } else if (req.method() == HttpMethod.POST && req.path().endsWith("/messages")) {
           JsonObject msg = body.toJsonObject();
