@@ -78,9 +78,14 @@ final class Turn {
       JsonObject conv = ctxJson.getJsonObject("conversation");
       JsonObject customer = ctxJson.getJsonObject("customer");
       List<JsonObject> history = ctxJson.getJsonArray("messages").stream().map(o -> (JsonObject) o).toList();
-      long upTo = history.stream().filter(m -> "inbound".equals(m.getString("direction")))
-          .mapToLong(m -> m.getLong("seq", 0L)).max().orElse(doneSeq);
-      JsonArray answering = new JsonArray(history.stream().filter(m -> answers(m, doneSeq)).map(m -> m.getLong("seq")).toList());
+      // answered: what the to-do list says; before the assistant's first turn here (-1), what came before the last
+      // message sent to the customer (an agent's). Later, a reply recorded after a message does not answer it: that
+      // message arrived while the turn ran, and the next turn answers it.
+      long answered = doneSeq >= 0 ? doneSeq : history.stream().filter(m -> "outbound".equals(m.getString("direction")))
+          .mapToLong(m -> m.getLong("seq", 0L)).max().orElse(0L);
+      // everything recorded when the context was read was seen by this turn; what comes later is the next turn's
+      long upTo = Math.max(conv.getLong("messageSeq", 0L), history.stream().mapToLong(m -> m.getLong("seq", 0L)).max().orElse(0L));
+      JsonArray answering = new JsonArray(history.stream().filter(m -> answers(m, answered)).map(m -> m.getLong("seq")).toList());
       rec.doc.put("customerId", conv.getString("customerId")).put("messages", answering).put("upToSeq", Math.max(upTo, doneSeq));
       if (!conv.getBoolean("isAIEnabled", false) || answering.isEmpty()
           || "resolved".equals(conv.getString("status")) || "closed".equals(conv.getString("status"))) {
@@ -100,8 +105,8 @@ final class Turn {
         messages.add(new JsonObject().put("role", "system").put("content", Prompt.system(config.result(), customer, settings.extraPrompt(),
             functions.tools(fctx).size() > 0)));
         // what is being answered comes last, after our replies recorded meanwhile: the customer wrote it since our last answer
-        for (JsonObject m : history) if (!answers(m, doneSeq)) messages.add(Prompt.message(m));
-        for (JsonObject m : history) if (answers(m, doneSeq)) messages.add(Prompt.message(m));
+        for (JsonObject m : history) if (!answers(m, answered)) messages.add(Prompt.message(m));
+        for (JsonObject m : history) if (answers(m, answered)) messages.add(Prompt.message(m));
         rec.doc.put("promptMessages", messages.size()).put("promptChars", messages.stream().mapToInt(m -> m.encode().length()).sum());
         return loop(rec, fctx, messages, functions.tools(fctx), 0, 0).compose(answer -> {
           if (answer.handoff()) return handoff(rec, fctx, language, key, stillMine, "handoff", answer.reason());

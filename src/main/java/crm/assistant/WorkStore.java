@@ -42,8 +42,10 @@ final class WorkStore {
     JsonObject update = new JsonObject()
         .put("$max", new JsonObject().put("pendingSeq", seq))
         .put("$set", new JsonObject().put("pending", true).put("pendingAt", now))
-        // a conversation seen for the first time: only this message and later ones are the assistant's to answer
-        .put("$setOnInsert", new JsonObject().put("doneSeq", seq - 1));
+        // a conversation seen for the first time: -1, nothing answered by the assistant yet (its first turn answers
+        // what came after the last message sent to the customer, see Turn); not seq - 1: two messages recorded
+        // together may be queued in either order
+        .put("$setOnInsert", new JsonObject().put("doneSeq", -1L));
     UpdateOptions upsert = new UpdateOptions().setUpsert(true);
     JsonObject query = new JsonObject().put("_id", conversationId);
     return mongo.client().updateCollectionWithOptions(COLLECTION, query, update, upsert)
