@@ -186,15 +186,7 @@ final class CommerceStore {
 
   /** The next number of an order-id scope ({@code ORD-2026}), atomically (as the ticket ids). */
   Future<Long> nextSeq(String scope) {
-    return increment(scope).recover(err -> Mongo.isDuplicateKey(err) ? increment(scope) : Future.failedFuture(err))
-        .recover(Mongo::mapError)
-        .map(doc -> ((Number) doc.getValue("seq")).longValue());
-  }
-
-  private Future<JsonObject> increment(String scope) {
-    return mongo.client().findOneAndUpdateWithOptions(COUNTERS, new JsonObject().put("_id", scope),
-        new JsonObject().put("$inc", new JsonObject().put("seq", 1L)),
-        new FindOptions(), new UpdateOptions().setUpsert(true).setReturningNewDocument(true).setWriteOption(mongo.durableWrite()));
+    return mongo.nextSeq(COUNTERS, scope);
   }
 
   // ---- duplicate-order claims: {_id: key, order: order _id, at}

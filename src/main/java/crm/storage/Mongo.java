@@ -157,6 +157,23 @@ public final class Mongo {
     });
   }
 
+  /**
+   * The next number (1, 2, 3...) of the counter {@code scope} in the caller's counter collection, atomically: one
+   * {@code $inc} on the counter document, created by the first call. Two first calls racing on a real MongoDB may see
+   * a duplicate key on the upsert: the loser tries once more.
+   */
+  public Future<Long> nextSeq(String counters, String scope) {
+    return increment(counters, scope).recover(err -> isDuplicateKey(err) ? increment(counters, scope) : Future.failedFuture(err))
+        .recover(Mongo::mapError)
+        .map(doc -> ((Number) doc.getValue("seq")).longValue());
+  }
+
+  private Future<JsonObject> increment(String counters, String scope) {
+    return client.findOneAndUpdateWithOptions(counters, new JsonObject().put("_id", scope),
+        new JsonObject().put("$inc", new JsonObject().put("seq", 1L)), new io.vertx.ext.mongo.FindOptions(),
+        new io.vertx.ext.mongo.UpdateOptions().setUpsert(true).setReturningNewDocument(true).setWriteOption(durableWrite()));
+  }
+
   private static <T extends Throwable> T findCause(Throwable err, Class<T> type) {
     for (Throwable t = err; t != null; t = t.getCause()) {
       if (type.isInstance(t)) return type.cast(t);

@@ -70,15 +70,7 @@ final class TicketStore {
    * first call. Two first calls racing on a real MongoDB may see a duplicate key on the upsert: the loser retries.
    */
   Future<Long> nextSeq(String scope) {
-    return increment(scope).recover(err -> Mongo.isDuplicateKey(err) ? increment(scope) : Future.failedFuture(err))
-        .recover(Mongo::mapError)
-        .map(doc -> ((Number) doc.getValue("seq")).longValue());
-  }
-
-  private Future<JsonObject> increment(String scope) {
-    return mongo.client().findOneAndUpdateWithOptions(COUNTERS, new JsonObject().put("_id", scope),
-        new JsonObject().put("$inc", new JsonObject().put("seq", 1L)),
-        new FindOptions(), new UpdateOptions().setUpsert(true).setReturningNewDocument(true).setWriteOption(mongo.durableWrite()));
+    return mongo.nextSeq(COUNTERS, scope);
   }
 
   Future<Void> insert(JsonObject doc) {
