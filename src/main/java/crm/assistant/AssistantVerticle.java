@@ -37,6 +37,8 @@ public final class AssistantVerticle extends VerticleBase {
   private final Set<String> running = new HashSet<>();
   private final Map<String, String> claims = new ConcurrentHashMap<>(); // conversation -> claim token, held here
   private volatile boolean stopping;
+  /** When this node heard of a conversation's oldest unanswered message (for the turn record's queuedMs). */
+  private final Map<String, Long> heard = new java.util.HashMap<>();
   private Mongo mongo;
   private Bus bus;
   private WorkStore work;
@@ -95,6 +97,7 @@ public final class AssistantVerticle extends VerticleBase {
         || conversationId == null || !(event.getValue("seq") instanceof Number seq)) {
       return;
     }
+    heard.putIfAbsent(conversationId, System.nanoTime());
     work.pending(conversationId, seq.longValue())
         .onSuccess(v -> tryRun(conversationId))
         .onFailure(err -> log.warn("Conversation {} not queued for the assistant (the sweep will find it if it was stored): {}",
@@ -124,7 +127,8 @@ public final class AssistantVerticle extends VerticleBase {
     long timer = vertx.setPeriodic(renewEvery, id -> work.renew(conversationId, token, settings.leaseMs())
         .onSuccess(mine -> { if (!mine) lost[0] = true; }));
     // the next turn's starting point, or null when done (finished, or the claim was lost to another node)
-    turn.run(conversationId, doneSeq, () -> !lost[0] && !stopping)
+    Long heardAt = heard.remove(conversationId);
+    turn.run(conversationId, doneSeq, () -> !lost[0] && !stopping, heardAt == null ? 0 : heardAt)
         .compose(upTo -> lost[0] || stopping ? Future.<Long>succeededFuture(null) : work.finish(conversationId, token, upTo)
             .compose(done -> done ? Future.<Long>succeededFuture(null) : work.get(conversationId)
                 .map(doc -> Math.max(upTo, doc == null ? upTo : doc.getLong("doneSeq", upTo)))))

@@ -51,6 +51,7 @@ final class Turn {
     long promptTokens;
     long completionTokens;
     long modelMs;
+    long startNanos;
 
     Record put(String key, Object value) {
       doc.put(key, value);
@@ -62,8 +63,11 @@ final class Turn {
    * Runs a turn for the messages after {@code doneSeq}. {@code stillMine} says whether the claim still holds: checked
    * before anything is sent, so a node that lost its claim (it stalled past its lease) sends nothing.
    */
-  Future<Long> run(String conversationId, long doneSeq, BooleanSupplier stillMine) {
+  Future<Long> run(String conversationId, long doneSeq, BooleanSupplier stillMine, long heardAtNanos) {
     Record rec = new Record();
+    rec.startNanos = System.nanoTime();
+    // from the message's event on this node to this turn (the to-do list and the claim), when this node heard it
+    if (heardAtNanos > 0) rec.doc.put("queuedMs", (rec.startNanos - heardAtNanos) / 1_000_000);
     rec.doc.put("_id", Mongo.newId()).put("conversationId", conversationId).put("node", node).put("startedAt", Mongo.now())
         .put("afterSeq", doneSeq);
     Future<JsonObject> context = bus.request(Addresses.CONVERSATION_ASSISTANT_CONTEXT,
@@ -143,6 +147,8 @@ final class Turn {
       return Future.succeededFuture(new Answer(null, false, "no_convergence", "no answer after " + round + " model calls"));
     }
     rec.modelCalls++;
+    // the turn's own work before the model is first asked: the conversation read, the prompt
+    if (round == 0) rec.doc.put("beforeModelMs", (System.nanoTime() - rec.startNanos) / 1_000_000);
     return llm.complete(messages, tools).compose(result -> {
       rec.modelMs += result.latencyMs();
       if (result.usage() != null) {

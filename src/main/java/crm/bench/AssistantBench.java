@@ -61,6 +61,12 @@ public final class AssistantBench {
         .setKeepAlive(true).setTcpNoDelay(true), new PoolOptions().setHttp1MaxSize(Math.max(conversations, warmup)));
     try {
       awaitReady(http);
+      String password = opt.getOrDefault("admin-password", System.getenv().getOrDefault("CRM_ADMIN_PASSWORD", ""));
+      if (!password.isEmpty()) {
+        token = http.request(HttpMethod.POST, "/api/v2/auth/login").compose(req -> req.putHeader("Content-Type", "application/json")
+                .send(new JsonObject().put("email", "admin@crm.local").put("password", password).encode()).compose(r -> r.body()))
+            .await(30, TimeUnit.SECONDS).toJsonObject().getString("token");
+      }
       String run = Long.toString(System.currentTimeMillis(), 36);
       System.out.printf("assistant: %d conversations at once per round, %d rounds (+%d warm-up), model delay %d ms, to %s%n",
           conversations, rounds, warmup, delayMs, url);
@@ -74,6 +80,32 @@ public final class AssistantBench {
   }
 
   /** One round: n new customers write at once; waits for every reply, then a little more for any second one. */
+  private static String token;
+
+  /** The server's own record of the last n turns: event to turn (queuedMs) and turn to the model (beforeModelMs). */
+  private static void turnPhases(HttpClient http, String token, int n) throws Exception {
+    List<Long> queued = new ArrayList<>();
+    List<Long> before = new ArrayList<>();
+    int per = Math.min(100, n);
+    int seen = 0;
+    for (int page = 1; seen < n && page <= (n + per - 1) / per; page++) {
+      int p = page;
+      JsonObject res = http.request(HttpMethod.GET, "/api/v2/assistant/turns?limit=" + per + "&page=" + p)
+          .compose(req -> req.putHeader("Authorization", "Bearer " + token).send().compose(r -> r.body()))
+          .await(30, TimeUnit.SECONDS).toJsonObject();
+      for (Object o : res.getJsonArray("turns", new JsonArray())) {
+        if (seen++ >= n) break;
+        JsonObject t = (JsonObject) o;
+        if (t.getValue("queuedMs") instanceof Number q) queued.add(q.longValue());
+        if (t.getValue("beforeModelMs") instanceof Number bm) before.add(bm.longValue());
+      }
+    }
+    long[] q = queued.stream().mapToLong(x -> x * 1_000_000).sorted().toArray();
+    long[] bm = before.stream().mapToLong(x -> x * 1_000_000).sorted().toArray();
+    System.out.printf("  on the server: the message's event to its turn p50 %.0f ms, p99 %.0f ms; the turn to the model asked"
+        + " p50 %.0f ms, p99 %.0f ms%n", pct(q, 0.5), pct(q, 0.99), pct(bm, 0.5), pct(bm, 0.99));
+  }
+
   private static boolean round(Vertx vertx, HttpClient http, Fake fake, String secret, String prefix, int n, int roundNo,
                                long delayMs, boolean print) throws Exception {
     long now = Instant.now().getEpochSecond();
@@ -142,6 +174,7 @@ public final class AssistantBench {
     Arrays.sort(a);
     System.out.printf("  of it: webhook POST to the model asked p50 %.1f ms, p99 %.1f ms; the model's answer to the reply at the"
         + " Graph API p50 %.1f ms, p99 %.1f ms%n", pct(b, 0.50), pct(b, 0.99), pct(a, 0.50), pct(a, 0.99));
+    if (token != null) turnPhases(http, token, n);
     return answered == n && doubled == 0 && modelCalls == n && refused.get() == 0;
   }
 
