@@ -100,8 +100,10 @@ public final class AssistantVerticle extends VerticleBase {
     heard.putIfAbsent(conversationId, System.nanoTime());
     work.pending(conversationId, seq.longValue())
         .onSuccess(v -> tryRun(conversationId))
-        .onFailure(err -> log.warn("Conversation {} not queued for the assistant (the sweep will find it if it was stored): {}",
-            conversationId, err.toString()));
+        .onFailure(err -> {
+          heard.remove(conversationId);
+          log.warn("Conversation {} not queued for the assistant (the start-up scan finds it again): {}", conversationId, err.toString());
+        });
   }
 
   /** Runs the conversation's turns here if it has something pending and nobody else holds it. */
@@ -110,8 +112,9 @@ public final class AssistantVerticle extends VerticleBase {
     running.add(conversationId);
     String token = UUID.randomUUID().toString();
     work.claim(conversationId, token, node, settings.leaseMs()).onComplete(ar -> {
-      if (ar.failed() || ar.result() == null) {
+      if (ar.failed() || ar.result() == null) { // another node holds it (or nothing is pending): its turn, not ours
         running.remove(conversationId);
+        heard.remove(conversationId);
         if (ar.failed()) log.warn("Claim of conversation {} failed: {}", conversationId, ar.cause().toString());
         return;
       }
