@@ -76,9 +76,10 @@ final class Functions {
    * the client's note when the model's arguments were not JSON at all.
    */
   Future<JsonObject> call(Context ctx, String name, JsonObject arguments, String argumentsError) {
-    Definition d = definitions(ctx).get(name);
+    Map<String, Definition> all = definitions(ctx);
+    Definition d = all.get(name);
     if (d == null) {
-      return Future.succeededFuture(error("unknown function '" + name + "'; the functions are: " + String.join(", ", definitions(ctx).keySet())));
+      return Future.succeededFuture(error("unknown function '" + name + "'; the functions are: " + String.join(", ", all.keySet())));
     }
     if (argumentsError != null) return Future.succeededFuture(error("the arguments are not valid JSON: " + argumentsError));
     List<String> problems = validate(d, arguments);

@@ -105,14 +105,15 @@ final class Turn {
           return fallback(rec, fctx, language, key, stillMine, "bound_turns_per_hour", "more than " + settings.maxTurnsPerHour()
               + " turns in the last hour");
         }
+        JsonArray tools = functions.tools(fctx);
         List<JsonObject> messages = new ArrayList<>();
         messages.add(new JsonObject().put("role", "system").put("content", Prompt.system(config.result(), customer, settings.extraPrompt(),
-            functions.tools(fctx).size() > 0)));
+            !tools.isEmpty())));
         // what is being answered comes last, after our replies recorded meanwhile: the customer wrote it since our last answer
         for (JsonObject m : history) if (!answers(m, answered)) messages.add(Prompt.message(m));
         for (JsonObject m : history) if (answers(m, answered)) messages.add(Prompt.message(m));
         rec.doc.put("promptMessages", messages.size()).put("promptChars", messages.stream().mapToInt(m -> m.encode().length()).sum());
-        return loop(rec, fctx, messages, functions.tools(fctx), 0, 0).compose(answer -> {
+        return loop(rec, fctx, messages, tools, 0, 0).compose(answer -> {
           if (answer.handoff()) return handoff(rec, fctx, language, key, stillMine, "handoff", answer.reason());
           if (answer.text() == null || answer.text().isBlank()) {
             return fallback(rec, fctx, language, key, stillMine, answer.outcome(), answer.reason());

@@ -6,7 +6,6 @@ import crm.support.FakeGraphApi;
 import crm.support.FakeLlm;
 import crm.support.Inbox;
 import crm.support.TestApp;
-import crm.support.Wa;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -19,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * that auto-assigns when auto-assignment is on, and the business's own articles through search_knowledge_base.
  */
 class AssistantBoundsTest {
+  static AssistantFixture fx;
   static FakeGraphApi graph;
   static FakeLlm llm;
   static TestApp app;
@@ -27,11 +27,11 @@ class AssistantBoundsTest {
 
   @BeforeAll
   static void start() {
-    graph = FakeGraphApi.startOwn();
-    llm = FakeLlm.startOwn();
-    app = TestApp.start(Wa.config().mergeIn(graph.config()).mergeIn(llm.config()).put("WHATSAPP_RETRY_BASE_MS", 5)
-        .put("AI_MAX_TOOL_CALLS", 2).put("AI_MAX_TURNS_PER_HOUR", 2).put("AUTO_ASSIGN", true));
-    inbox = new Inbox(app);
+    fx = AssistantFixture.start(new JsonObject().put("AI_MAX_TOOL_CALLS", 2).put("AI_MAX_TURNS_PER_HOUR", 2).put("AUTO_ASSIGN", true));
+    graph = fx.graph;
+    llm = fx.llm;
+    app = fx.app;
+    inbox = fx.inbox;
     String admin = app.adminToken();
     Inbox.json(app.post("/api/v2/config/presets/load", admin, new JsonObject().put("presetId", "luxfree")), 200);
     agent = inbox.agent(admin, "agent");
@@ -40,20 +40,16 @@ class AssistantBoundsTest {
 
   @AfterAll
   static void stop() {
-    if (app != null) app.close();
-    if (llm != null) llm.close();
-    if (graph != null) graph.close();
+    if (fx != null) fx.close();
   }
 
   @AfterEach
   void reset() {
-    llm.reset();
-    llm.clearRequests();
+    fx.forget();
   }
 
   static String language() {
-    return app.vertx.eventBus().<JsonObject>request(crm.bus.Addresses.CONFIG_ACTIVE, new JsonObject())
-        .map(m -> m.body().getJsonObject("assistant").getString("language", "en")).await();
+    return fx.language();
   }
 
   @Test
@@ -62,7 +58,7 @@ class AssistantBoundsTest {
     llm.respondWith(req -> FakeLlm.Reply.toolCalls(FakeLlm.call("get_ticket_status", new JsonObject()),
         FakeLlm.call("get_ticket_status", new JsonObject()), FakeLlm.call("get_ticket_status", new JsonObject())));
     JsonObject msg = inbox.inbound(phone, "Paco Gil", "¿Cómo va lo mío?");
-    assertThat(AssistantTurnTest.textsTo(graph, phone, 1)).containsExactly(Phrases.fallback(language()));
+    assertThat(fx.textsTo(phone, 1)).containsExactly(Phrases.fallback(language()));
     JsonObject turn = inbox.wa.await("assistant_turns", new JsonObject().put("conversationId", msg.getString("conversationId")),
         l -> !l.isEmpty()).get(0);
     assertThat(turn.getString("outcome")).isEqualTo("bound_tool_calls");
@@ -78,11 +74,11 @@ class AssistantBoundsTest {
     String phone = Inbox.phone();
     llm.respondWith(req -> FakeLlm.Reply.text("Respuesta a: " + req.lastMessage().getString("content")));
     inbox.inbound(phone, "Lola Mar", "uno");
-    AssistantTurnTest.textsTo(graph, phone, 1);
+    fx.textsTo(phone, 1);
     inbox.inbound(phone, "Lola Mar", "dos");
-    AssistantTurnTest.textsTo(graph, phone, 2);
+    fx.textsTo(phone, 2);
     inbox.inbound(phone, "Lola Mar", "tres");
-    List<String> texts = AssistantTurnTest.textsTo(graph, phone, 3);
+    List<String> texts = fx.textsTo(phone, 3);
     assertThat(texts).containsExactly("Respuesta a: uno", "Respuesta a: dos", Phrases.fallback(language()));
     assertThat(llm.requests()).hasSize(2);
   }
@@ -96,7 +92,7 @@ class AssistantBoundsTest {
       return FakeLlm.Reply.text("Según " + result.getJsonArray("articles").getJsonObject(0).getString("title"));
     });
     inbox.inbound(phone, "Raúl Paz", "Se fue la luz, ¿qué hago?");
-    List<String> texts = AssistantTurnTest.textsTo(graph, phone, 1);
+    List<String> texts = fx.textsTo(phone, 1);
     assertThat(texts).hasSize(1);
     JsonObject result = new JsonObject(llm.requests().get(1).lastMessage().getString("content"));
     assertThat(result.getBoolean("success")).isTrue();

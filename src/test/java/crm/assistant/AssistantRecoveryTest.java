@@ -48,7 +48,7 @@ class AssistantRecoveryTest {
       llm.reset();
       llm.respondWith(req -> FakeLlm.Reply.text("Sí, hasta las 20:00"));
       try (TestApp second = TestApp.start(config)) {
-        assertThat(AssistantTurnTest.textsTo(graph, phone, 1)).containsExactly("Sí, hasta las 20:00");
+        assertThat(AssistantFixture.textsTo(graph, phone, 1)).containsExactly("Sí, hasta las 20:00");
         JsonObject work = new Inbox(second).wa.await("assistant_work", new JsonObject().put("_id", conversationId),
             l -> !l.isEmpty() && !l.get(0).getBoolean("pending", true)).get(0);
         assertThat(work.getString("claimToken")).isNull();

@@ -6,7 +6,6 @@ import crm.support.FakeGraphApi;
 import crm.support.FakeLlm;
 import crm.support.Inbox;
 import crm.support.TestApp;
-import crm.support.Wa;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -24,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * preset (no e-commerce): tickets, status, hand-off, the bounds and the failures.
  */
 class AssistantTurnTest {
+  static AssistantFixture fx;
   static FakeGraphApi graph;
   static FakeLlm llm;
   static TestApp app;
@@ -32,54 +32,47 @@ class AssistantTurnTest {
 
   @BeforeAll
   static void start() {
-    graph = FakeGraphApi.startOwn();
-    llm = FakeLlm.startOwn();
-    app = TestApp.start(Wa.config().mergeIn(graph.config()).mergeIn(llm.config())
-        .put("WHATSAPP_RETRY_BASE_MS", 5).put("AI_MAX_ROUNDS", 3).put("AI_MAX_RETRIES", 1).put("AI_RETRY_BASE_MS", 10)
+    fx = AssistantFixture.start(new JsonObject().put("AI_MAX_ROUNDS", 3).put("AI_MAX_RETRIES", 1).put("AI_RETRY_BASE_MS", 10)
         .put("AI_TIMEOUT_MS", 1_500).put("AI_CLAIM_LEASE_MS", 2_000), vertx -> {
           vertx.eventBus().<JsonObject>consumer(crm.bus.Addresses.EVT_CONVERSATION_UPDATED, m -> events.add(m.body().copy().put("event", "updated")));
           vertx.eventBus().<JsonObject>consumer(crm.bus.Addresses.EVT_TICKET_CREATED, m -> events.add(m.body().copy().put("event", "ticket_created")));
           vertx.eventBus().<JsonObject>consumer(crm.bus.Addresses.EVT_CONVERSATION_NEW_MESSAGE, m -> events.add(m.body().copy().put("event", "new_message")));
         });
-    inbox = new Inbox(app);
+    graph = fx.graph;
+    llm = fx.llm;
+    app = fx.app;
+    inbox = fx.inbox;
   }
 
   @AfterAll
   static void stop() {
-    if (app != null) app.close();
-    if (llm != null) llm.close();
-    if (graph != null) graph.close();
+    if (fx != null) fx.close();
   }
 
   @AfterEach
   void reset() {
-    llm.reset();
-    llm.clearRequests();
+    fx.forget();
   }
 
-  /** The texts sent to a phone through the Graph API, waiting until there are {@code n}. */
   static List<String> textsTo(String phone, int n) {
-    return textsTo(graph, phone, n);
-  }
-
-  static List<String> textsTo(FakeGraphApi graph, String phone, int n) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-    List<String> texts = List.of();
-    while (System.nanoTime() < deadline) {
-      texts = graph.sentMessages().stream().filter(m -> phone.equals(m.getString("to")) && "text".equals(m.getString("type")))
-          .map(m -> m.getJsonObject("text").getString("body")).toList();
-      if (texts.size() >= n) return texts;
-      sleep(20);
-    }
-    return texts;
+    return fx.textsTo(phone, n);
   }
 
   static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    AssistantFixture.sleep(ms);
+  }
+
+  static JsonObject awaitEvent(java.util.function.Predicate<JsonObject> which) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    while (System.nanoTime() < deadline) {
+      for (JsonObject e : events) if (which.test(e)) return e;
+      sleep(20);
     }
+    throw new AssertionError("no such event within 15 s");
+  }
+
+  static JsonObject settled(Inbox inbox, String conversationId) {
+    return fx.settled(conversationId);
   }
 
   static List<JsonObject> turnsOf(String conversationId, int atLeast) {
@@ -121,7 +114,7 @@ class AssistantTurnTest {
     // the agents' screens get the reply as a new message
     assertThat(events.stream().anyMatch(e -> "new_message".equals(e.getString("event")) && conversationId.equals(e.getString("conversationId"))
         && "outbound".equals(e.getJsonObject("message").getString("direction")))).isTrue();
-    sleep(300);
+    settled(inbox, conversationId);
     assertThat(textsTo(phone, 1)).hasSize(1);
     assertThat(llm.requests()).hasSize(1);
   }
@@ -195,16 +188,18 @@ class AssistantTurnTest {
     assertThat(events.stream().anyMatch(e -> "updated".equals(e.getString("event")) && conversationId.equals(e.getString("conversationId")))).isTrue();
     // AI is off now: the next message goes to people, the model is not asked
     llm.clearRequests();
-    inbox.inbound(phone, "Luis Gil", "¿Hola?");
-    sleep(500);
+    JsonObject later = inbox.inbound(phone, "Luis Gil", "¿Hola?");
+    // its event says the assistant is off, and the assistant queues nothing for it
+    JsonObject event = awaitEvent(e -> "new_message".equals(e.getString("event"))
+        && later.getString("_id").equals(e.getJsonObject("message").getString("_id")));
+    assertThat(event.getBoolean("isAIEnabled")).isFalse();
+    assertThat(settled(inbox, conversationId).getLong("pendingSeq")).isLessThan(later.getLong("seq"));
     assertThat(llm.requests()).isEmpty();
     assertThat(textsTo(phone, 1)).hasSize(1);
   }
 
   static String language() {
-    JsonObject active = app.vertx.eventBus().<JsonObject>request(crm.bus.Addresses.CONFIG_ACTIVE, new JsonObject())
-        .map(m -> m.body()).await();
-    return active.getJsonObject("assistant").getString("language", "en");
+    return fx.language();
   }
 
   @Test
@@ -268,7 +263,7 @@ class AssistantTurnTest {
     llm.respondWith(req -> FakeLlm.Reply.text("Recibido").delay(200));
     List<JsonObject> stored = inbox.inboundBatch(phone, "Rosa Luz", List.of("Hola", "¿Tienen envíos?"), Instant.now().getEpochSecond());
     assertThat(textsTo(phone, 1)).containsExactly("Recibido");
-    sleep(500);
+    settled(inbox, stored.get(0).getString("conversationId"));
     assertThat(textsTo(phone, 1)).hasSize(1);
     assertThat(llm.requests()).hasSize(1);
     List<JsonObject> messages = llm.requests().get(0).messages();
@@ -287,7 +282,7 @@ class AssistantTurnTest {
     inbox.inbound(phone, "Nora Vega", "Segunda");
     List<String> texts = textsTo(phone, 2);
     assertThat(texts).containsExactly("Respuesta a: Primera", "Respuesta a: Segunda");
-    sleep(800);
+    settled(inbox, first.getString("conversationId"));
     assertThat(textsTo(phone, 2)).hasSize(2);
     assertThat(llm.requests()).hasSize(2);
     List<JsonObject> turns = turnsOf(first.getString("conversationId"), 2);
@@ -301,20 +296,19 @@ class AssistantTurnTest {
     JsonObject first = inbox.inbound(phone, "Tomás Rey", "¿Alguien?");
     String conversationId = first.getString("conversationId");
     assertThat(textsTo(phone, 1)).containsExactly("Respuesta a: ¿Alguien?");
-    // the first turn has let go; then a node that has since died holds the conversation, its lease running out soon
-    inbox.wa.await("assistant_work", new JsonObject().put("_id", conversationId),
-        l -> !l.get(0).getBoolean("pending", true) && l.get(0).getString("claimToken") == null);
+    // the first turn has let go; then a node that has since died holds the conversation, its lease not over yet
+    settled(inbox, conversationId);
     inbox.set("assistant_work", conversationId, new JsonObject().put("claimToken", "dead-node").put("claimBy", "dead")
-        .put("claimUntil", crm.storage.Mongo.date(Instant.now().plusSeconds(1))));
-    inbox.inbound(phone, "Tomás Rey", "¿Siguen ahí?");
-    sleep(300);
-    assertThat(textsTo(phone, 1)).as("not answered while the dead node's lease lasts").hasSize(1);
-    // the sweep (every second with a 2 s lease) takes it over once the lease is over and the message waited 2 s
+        .put("claimUntil", crm.storage.Mongo.date(Instant.now().plusSeconds(3600))));
+    JsonObject again = inbox.inbound(phone, "Tomás Rey", "¿Siguen ahí?");
+    JsonObject held = inbox.wa.await("assistant_work", new JsonObject().put("_id", conversationId),
+        l -> l.get(0).getLong("pendingSeq", 0L) >= again.getLong("seq")).get(0);
+    assertThat(held.getString("claimToken")).as("queued, still the dead node's").isEqualTo("dead-node");
+    assertThat(textsTo(phone, 1)).hasSize(1);
+    // its lease runs out: the sweep (every second with a 2 s lease) takes the conversation over
+    inbox.set("assistant_work", conversationId, new JsonObject().put("claimUntil", crm.storage.Mongo.date(Instant.now().minusSeconds(1))));
     assertThat(textsTo(phone, 2)).containsExactly("Respuesta a: ¿Alguien?", "Respuesta a: ¿Siguen ahí?");
-    JsonObject work = inbox.wa.await("assistant_work", new JsonObject().put("_id", conversationId),
-        l -> !l.get(0).getBoolean("pending", true)).get(0);
-    assertThat(work.getString("claimToken")).isNull();
-    sleep(1_500);
+    settled(inbox, conversationId);
     assertThat(textsTo(phone, 2)).hasSize(2);
   }
 }
