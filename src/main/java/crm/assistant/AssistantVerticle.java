@@ -64,7 +64,7 @@ public final class AssistantVerticle extends VerticleBase {
       return served.compose(v -> turns.ensureIndexes());
     }
     llm = new LlmClient(vertx, llmConfig);
-    turn = new Turn(bus, llm, new Functions(bus, turns, settings.effectWindowMs()), turns, work, settings, node);
+    turn = new Turn(bus, llm, new Functions(bus, turns, settings.effectWindowMs()), turns, settings, node);
     // local: the node that recorded a message queues it (on its own node the event is published once)
     vertx.eventBus().<JsonObject>localConsumer(Addresses.EVT_CONVERSATION_NEW_MESSAGE, m -> inbound(m.body()));
     return served.compose(v -> turns.ensureIndexes()).onSuccess(v -> {
@@ -98,12 +98,19 @@ public final class AssistantVerticle extends VerticleBase {
       return;
     }
     heard.putIfAbsent(conversationId, System.nanoTime());
-    work.pending(conversationId, seq.longValue())
-        .onSuccess(v -> tryRun(conversationId))
-        .onFailure(err -> {
-          heard.remove(conversationId);
-          log.warn("Conversation {} not queued for the assistant (the start-up scan finds it again): {}", conversationId, err.toString());
-        });
+    long n = seq.longValue();
+    if (running.contains(conversationId)) { // the running turn sees it when it finishes (or, if it just let go, we claim)
+      work.pending(conversationId, n).onSuccess(v -> tryRun(conversationId)).onFailure(err -> notQueued(conversationId, err));
+      return;
+    }
+    running.add(conversationId);
+    String token = UUID.randomUUID().toString();
+    work.pendingAndClaim(conversationId, n, token, node, settings.leaseMs()).onComplete(ar -> claimed(conversationId, token, ar));
+  }
+
+  private void notQueued(String conversationId, Throwable err) {
+    heard.remove(conversationId);
+    log.warn("Conversation {} not queued for the assistant (the start-up scan finds it again): {}", conversationId, err.toString());
   }
 
   /** Runs the conversation's turns here if it has something pending and nobody else holds it. */
@@ -111,34 +118,36 @@ public final class AssistantVerticle extends VerticleBase {
     if (running.contains(conversationId)) return; // the running turn sees the new message when it finishes
     running.add(conversationId);
     String token = UUID.randomUUID().toString();
-    work.claim(conversationId, token, node, settings.leaseMs()).onComplete(ar -> {
-      if (ar.failed() || ar.result() == null) { // another node holds it (or nothing is pending): its turn, not ours
-        running.remove(conversationId);
-        heard.remove(conversationId);
-        if (ar.failed()) log.warn("Claim of conversation {} failed: {}", conversationId, ar.cause().toString());
-        return;
-      }
-      claims.put(conversationId, token);
-      turns(conversationId, token, ar.result().getLong("doneSeq", 0L));
-    });
+    work.claim(conversationId, token, node, settings.leaseMs()).onComplete(ar -> claimed(conversationId, token, ar));
+  }
+
+  private void claimed(String conversationId, String token, io.vertx.core.AsyncResult<JsonObject> ar) {
+    if (ar.failed() || ar.result() == null) { // another node holds it (or nothing is pending): its turn, not ours
+      running.remove(conversationId);
+      heard.remove(conversationId);
+      if (ar.failed()) log.warn("Claim of conversation {} failed: {}", conversationId, ar.cause().toString());
+      return;
+    }
+    claims.put(conversationId, token);
+    turns(conversationId, token, ar.result().getLong("doneSeq", 0L), new WorkStore.Hour(ar.result()));
   }
 
   /** Turn after turn while messages keep coming, the lease renewed meanwhile; then lets go. */
-  private void turns(String conversationId, String token, long doneSeq) {
+  private void turns(String conversationId, String token, long doneSeq, WorkStore.Hour hour) {
     boolean[] lost = {false};
     long renewEvery = Math.max(500, settings.leaseMs() / 3);
     long timer = vertx.setPeriodic(renewEvery, id -> work.renew(conversationId, token, settings.leaseMs())
         .onSuccess(mine -> { if (!mine) lost[0] = true; }));
     // the next turn's starting point, or null when done (finished, or the claim was lost to another node)
     Long heardAt = heard.remove(conversationId);
-    turn.run(conversationId, doneSeq, () -> !lost[0] && !stopping, heardAt == null ? 0 : heardAt)
-        .compose(upTo -> lost[0] || stopping ? Future.<Long>succeededFuture(null) : work.finish(conversationId, token, upTo)
+    turn.run(conversationId, doneSeq, () -> !lost[0] && !stopping, heardAt == null ? 0 : heardAt, hour)
+        .compose(upTo -> lost[0] || stopping ? Future.<Long>succeededFuture(null) : work.finish(conversationId, token, upTo, hour)
             .compose(done -> done ? Future.<Long>succeededFuture(null) : work.get(conversationId)
                 .map(doc -> Math.max(upTo, doc == null ? upTo : doc.getLong("doneSeq", upTo)))))
         .onComplete(ar -> {
           vertx.cancelTimer(timer);
           if (ar.succeeded() && ar.result() != null) {
-            turns(conversationId, token, ar.result()); // more arrived meanwhile: still ours, answered next
+            turns(conversationId, token, ar.result(), hour); // more arrived meanwhile: still ours, answered next
             return;
           }
           claims.remove(conversationId);

@@ -29,12 +29,10 @@ final class Turn {
   private final LlmClient llm;
   private final Functions functions;
   private final TurnStore turns;
-  private final WorkStore work;
   private final crm.config.AssistantConfig settings;
   private final String node;
 
-  Turn(Bus bus, LlmClient llm, Functions functions, TurnStore turns, WorkStore work, crm.config.AssistantConfig settings, String node) {
-    this.work = work;
+  Turn(Bus bus, LlmClient llm, Functions functions, TurnStore turns, crm.config.AssistantConfig settings, String node) {
     this.bus = bus;
     this.llm = llm;
     this.functions = functions;
@@ -63,7 +61,7 @@ final class Turn {
    * Runs a turn for the messages after {@code doneSeq}. {@code stillMine} says whether the claim still holds: checked
    * before anything is sent, so a node that lost its claim (it stalled past its lease) sends nothing.
    */
-  Future<Long> run(String conversationId, long doneSeq, BooleanSupplier stillMine, long heardAtNanos) {
+  Future<Long> run(String conversationId, long doneSeq, BooleanSupplier stillMine, long heardAtNanos, WorkStore.Hour hour) {
     Record rec = new Record();
     rec.startNanos = System.nanoTime();
     // from the message's event on this node to this turn (the to-do list and the claim), when this node heard it
@@ -100,32 +98,31 @@ final class Turn {
           customer.getString("email"), customer.getString("name"), config.result());
       String language = config.result().getJsonObject("assistant", new JsonObject()).getString("language", "en");
       String key = "assistant:" + conversationId + ":" + upTo;
-      return work.countTurn(conversationId).compose(thisHour -> {
-        if (thisHour > settings.maxTurnsPerHour()) {
-          return fallback(rec, fctx, language, key, stillMine, "bound_turns_per_hour", "more than " + settings.maxTurnsPerHour()
-              + " turns in the last hour");
+      if (hour.count(Instant.now()) > settings.maxTurnsPerHour()) {
+        return fallback(rec, fctx, language, key, stillMine, "bound_turns_per_hour", "more than " + settings.maxTurnsPerHour()
+            + " turns in the last hour").map(Math.max(upTo, doneSeq));
+      }
+      JsonArray tools = functions.tools(fctx);
+      List<JsonObject> messages = new ArrayList<>();
+      messages.add(new JsonObject().put("role", "system").put("content", Prompt.system(config.result(), customer, settings.extraPrompt(),
+          !tools.isEmpty())));
+      // what is being answered comes last, after our replies recorded meanwhile: the customer wrote it since our last answer
+      for (JsonObject m : history) if (!answers(m, answered)) messages.add(Prompt.message(m));
+      for (JsonObject m : history) if (answers(m, answered)) messages.add(Prompt.message(m));
+      rec.doc.put("promptMessages", messages.size()).put("promptChars", messages.stream().mapToInt(m -> m.encode().length()).sum());
+      Future<Void> ended = loop(rec, fctx, messages, tools, 0, 0).compose(answer -> {
+        if (answer.handoff()) return handoff(rec, fctx, language, key, stillMine, "handoff", answer.reason());
+        if (answer.text() == null || answer.text().isBlank()) {
+          return fallback(rec, fctx, language, key, stillMine, answer.outcome(), answer.reason());
         }
-        JsonArray tools = functions.tools(fctx);
-        List<JsonObject> messages = new ArrayList<>();
-        messages.add(new JsonObject().put("role", "system").put("content", Prompt.system(config.result(), customer, settings.extraPrompt(),
-            !tools.isEmpty())));
-        // what is being answered comes last, after our replies recorded meanwhile: the customer wrote it since our last answer
-        for (JsonObject m : history) if (!answers(m, answered)) messages.add(Prompt.message(m));
-        for (JsonObject m : history) if (answers(m, answered)) messages.add(Prompt.message(m));
-        rec.doc.put("promptMessages", messages.size()).put("promptChars", messages.stream().mapToInt(m -> m.encode().length()).sum());
-        return loop(rec, fctx, messages, tools, 0, 0).compose(answer -> {
-          if (answer.handoff()) return handoff(rec, fctx, language, key, stillMine, "handoff", answer.reason());
-          if (answer.text() == null || answer.text().isBlank()) {
-            return fallback(rec, fctx, language, key, stillMine, answer.outcome(), answer.reason());
-          }
-          return send(fctx, answer.text(), key, stillMine).compose(sent -> finish(rec.put("reply", answer.text()), sent ? "answered" : "send_failed", null));
-        }, err -> {
-          LlmException e = err instanceof LlmException le ? le : null;
-          log.warn("Assistant turn for conversation {} failed: {}", conversationId, err.toString());
-          return fallback(rec, fctx, language, key, stillMine, e == null ? "error" : "model_" + e.kind().name().toLowerCase(java.util.Locale.ROOT),
-              err.getMessage());
-        });
-      }).map(Math.max(upTo, doneSeq));
+        return send(fctx, answer.text(), key, stillMine).compose(sent -> finish(rec.put("reply", answer.text()), sent ? "answered" : "send_failed", null));
+      }, err -> {
+        LlmException e = err instanceof LlmException le ? le : null;
+        log.warn("Assistant turn for conversation {} failed: {}", conversationId, err.toString());
+        return fallback(rec, fctx, language, key, stillMine, e == null ? "error" : "model_" + e.kind().name().toLowerCase(java.util.Locale.ROOT),
+            err.getMessage());
+      });
+      return ended.map(Math.max(upTo, doneSeq));
     }).recover(err -> err instanceof Gone ? Future.succeededFuture(Long.MAX_VALUE) : Future.failedFuture(err));
   }
 

@@ -20,6 +20,9 @@ final class TurnStore {
 
   private final io.vertx.core.Vertx vertx;
   private final Mongo mongo;
+  /** Records waiting for the next insert, and whether one is under way. */
+  private final List<java.util.Map.Entry<JsonObject, io.vertx.core.Promise<Void>>> queued = new java.util.ArrayList<>();
+  private boolean writing;
 
   TurnStore(io.vertx.core.Vertx vertx, Mongo mongo) {
     this.vertx = vertx;
@@ -33,8 +36,29 @@ final class TurnStore {
         .mapEmpty();
   }
 
+  /**
+   * Stores a turn's record. Records that come while a write is under way go together in the next one (under load,
+   * one insert per batch instead of per turn); each caller's future completes when its record is stored.
+   */
   Future<Void> record(JsonObject turn) {
-    return mongo.client().insert(TURNS, turn).recover(Mongo::mapError).mapEmpty();
+    io.vertx.core.Promise<Void> stored = io.vertx.core.Promise.promise();
+    queued.add(java.util.Map.entry(turn, stored));
+    if (!writing) writeQueued();
+    return stored.future();
+  }
+
+  private void writeQueued() {
+    if (queued.isEmpty()) {
+      writing = false;
+      return;
+    }
+    writing = true;
+    List<java.util.Map.Entry<JsonObject, io.vertx.core.Promise<Void>>> batch = List.copyOf(queued);
+    queued.clear();
+    mongo.insertMany(TURNS, batch.stream().map(java.util.Map.Entry::getKey).toList()).onComplete(ar -> {
+      for (var e : batch) e.getValue().handle(ar.mapEmpty());
+      writeQueued();
+    });
   }
 
   /** A conversation's turns, newest first. */

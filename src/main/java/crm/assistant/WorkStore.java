@@ -17,7 +17,8 @@ import java.util.List;
  *    hourStart, hourTurns}
  * </pre>
  * An inbound message raises {@code pendingSeq} (its number in the conversation) and sets {@code pending}. A node
- * answers only under a claim: {@link #claim} takes the document when nobody holds it or the holder's lease ran out,
+ * answers only under a claim: {@link #claim} takes the document when nobody holds it or the holder's lease ran out
+ * ({@link #pendingAndClaim} does both in one write when it can),
  * {@link #renew} extends the lease while a turn runs, and {@link #finish} records what was answered and lets go in the
  * same atomic update, but only if nothing arrived meanwhile; otherwise the holder keeps the claim and answers again.
  * So each message is answered once, in order, by one node; a node that dies mid-turn leaves a claim that expires,
@@ -36,22 +37,43 @@ final class WorkStore {
     this.mongo = mongo;
   }
 
-  /** The conversation's message {@code seq} (inbound) waits for an answer. Durable before the caller goes on. */
+  /** The conversation's message {@code seq} (inbound) waits for an answer. */
   Future<Void> pending(String conversationId, long seq) {
-    JsonObject now = Mongo.now();
-    JsonObject update = new JsonObject()
-        .put("$max", new JsonObject().put("pendingSeq", seq))
-        .put("$set", new JsonObject().put("pending", true).put("pendingAt", now))
-        // a conversation seen for the first time: -1, nothing answered by the assistant yet (its first turn answers
-        // what came after the last message sent to the customer, see Turn); not seq - 1: two messages recorded
-        // together may be queued in either order
-        .put("$setOnInsert", new JsonObject().put("doneSeq", -1L));
+    JsonObject update = pendingUpdate(seq);
     UpdateOptions upsert = new UpdateOptions().setUpsert(true);
     JsonObject query = new JsonObject().put("_id", conversationId);
     return mongo.client().updateCollectionWithOptions(COLLECTION, query, update, upsert)
         .recover(err -> Mongo.isDuplicateKey(err) ? mongo.client().updateCollectionWithOptions(COLLECTION, query, update, upsert)
             : Future.failedFuture(err))
         .recover(Mongo::mapError).mapEmpty();
+  }
+
+  /**
+   * {@link #pending} and {@link #claim} in one write when nobody holds the conversation (the common case: one
+   * message, one write): the document as claimed. When someone holds it, the write finds nothing to update and its
+   * upsert collides with the existing document; then the message is queued, and claimed if the holder let go
+   * meanwhile (queued first, so a holder that finishes now sees it, or our claim does). Null when another holds it.
+   */
+  Future<JsonObject> pendingAndClaim(String conversationId, long seq, String token, String node, long leaseMs) {
+    Instant now = Instant.now();
+    JsonObject query = new JsonObject().put("_id", conversationId).put("$or", free(now));
+    JsonObject update = pendingUpdate(seq);
+    update.getJsonObject("$set").mergeIn(holding(token, node, now, leaseMs).getJsonObject("$set"));
+    return mongo.client().findOneAndUpdateWithOptions(COLLECTION, query, update, new FindOptions(),
+            new UpdateOptions().setUpsert(true).setReturningNewDocument(true))
+        .recover(err -> Mongo.isDuplicateKey(err)
+            ? pending(conversationId, seq).compose(v -> claim(conversationId, token, node, leaseMs))
+            : Mongo.mapError(err));
+  }
+
+  private static JsonObject pendingUpdate(long seq) {
+    return new JsonObject()
+        .put("$max", new JsonObject().put("pendingSeq", seq))
+        .put("$set", new JsonObject().put("pending", true).put("pendingAt", Mongo.now()))
+        // a conversation seen for the first time: -1, nothing answered by the assistant yet (its first turn answers
+        // what came after the last message sent to the customer, see Turn); not seq - 1: two messages recorded
+        // together may be queued in either order
+        .put("$setOnInsert", new JsonObject().put("doneSeq", -1L));
   }
 
   /**
@@ -79,21 +101,51 @@ final class WorkStore {
    * only when nothing newer is pending. False when something arrived meanwhile: the claim is kept (and the answered
    * part recorded), so the caller runs the next turn.
    */
-  Future<Boolean> finish(String conversationId, String token, long doneSeq) {
+  Future<Boolean> finish(String conversationId, String token, long doneSeq, Hour hour) {
     JsonObject query = new JsonObject().put("_id", conversationId).put("claimToken", token)
         .put("pendingSeq", new JsonObject().put("$lte", doneSeq));
     JsonObject release = new JsonObject()
         .put("$max", new JsonObject().put("doneSeq", doneSeq))
-        .put("$set", new JsonObject().put("pending", false))
+        .put("$set", hour.fields().put("pending", false))
         .put("$unset", new JsonObject().put("claimToken", "").put("claimBy", "").put("claimUntil", ""));
     return mongo.client().updateCollection(COLLECTION, query, release)
         .recover(Mongo::mapError)
         .compose(r -> {
           if (r.getDocMatched() > 0) return Future.succeededFuture(true);
           return mongo.client().updateCollection(COLLECTION, new JsonObject().put("_id", conversationId).put("claimToken", token),
-                  new JsonObject().put("$max", new JsonObject().put("doneSeq", doneSeq)))
+                  new JsonObject().put("$max", new JsonObject().put("doneSeq", doneSeq)).put("$set", hour.fields()))
               .recover(Mongo::mapError).map(false);
         });
+  }
+
+  /**
+   * The turns that asked the model in the conversation's current hour ({@code hourStart}, {@code hourTurns} on its
+   * document). Only the claim holder counts, so it keeps the count in memory while it holds the conversation and
+   * writes it when it lets go (with {@link #finish}); a turn cut short by a crash is not counted.
+   */
+  static final class Hour {
+    private Instant start;
+    private int turns;
+
+    Hour(JsonObject claimed) {
+      this.start = claimed == null ? null : Mongo.instant(claimed.getValue("hourStart"));
+      this.turns = claimed == null ? 0 : claimed.getInteger("hourTurns", 0);
+    }
+
+    /** Counts a turn that asks the model: the turns in the current hour, this one included. */
+    int count(Instant now) {
+      if (start == null || !start.isAfter(now.minusSeconds(3600))) {
+        start = now;
+        turns = 0;
+      }
+      return ++turns;
+    }
+
+    JsonObject fields() {
+      JsonObject set = new JsonObject();
+      if (start != null) set.put("hourStart", Mongo.date(start)).put("hourTurns", turns);
+      return set;
+    }
   }
 
   /** Lets go without answering (the node stops, a turn was given up): the next claim takes it from there. */
@@ -110,24 +162,6 @@ final class WorkStore {
     return mongo.client().findWithOptions(COLLECTION, query, new FindOptions().setLimit(limit).setFields(new JsonObject().put("_id", 1)))
         .recover(Mongo::mapError)
         .map(docs -> docs.stream().map(d -> d.getString("_id")).toList());
-  }
-
-  /**
-   * Counts a turn that asks the model against the conversation's hour ({@code hourStart}, {@code hourTurns} on its
-   * document): the turns in the current hour, this one included. One update in the common case; a new hour starts
-   * the count again.
-   */
-  Future<Integer> countTurn(String conversationId) {
-    Instant now = Instant.now();
-    JsonObject inHour = new JsonObject().put("_id", conversationId)
-        .put("hourStart", new JsonObject().put("$gt", Mongo.date(now.minusSeconds(3600))));
-    return mongo.client().findOneAndUpdateWithOptions(COLLECTION, inHour, new JsonObject().put("$inc", new JsonObject().put("hourTurns", 1)),
-            new FindOptions().setFields(new JsonObject().put("hourTurns", 1)), new UpdateOptions().setReturningNewDocument(true))
-        .recover(Mongo::mapError)
-        .compose(doc -> doc != null ? Future.succeededFuture(doc.getInteger("hourTurns", 1))
-            : mongo.client().updateCollection(COLLECTION, new JsonObject().put("_id", conversationId),
-                    new JsonObject().put("$set", new JsonObject().put("hourStart", Mongo.date(now)).put("hourTurns", 1)))
-                .recover(Mongo::mapError).map(1));
   }
 
   Future<JsonObject> get(String conversationId) {

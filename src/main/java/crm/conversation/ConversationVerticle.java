@@ -171,11 +171,12 @@ public final class ConversationVerticle extends VerticleBase {
     return chain.map(v -> unmatched);
   }
 
-  private Future<Void> applyKept(List<String> wamids) {
+  /** Applies the statuses kept for these wamids (they came before the send's result); whether there were any. */
+  private Future<Boolean> applyKept(List<String> wamids) {
     return messages.takePending(wamids).compose(kept -> {
       List<JsonObject> sorted = new ArrayList<>(kept);
       sorted.sort(Comparator.comparingInt(s -> MessageStore.RANK.getOrDefault(s.getString("status"), 0)));
-      return applyStatuses(sorted).mapEmpty();
+      return applyStatuses(sorted).map(!sorted.isEmpty());
     });
   }
 
@@ -366,8 +367,10 @@ public final class ConversationVerticle extends VerticleBase {
     return messages.recordSendResult(messageId, wamid, error, body.getJsonObject("response")).compose(doc -> {
       if (doc == null) return messages.byId(messageId).map(d -> new JsonObject().put("message", d == null ? null : MessageStore.toApi(d)));
       publishStatus(doc, MessageStore.statusOf(doc), Instant.now(), error);
-      Future<Void> kept = wamid == null ? Future.succeededFuture() : applyKept(List.of(wamid));
-      return kept.compose(v -> messages.byId(messageId)).map(d -> new JsonObject().put("message", MessageStore.toApi(d)));
+      Future<Boolean> kept = wamid == null ? Future.succeededFuture(false) : applyKept(List.of(wamid));
+      // read again only when kept statuses changed it
+      return kept.compose(changed -> changed ? messages.byId(messageId) : Future.succeededFuture(doc))
+          .map(d -> new JsonObject().put("message", MessageStore.toApi(d)));
     });
   }
 
