@@ -11,7 +11,8 @@ import java.util.Set;
  * image, document, audio, video, reaction, read), {@code conversationId} or {@code to}, {@code content} (text body or
  * caption), {@code templateName}, {@code language}, {@code templateParams} (array = positional, object = named),
  * {@code headerMedia {type, link}}, {@code mediaUrl}, {@code filename}, {@code replyTo} (our id or a wamid, quoted),
- * {@code targetMessageId} (reaction and read), {@code emoji}, {@code typing} (read: show the typing indicator),
+ * {@code targetMessageId} (reaction and read), {@code emoji}, {@code typing} (read: also show the typing indicator;
+ * default false),
  * {@code agentId}, {@code idempotencyKey}.
  */
 final class GraphPayloads {
@@ -78,8 +79,9 @@ final class GraphPayloads {
       }
       case "read" -> {
         out.put("targetMessageId", Check.requiredString(body, "targetMessageId", 128));
+        // a read receipt alone unless asked: the typing indicator shows the customer "typing..." for up to 25 s
         Boolean typing = Check.optionalBoolean(body, "typing");
-        out.put("typing", typing == null || typing);
+        out.put("typing", typing != null && typing);
       }
       default -> throw CrmException.validation("type", "unsupported type");
     }
@@ -92,13 +94,18 @@ final class GraphPayloads {
     if (type.equals("read")) {
       JsonObject read = new JsonObject().put("messaging_product", "whatsapp").put("status", "read")
           .put("message_id", prepared.getString("targetWamid"));
-      if (req.getBoolean("typing", true)) read.put("typing_indicator", new JsonObject().put("type", "text"));
+      if (req.getBoolean("typing", false)) read.put("typing_indicator", new JsonObject().put("type", "text"));
       return read;
     }
     JsonObject msg = new JsonObject().put("messaging_product", "whatsapp").put("recipient_type", "individual")
         .put("to", prepared.getString("to")).put("type", type);
     switch (type) {
-      case "text" -> msg.put("text", new JsonObject().put("body", req.getString("content")).put("preview_url", true));
+      case "text" -> {
+        JsonObject text = new JsonObject().put("body", req.getString("content"));
+        // Meta renders a preview of the first http(s) URL in the body only when asked; asking without one is noise
+        if (hasLink(req.getString("content"))) text.put("preview_url", true);
+        msg.put("text", text);
+      }
       case "template" -> msg.put("template", template(req));
       case "image", "document", "audio", "video" -> {
         JsonObject media = new JsonObject().put("link", req.getString("mediaUrl"));
@@ -138,6 +145,13 @@ final class GraphPayloads {
         .put("language", new JsonObject().put("code", req.getString("language")));
     if (!components.isEmpty()) t.put("components", components);
     return t;
+  }
+
+  private static final java.util.regex.Pattern URL = java.util.regex.Pattern.compile("(?i)\\bhttps?://\\S");
+
+  /** Whether the text holds a link WhatsApp can preview (it must begin with http:// or https://). */
+  static boolean hasLink(String text) {
+    return text != null && URL.matcher(text).find();
   }
 
   private static String link(JsonObject json, String field) {

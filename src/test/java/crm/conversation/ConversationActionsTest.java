@@ -516,6 +516,8 @@ class ConversationActionsTest {
     JsonObject receipt = receipts.get(0).json();
     assertThat(receipt.getString("messaging_product")).isEqualTo("whatsapp");
     assertThat(receipt.getString("message_id")).isEqualTo(newest.wamid());
+    // opening a conversation must not show the customer "typing..." (the indicator lasts up to 25 s)
+    assertThat(receipt.containsKey("typing_indicator")).isFalse();
   }
 
   @Test

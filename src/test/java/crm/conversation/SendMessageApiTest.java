@@ -260,7 +260,7 @@ class SendMessageApiTest {
     assertThat(graph).hasSize(1);
     assertThat(graph.get(0).status()).isEqualTo(200);
     assertThat(graph.get(0).json()).isEqualTo(envelope(c.phone(), "text")
-        .put("text", new JsonObject().put("body", "¡Hola! ¿En qué te ayudo? 🙂").put("preview_url", true)));
+        .put("text", new JsonObject().put("body", "¡Hola! ¿En qué te ayudo? 🙂")));
     assertThat(body.getJsonObject("whatsappResponse").getJsonArray("contacts").getJsonObject(0).getString("wa_id"))
         .isEqualTo(c.phone());
 

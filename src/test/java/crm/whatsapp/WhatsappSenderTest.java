@@ -195,7 +195,7 @@ class WhatsappSenderTest {
         .put("content", "¡Hola! ¿En qué te ayudo?").put("agentId", "agent-1"));
     JsonObject doc = assertSent(reply);
     assertThat(onlyRequestTo(c.phone())).isEqualTo(envelope(c.phone(), "text")
-        .put("text", new JsonObject().put("body", "¡Hola! ¿En qué te ayudo?").put("preview_url", true)));
+        .put("text", new JsonObject().put("body", "¡Hola! ¿En qué te ayudo?")));
     assertThat(reply.getJsonObject("whatsappResponse").getJsonArray("contacts").getJsonObject(0).getString("wa_id"))
         .isEqualTo(c.phone());
     assertThat(doc.getString("content")).isEqualTo("¡Hola! ¿En qué te ayudo?");
@@ -203,6 +203,19 @@ class WhatsappSenderTest {
     assertThat(doc.getString("conversationId")).isEqualTo(c.conversationId());
     assertThat(doc.getString("agentId")).isEqualTo("agent-1");
     assertThat(awaitStatusEvents(doc.getString("_id"), "sent")).hasSize(1);
+  }
+
+  @Test
+  void only_a_text_with_a_link_asks_for_its_preview() {
+    Customer c = customerWhoWrote();
+    assertSent(send(new JsonObject().put("type", "text").put("conversationId", c.conversationId())
+        .put("content", "Sigue tu pedido en HTTPS://tienda.example/pedido/42 cuando quieras")));
+    assertSent(send(new JsonObject().put("type", "text").put("conversationId", c.conversationId())
+        .put("content", "Escríbenos a ventas@tienda.example o visita tienda.example")));
+    List<FakeGraphApi.Recorded> requests = requestsTo(c.phone());
+    assertThat(requests).hasSize(2);
+    assertThat(requests.get(0).json().getJsonObject("text").getBoolean("preview_url")).isTrue();
+    assertThat(requests.get(1).json().getJsonObject("text").containsKey("preview_url")).isFalse();
   }
 
   @Test
@@ -218,9 +231,9 @@ class WhatsappSenderTest {
     assertThat(requests).hasSize(2);
     JsonObject context = new JsonObject().put("message_id", c.inboundWamid());
     assertThat(requests.get(0).json()).isEqualTo(envelope(c.phone(), "text")
-        .put("text", new JsonObject().put("body", "sobre esto").put("preview_url", true)).put("context", context));
+        .put("text", new JsonObject().put("body", "sobre esto")).put("context", context));
     assertThat(requests.get(1).json()).isEqualTo(envelope(c.phone(), "text")
-        .put("text", new JsonObject().put("body", "y esto").put("preview_url", true)).put("context", context));
+        .put("text", new JsonObject().put("body", "y esto")).put("context", context));
   }
 
   // ---- 2. templates
@@ -307,7 +320,7 @@ class WhatsappSenderTest {
   }
 
   @Test
-  void read_marks_the_message_read_with_the_typing_indicator_and_stores_nothing() {
+  void read_marks_the_message_read_without_the_typing_indicator_and_stores_nothing() {
     Customer c = customerWhoWrote();
     long before = wa.count("messages", new JsonObject().put("conversationId", c.conversationId()));
     JsonObject reply = send(new JsonObject().put("type", "read").put("conversationId", c.conversationId())
@@ -320,7 +333,7 @@ class WhatsappSenderTest {
     assertThat(requests.get(0).path()).isEqualTo(MESSAGES_PATH);
     assertThat(requests.get(0).header("Authorization")).isEqualTo("Bearer " + FakeGraphApi.TOKEN);
     assertThat(requests.get(0).json()).isEqualTo(new JsonObject().put("messaging_product", "whatsapp").put("status", "read")
-        .put("message_id", c.inboundWamid()).put("typing_indicator", new JsonObject().put("type", "text")));
+        .put("message_id", c.inboundWamid()));
     assertThat(wa.count("messages", new JsonObject().put("conversationId", c.conversationId()))).isEqualTo(before);
   }
 
@@ -375,7 +388,7 @@ class WhatsappSenderTest {
         .put("content", "reintento")));
     List<FakeGraphApi.Recorded> requests = requestsTo(c.phone());
     assertThat(requests).extracting(FakeGraphApi.Recorded::status).containsExactly(500, 429, 200);
-    JsonObject body = envelope(c.phone(), "text").put("text", new JsonObject().put("body", "reintento").put("preview_url", true));
+    JsonObject body = envelope(c.phone(), "text").put("text", new JsonObject().put("body", "reintento"));
     assertThat(requests).allSatisfy(r -> assertThat(r.json()).isEqualTo(body));
     assertThat(outboundCount(c.conversationId())).isEqualTo(1);
     assertThat(awaitStatusEvents(doc.getString("_id"), "sent")).hasSize(1);
