@@ -337,7 +337,7 @@ public final class ConversationVerticle extends VerticleBase {
     };
     JsonObject metadata = new JsonObject().put("waType", type);
     if ("assistant".equals(body.getString("sentBy"))) metadata.put("sentBy", "assistant");
-    for (String f : List.of("templateName", "language", "templateParams", "emoji", "mediaUrl", "caption")) {
+    for (String f : List.of("templateName", "language", "templateParams", "templateComponents", "emoji", "mediaUrl", "caption", "publicId")) {
       if (body.getValue(f) != null) metadata.put(f, body.getValue(f));
     }
     JsonObject doc = new JsonObject()
@@ -353,8 +353,11 @@ public final class ConversationVerticle extends VerticleBase {
     if (body.getString("agentId") != null) doc.put("agentId", body.getString("agentId"));
     if (quoted != null) doc.put("replyTo", quoted.getString("_id"));
     if (body.getString("mediaUrl") != null) {
-      doc.put("attachments", new JsonArray().add(new JsonObject().put("type", type).put("url", body.getString("mediaUrl"))
-          .put("filename", body.getString("filename", "")).put("size", 0)));
+      JsonObject attachment = new JsonObject().put("type", type).put("url", body.getString("mediaUrl"))
+          .put("filename", body.getString("filename", "")).put("size", body.getLong("mediaSize", 0L));
+      if (body.getString("publicId") != null) attachment.put("publicId", body.getString("publicId"));
+      if (body.getString("mediaType") != null) attachment.put("mimeType", body.getString("mediaType"));
+      doc.put("attachments", new JsonArray().add(attachment));
     }
     return doc;
   }

@@ -61,13 +61,15 @@ final class InboxRoutes {
     api.route(HttpMethod.POST, "/conversations/:conversationId/messages", Permission.WRITE_MESSAGES, Bucket.MESSAGES, ctx -> {
       JsonObject body = Http.body(ctx);
       Principal me = Http.principal(ctx);
-      String type = Check.oneOf(Check.optionalString(body, "type", 16), "type", List.of("text", "template"));
+      String type = Check.oneOf(Check.optionalString(body, "type", 16), "type", List.of("text", "template", "image", "document", "audio"));
       JsonObject send = new JsonObject().put("type", type == null ? "text" : type)
           .put("conversationId", ctx.pathParam("conversationId")).put("agentId", me.agentId());
-      for (String f : List.of("content", "templateName", "language", "replyTo")) {
+      // text; template (templateParams, templateComponents, headerMedia); media (publicId of an upload, or mediaUrl; content
+      // is the caption); the sender checks each
+      for (String f : List.of("content", "templateName", "language", "replyTo", "templateParams", "templateComponents", "headerMedia",
+          "publicId", "mediaUrl", "filename")) {
         if (body.getValue(f) != null) send.put(f, body.getValue(f));
       }
-      if (body.getValue("templateParams") != null) send.put("templateParams", body.getValue("templateParams"));
       String key = ctx.request().getHeader("Idempotency-Key");
       if (key == null) key = Check.optionalString(body, "clientMessageId", 200);
       if (key != null) {

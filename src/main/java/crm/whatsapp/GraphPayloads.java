@@ -4,13 +4,17 @@ import crm.bus.Check;
 import crm.bus.CrmException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Set;
 
 /**
  * What a send request may say, and the Graph API body it becomes. Request fields: {@code type} (text, template,
  * image, document, audio, video, reaction, read), {@code conversationId} or {@code to}, {@code content} (text body or
  * caption), {@code templateName}, {@code language}, {@code templateParams} (array = positional, object = named),
- * {@code headerMedia {type, link}}, {@code mediaUrl}, {@code filename}, {@code replyTo} (our id or a wamid, quoted),
+ * {@code headerMedia {type, link}}, {@code templateComponents} (Meta's components: header, body, buttons; see
+ * {@link TemplateComponents}), {@code mediaUrl} or {@code publicId} (an uploaded file), {@code filename}, {@code replyTo} (our id or a wamid, quoted),
  * {@code targetMessageId} (reaction and read), {@code emoji}, {@code typing} (read: also show the typing indicator;
  * default false),
  * {@code agentId}, {@code idempotencyKey}.
@@ -55,6 +59,18 @@ final class GraphPayloads {
         } else if (params != null) {
           throw CrmException.validation("templateParams", "templateParams must be an array or an object of strings");
         }
+        if (body.getValue("templateComponents") != null) {
+          JsonArray components = TemplateComponents.validate(body.getValue("templateComponents"));
+          boolean hasBody = components.stream().anyMatch(c -> "body".equals(((JsonObject) c).getString("type")));
+          boolean hasHeader = components.stream().anyMatch(c -> "header".equals(((JsonObject) c).getString("type")));
+          if (hasBody && out.getValue("templateParams") != null) {
+            throw CrmException.validation("templateParams", "give the body's parameters once: templateParams or a body component");
+          }
+          if (hasHeader && body.getValue("headerMedia") != null) {
+            throw CrmException.validation("headerMedia", "give the header once: headerMedia or a header component");
+          }
+          out.put("templateComponents", components);
+        }
         JsonObject header = body.getValue("headerMedia") instanceof JsonObject h ? h : null;
         if (body.getValue("headerMedia") != null && header == null) throw CrmException.validation("headerMedia", "headerMedia must be an object");
         if (header != null) {
@@ -65,7 +81,13 @@ final class GraphPayloads {
         out.put("content", content != null ? content : "[template] " + out.getString("templateName"));
       }
       case "image", "document", "audio", "video" -> {
-        out.put("mediaUrl", link(body, "mediaUrl"));
+        // a link, or an uploaded file (its publicId; the sender turns it into a signed link to our copy)
+        if (body.getValue("publicId") != null) {
+          if (body.getValue("mediaUrl") != null) throw CrmException.validation("publicId", "give mediaUrl or publicId, not both");
+          out.put("publicId", Check.requiredString(body, "publicId", 255));
+        } else {
+          out.put("mediaUrl", link(body, "mediaUrl"));
+        }
         String caption = Check.optionalString(body, "content", 1024);
         if (caption != null && !type.equals("audio")) out.put("caption", caption);
         copy(body, out, "filename", 240);
@@ -141,10 +163,27 @@ final class GraphPayloads {
       }
     }
     if (!parameters.isEmpty()) components.add(new JsonObject().put("type", "body").put("parameters", parameters));
+    JsonArray given = req.getJsonArray("templateComponents");
+    if (given != null) {
+      components.addAll(given);
+      // Meta's order: header, body, then the buttons by index
+      List<Object> sorted = new ArrayList<>(components.getList());
+      sorted.sort(Comparator.comparingInt(c -> order(c)));
+      components = new JsonArray(sorted);
+    }
     JsonObject t = new JsonObject().put("name", req.getString("templateName"))
         .put("language", new JsonObject().put("code", req.getString("language")));
     if (!components.isEmpty()) t.put("components", components);
     return t;
+  }
+
+  private static int order(Object component) {
+    JsonObject c = component instanceof JsonObject o ? o : JsonObject.mapFrom(component);
+    return switch (c.getString("type")) {
+      case "header" -> 0;
+      case "body" -> 1;
+      default -> 2 + Integer.parseInt(c.getString("index", "0"));
+    };
   }
 
   private static final java.util.regex.Pattern URL = java.util.regex.Pattern.compile("(?i)\\bhttps?://\\S");

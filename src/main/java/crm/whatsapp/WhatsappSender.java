@@ -69,12 +69,46 @@ final class WhatsappSender {
   Future<JsonObject> send(JsonObject body) {
     JsonObject request = GraphPayloads.validate(body);
     long deadline = System.nanoTime() + deadlineMs * 1_000_000;
-    return bus.request(Addresses.CONVERSATION_PREPARE_OUTBOUND, request).compose(prepared -> {
+    return uploadedFiles(request).compose(v -> bus.request(Addresses.CONVERSATION_PREPARE_OUTBOUND, request)).compose(prepared -> {
       if (prepared.getBoolean("duplicate", false)) {
         return settled(request, prepared, deadline).compose(this::duplicateAnswer);
       }
       return sendPrepared(request, prepared, deadline);
     });
+  }
+
+  /**
+   * Uploaded files the request names by publicId (a media message, a template's media header) become signed links to
+   * our copy, which Meta fetches; a media message's file must be of its kind (an uploaded PDF is not an image).
+   */
+  private Future<Void> uploadedFiles(JsonObject request) {
+    String type = request.getString("type");
+    JsonArray components = request.getJsonArray("templateComponents");
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    if (request.getString("publicId") != null) ids.add(request.getString("publicId"));
+    if (components != null) ids.addAll(TemplateComponents.publicIds(components));
+    if (ids.isEmpty()) return Future.succeededFuture();
+    java.util.Map<String, JsonObject> files = new java.util.HashMap<>();
+    return Future.all(ids.stream().map(id -> bus.request(Addresses.FILE_LINK, new JsonObject().put("publicId", id))
+            .onSuccess(f -> files.put(id, f))).toList())
+        .<Void>map(all -> {
+          String own = request.getString("publicId");
+          if (own != null) {
+            JsonObject file = files.get(own);
+            if (!type.equals(file.getString("kind"))) {
+              throw CrmException.validation("publicId", "the uploaded file is " + file.getString("kind", "unknown") + ", not " + type);
+            }
+            request.put("mediaUrl", file.getString("url")).put("mediaSize", file.getLong("size", 0L))
+                .put("mediaType", file.getString("contentType"));
+            if (request.getString("filename") == null && file.getString("filename") != null) request.put("filename", file.getString("filename"));
+          }
+          if (components != null) {
+            java.util.Map<String, String> links = new java.util.HashMap<>();
+            files.forEach((id, f) -> links.put(id, f.getString("url")));
+            request.put("templateComponents", TemplateComponents.withLinks(components, links));
+          }
+          return null;
+        });
   }
 
   /**

@@ -529,8 +529,13 @@ class SendMessageApiTest {
   @Test
   void bad_bodies_are_400_and_nothing_is_sent_or_stored() {
     Customer c = customerWhoWrote();
-    assertFieldError(send(c, agentA, new JsonObject().put("type", "image").put("content", "foto")),
+    assertFieldError(send(c, agentA, new JsonObject().put("type", "video").put("content", "foto")),
         400, "VALIDATION_FAILED", path(c), "type");
+    // an image needs its file: an upload's publicId or a link
+    assertFieldError(send(c, agentA, new JsonObject().put("type", "image").put("content", "foto")),
+        400, "VALIDATION_FAILED", path(c), "mediaUrl");
+    assertFieldError(send(c, agentA, new JsonObject().put("type", "image").put("mediaUrl", "file:///etc/passwd")),
+        400, "VALIDATION_FAILED", path(c), "mediaUrl");
     assertFieldError(send(c, agentA, new JsonObject().put("type", "text")), 400, "VALIDATION_FAILED", path(c), "content");
     assertFieldError(send(c, agentA, new JsonObject()), 400, "VALIDATION_FAILED", path(c), "content");
     assertFieldError(send(c, agentA, new JsonObject().put("content", "   ")), 400, "VALIDATION_FAILED", path(c), "content");

@@ -255,6 +255,65 @@ class WhatsappSenderTest {
   }
 
   @Test
+  void template_with_components_a_media_header_currency_date_and_buttons_goes_out_in_metas_format() {
+    Customer c = customerWhoWrote();
+    JsonArray components = new JsonArray()
+        .add(new JsonObject().put("type", "button").put("sub_type", "url").put("index", 1)
+            .put("parameters", new JsonArray().add(new JsonObject().put("type", "text").put("text", "pedido/A-9"))))
+        .add(new JsonObject().put("type", "body").put("parameters", new JsonArray()
+            .add(new JsonObject().put("type", "text").put("text", "Ana"))
+            .add(new JsonObject().put("type", "currency").put("currency", new JsonObject().put("fallback_value", "$1,250.50 MXN")
+                .put("code", "MXN").put("amount_1000", 1_250_500)))
+            .add(new JsonObject().put("type", "date_time").put("date_time", new JsonObject().put("fallback_value", "5 de diciembre")))))
+        .add(new JsonObject().put("type", "header").put("parameters", new JsonArray().add(new JsonObject().put("type", "document")
+            .put("document", new JsonObject().put("link", "https://cdn.example.com/factura.pdf").put("filename", "factura.pdf")))))
+        .add(new JsonObject().put("type", "button").put("sub_type", "quick_reply").put("index", "0")
+            .put("parameters", new JsonArray().add(new JsonObject().put("type", "payload").put("payload", "CONFIRMAR-A-9"))));
+    JsonObject doc = assertSent(send(new JsonObject().put("type", "template").put("conversationId", c.conversationId())
+        .put("templateName", "invoice_ready").put("language", "es_MX").put("templateComponents", components)));
+    JsonArray expected = new JsonArray()
+        .add(components.getJsonObject(2))
+        .add(components.getJsonObject(1))
+        .add(components.getJsonObject(3))
+        .add(components.getJsonObject(0).copy().put("index", "1"));
+    assertThat(onlyRequestTo(c.phone())).isEqualTo(envelope(c.phone(), "template").put("template", new JsonObject()
+        .put("name", "invoice_ready").put("language", new JsonObject().put("code", "es_MX")).put("components", expected)));
+    assertThat(doc.getJsonObject("metadata").getJsonArray("templateComponents")).hasSize(4);
+  }
+
+  @Test
+  void template_components_that_break_metas_format_are_refused_with_the_field_and_nothing_is_sent() {
+    Customer c = customerWhoWrote();
+    java.util.Map<String, JsonArray> wrong = new java.util.LinkedHashMap<>();
+    wrong.put("templateComponents[0].parameters[0].currency.code", new JsonArray().add(new JsonObject().put("type", "body")
+        .put("parameters", new JsonArray().add(new JsonObject().put("type", "currency").put("currency", new JsonObject()
+            .put("fallback_value", "$1").put("code", "pesos").put("amount_1000", 1000))))));
+    wrong.put("templateComponents[0].parameters[0].currency.amount_1000", new JsonArray().add(new JsonObject().put("type", "body")
+        .put("parameters", new JsonArray().add(new JsonObject().put("type", "currency").put("currency", new JsonObject()
+            .put("fallback_value", "$1").put("code", "USD").put("amount_1000", 1.5))))));
+    wrong.put("templateComponents[0].index", new JsonArray().add(new JsonObject().put("type", "button").put("sub_type", "quick_reply")
+        .put("index", 12).put("parameters", new JsonArray().add(new JsonObject().put("type", "payload").put("payload", "x")))));
+    wrong.put("templateComponents[0].parameters[0].type", new JsonArray().add(new JsonObject().put("type", "button")
+        .put("sub_type", "quick_reply").put("index", 0).put("parameters", new JsonArray().add(new JsonObject().put("type", "text").put("text", "x")))));
+    wrong.put("templateComponents[0].parameters[0].image.link", new JsonArray().add(new JsonObject().put("type", "header")
+        .put("parameters", new JsonArray().add(new JsonObject().put("type", "image").put("image", new JsonObject().put("link", "javascript:alert(1)"))))));
+    wrong.put("templateComponents[0].type", new JsonArray().add(new JsonObject().put("type", "footer").put("parameters",
+        new JsonArray().add(new JsonObject().put("type", "text").put("text", "x")))));
+    wrong.put("templateComponents", new JsonArray());
+    for (var e : wrong.entrySet()) {
+      CrmException err = sendFails(new JsonObject().put("type", "template").put("conversationId", c.conversationId())
+          .put("templateName", "t").put("templateComponents", e.getValue()));
+      assertThat(err.code()).as(e.getKey()).isEqualTo(ErrorCode.VALIDATION_FAILED);
+      assertThat(err.field()).as(e.getKey()).isEqualTo(e.getKey());
+    }
+    CrmException twice = sendFails(new JsonObject().put("type", "template").put("conversationId", c.conversationId())
+        .put("templateName", "t").put("templateParams", new JsonArray().add("a")).put("templateComponents", new JsonArray()
+            .add(new JsonObject().put("type", "body").put("parameters", new JsonArray().add(new JsonObject().put("type", "text").put("text", "b"))))));
+    assertThat(twice.field()).isEqualTo("templateParams");
+    assertThat(requestsTo(c.phone())).isEmpty();
+  }
+
+  @Test
   void template_with_named_parameters_and_a_media_header() {
     Customer c = customerWhoWrote();
     assertSent(send(new JsonObject().put("type", "template").put("conversationId", c.conversationId())
