@@ -112,12 +112,13 @@ public final class HttpVerticle extends VerticleBase {
       WebhookRoutes.mount(vertx, root, cfg);
 
       Router apiRouter = Router.router(vertx);
-      // no merging of form attributes into the params: the API takes JSON only, and merging decodes the query string
-      // in the body's end handler, where a malformed one threw out of the router and the request never got an answer
-      apiRouter.route().handler(BodyHandler.create(false).setMergeFormAttributes(false)
-          .setBodyLimit(cfg.getInteger("JSON_BODY_LIMIT", 1_048_576)));
       ApiRouter api = new ApiRouter(apiRouter, auth, new RateLimiter(vertx, cfg),
           cfg.getInteger("JSON_MAX_DEPTH", crm.bus.JsonBounds.DEFAULT_MAX_DEPTH));
+      // no merging of form attributes into the params: the API takes JSON only, and merging decodes the query string
+      // in the body's end handler, where a malformed one threw out of the router and the request never got an answer.
+      // Streamed routes (file uploads) are left alone: their handlers read the body as it comes.
+      apiRouter.route().handler(api.bodyHandler(BodyHandler.create(false).setMergeFormAttributes(false)
+          .setBodyLimit(cfg.getInteger("JSON_BODY_LIMIT", 1_048_576))));
       AuthRoutes.mount(api, bus);
       AgentRoutes.mount(api, bus);
       InboxRoutes.mount(api, bus);
