@@ -6,8 +6,6 @@ import crm.bus.Bus;
 import crm.bus.CrmException;
 import crm.bus.ErrorCode;
 import crm.socket.SocketRoutes;
-import crm.storage.MediaRoutes;
-import crm.storage.MediaStore;
 import crm.storage.Mongo;
 import crm.whatsapp.WebhookRoutes;
 import io.vertx.core.Future;
@@ -128,7 +126,7 @@ public final class HttpVerticle extends VerticleBase {
       crm.knowledge.KnowledgeRoutes.mount(api, bus); // /knowledge-articles (crm.knowledge)
       crm.assistant.AssistantRoutes.mount(api, bus); // turns, status (crm.assistant)
       crm.commerce.CommerceRoutes.mount(api, bus); // catalog and orders (crm.commerce)
-      MediaRoutes.mount(api, new MediaStore(vertx, mongo));
+      crm.files.FileRoutes.mount(api, vertx, cfg, mongo); // uploads, /files and /media (crm.files)
       api.get("/openapi.json", Permission.AUTHENTICATED, ctx -> ctx.response()
           .putHeader("Content-Type", "application/json; charset=utf-8").end(openapiDoc));
 
