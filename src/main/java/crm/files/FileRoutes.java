@@ -24,7 +24,8 @@ public final class FileRoutes {
 
   public static void mount(ApiRouter api, Vertx vertx, JsonObject config, Mongo mongo) {
     MediaStore media = new MediaStore(vertx, mongo);
-    FileBackend backend = new GridFsBackend(media);
+    FilesConfig files = FilesConfig.fromJson(config);
+    FileBackend backend = files.cloudinary() ? new CloudinaryBackend(vertx, files) : new GridFsBackend(media);
     FileStore records = new FileStore(mongo);
     FileLinks links = FileLinks.create(vertx, config);
     vertx.executeBlocking(() -> {
