@@ -91,6 +91,9 @@ final class Upload {
       answer(CrmException.validation("file", "Malformed multipart/form-data request"));
       return;
     }
+    if ("100-continue".equalsIgnoreCase(req.getHeader("Expect"))) {
+      req.response().writeContinue(); // token, rate limit and headers passed: curl sends large files only after this
+    }
     req.handler(this::onRequestBytes);
     req.uploadHandler(this::onPart);
     req.exceptionHandler(this::onFailure);

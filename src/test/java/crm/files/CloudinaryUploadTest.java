@@ -148,8 +148,8 @@ class CloudinaryUploadTest {
     long records = count(FileStore.COLLECTION);
     assertError(upload("big.png", "image/png", Samples.pngOfSize((int) FileType.IMAGE_MAX + 1)), 413, "PAYLOAD_TOO_LARGE",
         UPLOAD);
-    assertThat(cloudinary.uploadsStarted.get()).isEqualTo(1);
     await(() -> cloudinary.uploadsBroken.get(), "Cloudinary saw the upload break off");
+    assertThat(cloudinary.uploadsStarted.get()).isEqualTo(1);
     assertThat(cloudinary.stored).isEmpty();
     assertThat(count(FileStore.COLLECTION)).isEqualTo(records);
   }

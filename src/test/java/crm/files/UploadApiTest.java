@@ -243,6 +243,38 @@ class UploadApiTest {
     assertThat(counts()).isEqualTo(before);
   }
 
+  @Test
+  void a_client_that_expects_100_continue_is_told_to_send_its_file() throws Exception {
+    String b = "crmBoundaryExpect";
+    byte[] pdf = Samples.pdf();
+    Buffer body = Buffer.buffer("--" + b + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"e.pdf\"\r\n"
+        + "Content-Type: application/pdf\r\n\r\n").appendBytes(pdf).appendString("\r\n--" + b + "--\r\n");
+    String head = "POST " + UPLOAD + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token + "\r\n"
+        + "Content-Type: multipart/form-data; boundary=" + b + "\r\nContent-Length: " + body.length() + "\r\n"
+        + "Expect: 100-continue\r\n\r\n";
+    NetClient net = app.vertx.createNetClient();
+    try {
+      NetSocket socket = net.connect(app.port, "127.0.0.1").await(10, TimeUnit.SECONDS);
+      Buffer received = Buffer.buffer();
+      io.vertx.core.Promise<Void> continued = io.vertx.core.Promise.promise();
+      io.vertx.core.Promise<Void> answered = io.vertx.core.Promise.promise();
+      socket.handler(buf -> {
+        received.appendBuffer(buf);
+        String text = received.toString(StandardCharsets.ISO_8859_1);
+        if (text.startsWith("HTTP/1.1 100 Continue\r\n\r\n")) continued.tryComplete();
+        if (text.contains("\"publicId\"") && text.endsWith("}")) answered.tryComplete();
+      });
+      socket.write(Buffer.buffer(head)).await(10, TimeUnit.SECONDS);
+      continued.future().await(10, TimeUnit.SECONDS); // nothing of the body was sent before this
+      socket.write(body).await(10, TimeUnit.SECONDS);
+      answered.future().await(20, TimeUnit.SECONDS);
+      assertThat(received.toString(StandardCharsets.ISO_8859_1)).contains("HTTP/1.1 201 Created").contains("\"format\":\"pdf\"");
+      socket.close();
+    } finally {
+      net.close();
+    }
+  }
+
   // ---- serving: ranges, ETag, signed links
 
   @Test
