@@ -127,6 +127,10 @@ final class Upload {
   }
 
   private void onHead(Buffer buf) {
+    if (head == null) { // bytes after the part was paused for detection: a broken stream contract, not the client's
+      abort(new IllegalStateException("file bytes arrived after the upload was paused for detection"));
+      return;
+    }
     head.appendBuffer(buf);
     if (head.length() >= FileTypes.HEAD_BYTES) {
       part.pause();
