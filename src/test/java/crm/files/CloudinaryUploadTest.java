@@ -154,6 +154,16 @@ class CloudinaryUploadTest {
     assertThat(count(FileStore.COLLECTION)).isEqualTo(records);
   }
 
+  @Test
+  void a_file_whose_record_cannot_be_written_is_destroyed_on_cloudinary_with_a_signed_request() throws Exception {
+    cloudinary.fixedPublicId = "same-id-twice";
+    assertThat(upload("a.png", "image/png", Samples.png()).statusCode()).isEqualTo(201);
+    // Cloudinary answers a public_id already recorded: the record cannot be written, so the upload is destroyed again
+    assertError(upload("b.png", "image/png", Samples.gif()), 409, "DUPLICATE_RESOURCE", UPLOAD);
+    assertThat(cloudinary.destroyed.get()).isEqualTo(1);
+    assertThat(cloudinary.stored).doesNotContainKey("same-id-twice");
+  }
+
   // ---- helpers
 
   private static HttpResponse<Buffer> upload(String filename, String contentType, byte[] bytes) throws Exception {

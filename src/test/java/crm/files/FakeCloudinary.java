@@ -42,6 +42,8 @@ final class FakeCloudinary implements AutoCloseable {
   final AtomicInteger destroyed = new AtomicInteger();
   volatile String secret = SECRET;
   private final AtomicReference<Failure> failNext = new AtomicReference<>(Failure.NONE);
+  /** The public_id the next uploads get (null: a random one, as Cloudinary gives). */
+  volatile String fixedPublicId;
   private volatile int failStatus;
   private volatile String failMessage;
 
@@ -74,6 +76,7 @@ final class FakeCloudinary implements AutoCloseable {
     uploadsBroken.set(0);
     destroyed.set(0);
     secret = SECRET;
+    fixedPublicId = null;
     failNext.set(Failure.NONE);
   }
 
@@ -125,7 +128,8 @@ final class FakeCloudinary implements AutoCloseable {
   private void answerUpload(HttpServerRequest req, String cloud, String resourceType, String[] fileMeta, byte[] bytes,
                             JsonObject params) {
     String ext = fileMeta[0].contains(".") ? fileMeta[0].substring(fileMeta[0].lastIndexOf('.') + 1) : "";
-    String publicId = randomId() + (resourceType.equals("raw") && !ext.isEmpty() ? "." + ext : "");
+    String publicId = fixedPublicId != null ? fixedPublicId
+        : randomId() + (resourceType.equals("raw") && !ext.isEmpty() ? "." + ext : "");
     long version = Instant.now().getEpochSecond();
     stored.put(publicId, new Upload(publicId, resourceType, fileMeta[0], fileMeta[1], bytes, params));
     String path = cloud + "/" + resourceType + "/upload/v" + version + "/" + publicId
