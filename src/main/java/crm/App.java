@@ -75,6 +75,8 @@ public final class App {
           .compose(v -> deploy(vertx, ids, crm.knowledge.KnowledgeVerticle::new, conf, 1))
           .compose(v -> deploy(vertx, ids, crm.assistant.AssistantVerticle::new, conf, 1))
           .compose(v -> deploy(vertx, ids, crm.commerce.CommerceVerticle::new, conf, 1))
+          // uploaded files on the bus (links for WhatsApp media messages); the upload route itself is HTTP's
+          .compose(v -> deploy(vertx, ids, crm.files.FilesVerticle::new, conf, 1))
           .compose(v -> deploy(vertx, ids, crm.socket.PresenceVerticle::new, conf, 1))
           .compose(v -> deploy(vertx, ids, HttpVerticle::new, conf, httpInstances))
           // after HTTP, so stopped before it: open sockets are closed before the HTTP server drains

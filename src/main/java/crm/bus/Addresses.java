@@ -323,4 +323,18 @@ public final class Addresses {
    * Socket.IO {@code order_status_changed} to supervisors and admins.
    */
   public static final String EVT_ORDER_STATUS_CHANGED = "crm.events.commerce.order_status_changed";
+
+  // uploaded files (crm.files.FilesVerticle; the bytes themselves go through POST /upload, never the bus)
+  /**
+   * {publicId (as POST /upload answered it)} -> {publicId, url (absolute: for a GridFS file a link to GET
+   * /api/v2/files/:id signed just now, valid FILE_LINK_TTL_SECONDS, that needs no token; for a Cloudinary file its
+   * secure_url), expiresAt (ISO instant the signed link stops working; null for Cloudinary), contentType (as detected
+   * from the bytes: image/jpeg, image/png, image/gif, image/webp, application/pdf, application/msword,
+   * application/vnd.openxmlformats-officedocument.wordprocessingml.document, text/plain, audio/mpeg, audio/mp4,
+   * audio/ogg), filename, size (bytes), kind (image | document | audio), format (jpg, png, gif, webp, pdf, doc, docx,
+   * txt, mp3, m4a, ogg), store (gridfs | cloudinary)}: what a media message to WhatsApp needs (its link, type and
+   * document filename). VALIDATION_FAILED (field publicId) when absent or not a string; RESOURCE_NOT_FOUND when no
+   * upload has it.
+   */
+  public static final String FILES_LINK = "crm.files.link";
 }

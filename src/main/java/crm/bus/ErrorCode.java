@@ -31,6 +31,8 @@ public enum ErrorCode {
   URI_TOO_LONG(414, 1210),
   HEADERS_TOO_LARGE(431, 1211),
   ORIGIN_NOT_ALLOWED(403, 1212),
+  /** A Range request none of whose bytes the file has (416, with Content-Range: bytes *&#47;length). */
+  RANGE_NOT_SATISFIABLE(416, 1213),
 
   CONVERSATION_ALREADY_ASSIGNED(409, 1301),
   INVALID_STATUS_TRANSITION(409, 1302),

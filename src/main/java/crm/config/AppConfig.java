@@ -1,6 +1,7 @@
 package crm.config;
 
 import crm.assistant.LlmConfig;
+import crm.files.FilesConfig;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
@@ -68,7 +69,8 @@ public record AppConfig(
     TicketConfig tickets,
     LlmConfig ai,
     AssistantConfig assistant,
-    CommerceConfig commerce) {
+    CommerceConfig commerce,
+    FilesConfig files) {
 
   /** Keys read from the environment and system properties (the env store's allowlist). */
   public static final List<String> KEYS = java.util.stream.Stream.concat(java.util.stream.Stream.of(
@@ -84,11 +86,13 @@ public record AppConfig(
       "WHATSAPP_HTTP_TIMEOUT_MS", "WHATSAPP_SEND_DEADLINE_MS", "WHATSAPP_SANDBOX_DELAY_MS",
       "ASSIGN_ALLOW_OFFLINE", "AUTO_ASSIGN", "AUTO_ASSIGN_MAX_PER_AGENT", "CONVERSATION_AI_DEFAULT",
       "INBOX_LIST_INDEX", "PRESENCE_GRACE_MS"),
-      java.util.stream.Stream.of(SocketConfig.KEYS, TicketConfig.KEYS, LlmConfig.KEYS, AssistantConfig.KEYS, CommerceConfig.KEYS)
+      java.util.stream.Stream.of(SocketConfig.KEYS, TicketConfig.KEYS, LlmConfig.KEYS, AssistantConfig.KEYS, CommerceConfig.KEYS,
+              FilesConfig.KEYS)
           .flatMap(List::stream)).toList();
 
-  private static final Set<String> SECRET_KEYS = Set.of("JWT_SECRET", "CRM_ADMIN_PASSWORD", "MONGO_URI",
-      "WHATSAPP_ACCESS_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "AI_API_KEY");
+  private static final Set<String> SECRET_KEYS = java.util.stream.Stream.concat(java.util.stream.Stream.of(
+      "JWT_SECRET", "CRM_ADMIN_PASSWORD", "MONGO_URI", "WHATSAPP_ACCESS_TOKEN", "WHATSAPP_APP_SECRET",
+      "WHATSAPP_VERIFY_TOKEN", "AI_API_KEY"), FilesConfig.SECRET_KEYS.stream()).collect(java.util.stream.Collectors.toUnmodifiableSet());
 
   public static AppConfig from(JsonObject raw) {
     Reader r = new Reader(raw);
@@ -182,7 +186,8 @@ public record AppConfig(
         TicketConfig.from(r),
         LlmConfig.from(r),
         AssistantConfig.from(r),
-        CommerceConfig.from(r));
+        CommerceConfig.from(r),
+        FilesConfig.from(r));
   }
 
   /** No Graph API credentials: outbound messages are recorded and their statuses simulated. */
@@ -230,7 +235,8 @@ public record AppConfig(
         .mergeIn(tickets.toJson())
         .mergeIn(ai.toJson())
         .mergeIn(assistant.toJson())
-        .mergeIn(commerce.toJson());
+        .mergeIn(commerce.toJson())
+        .mergeIn(files.toJson());
   }
 
   /** The configuration with secrets masked, for logs and --print-config. */

@@ -7,11 +7,14 @@ import crm.bus.ErrorCode;
 import crm.http.RateLimiter.Bucket;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Declares the /api/v2 routes. Every route names the permission it needs (or {@link #PUBLIC}) and its rate-limit
@@ -19,16 +22,30 @@ import java.util.List;
  */
 public final class ApiRouter {
   public static final String PUBLIC = null;
-  private static final String AUTH_ERROR = "authError";
+  static final String AUTH_ERROR = "authError";
 
   /** One declared route, for the OpenAPI and RBAC tests. */
   public record Spec(HttpMethod method, String path, String permission, Bucket bucket) {}
+
+  /**
+   * A second credential one route accepts besides a token (a signed link): {@link #presented} says whether the
+   * request carries it, {@link #verify} fails with the API error when it is not valid.
+   */
+  public interface Credential {
+    boolean presented(RoutingContext ctx);
+
+    void verify(RoutingContext ctx) throws CrmException;
+  }
+
+  /** What a request of a streamed route may still send after it has been answered: read and dropped up to this. */
+  public static final long DRAIN_LIMIT = 32L * 1024 * 1024;
 
   private final Router router;
   private final Authenticator auth;
   private final RateLimiter limiter;
   private final int maxDepth;
   private final List<Spec> specs = new ArrayList<>();
+  private final Set<String> streamed = ConcurrentHashMap.newKeySet();
 
   ApiRouter(Router router, Authenticator auth, RateLimiter limiter, int maxDepth) {
     this.router = router;
@@ -62,11 +79,17 @@ public final class ApiRouter {
   }
 
   public void route(HttpMethod method, String path, String permission, Bucket bucket, Handler<RoutingContext> handler) {
+    route(method, path, permission, bucket, null, handler);
+  }
+
+  /** As {@link #route}, also letting in a request that carries a valid {@code credential} instead of a token. */
+  public void route(HttpMethod method, String path, String permission, Bucket bucket, Credential credential,
+                    Handler<RoutingContext> handler) {
     specs.add(new Spec(method, path, permission, bucket));
     router.route(method, path)
         .handler(this::readToken)
         .handler(ctx -> rateLimit(ctx, bucket))
-        .handler(ctx -> authorize(ctx, permission))
+        .handler(ctx -> authorize(ctx, permission, credential))
         .handler(ctx -> {
           try {
             Http.checkMediaType(ctx);
@@ -76,6 +99,66 @@ public final class ApiRouter {
             ctx.fail(e);
           }
         });
+  }
+
+  /**
+   * A route whose body the handler streams itself (a file upload): the JSON body handler leaves it alone, the request
+   * is paused until the handler reads it, and no JSON media type is asked for. Whatever the request still sends once
+   * it is answered (a refusal before the handler, an upload refused midway) is read and dropped, up to
+   * {@link #DRAIN_LIMIT} bytes; past that its connection is closed.
+   */
+  public void stream(HttpMethod method, String path, String permission, Bucket bucket, Handler<RoutingContext> handler) {
+    specs.add(new Spec(method, path, permission, bucket));
+    streamed.add(method.name() + " " + path);
+    router.route(method, path)
+        .handler(this::readToken)
+        .handler(ctx -> rateLimit(ctx, bucket))
+        .handler(ctx -> authorize(ctx, permission, null))
+        .handler(handler);
+  }
+
+  /**
+   * The router's body handler, except on streamed routes: those are paused (their bytes wait for the handler, through
+   * the asynchronous token and rate-limit checks) and drained once answered.
+   */
+  Handler<RoutingContext> bodyHandler(Handler<RoutingContext> body) {
+    return ctx -> {
+      if (!isStreamed(ctx)) {
+        body.handle(ctx);
+        return;
+      }
+      HttpServerRequest req = ctx.request();
+      req.pause();
+      ctx.addEndHandler(v -> drain(req));
+      ctx.next();
+    };
+  }
+
+  private boolean isStreamed(RoutingContext ctx) {
+    if (streamed.isEmpty()) return false;
+    String path = ctx.normalizedPath();
+    String mount = ctx.mountPoint() == null ? "" : ctx.mountPoint();
+    if (mount.endsWith("/")) mount = mount.substring(0, mount.length() - 1);
+    if (!path.startsWith(mount)) return false;
+    path = path.substring(mount.length());
+    if (path.length() > 1 && path.endsWith("/")) path = path.substring(0, path.length() - 1);
+    return streamed.contains(ctx.request().method().name() + " " + path);
+  }
+
+  /** Reads and drops what an answered request still sends; closes the connection past {@link #DRAIN_LIMIT}. */
+  public static void drain(HttpServerRequest req) {
+    if (req.isEnded()) return;
+    long[] seen = {0};
+    try {
+      req.handler(buf -> {
+        seen[0] += buf.length();
+        if (seen[0] > DRAIN_LIMIT) req.connection().close();
+      });
+      if (req.isExpectMultipart()) req.uploadHandler(part -> part.handler(null));
+      req.resume();
+    } catch (IllegalStateException ended) {
+      // ended meanwhile: nothing left to read
+    }
   }
 
   private void readToken(RoutingContext ctx) {
@@ -109,12 +192,22 @@ public final class ApiRouter {
     });
   }
 
-  private static void authorize(RoutingContext ctx, String permission) {
+  private static void authorize(RoutingContext ctx, String permission, Credential credential) {
     if (permission == PUBLIC) {
       ctx.next();
       return;
     }
     Principal p = Http.principal(ctx);
+    if (credential != null && (p == null || !p.can(permission)) && credential.presented(ctx)) {
+      try {
+        credential.verify(ctx);
+      } catch (CrmException e) {
+        ctx.fail(e);
+        return;
+      }
+      ctx.next();
+      return;
+    }
     if (p == null) {
       Throwable err = ctx.get(AUTH_ERROR);
       ctx.fail(err != null ? err : new CrmException(ErrorCode.AUTH_TOKEN_INVALID, "Authentication required: send Authorization: Bearer <token>"));

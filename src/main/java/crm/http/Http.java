@@ -79,6 +79,14 @@ public final class Http {
     return ctx.request().getHeader("Transfer-Encoding") != null;
   }
 
+  /**
+   * Why the request's bearer token was refused (expired, invalid, revoked), or null when it had none or it was valid:
+   * for routes that also take another credential and answer the token's own error when that is absent.
+   */
+  public static Throwable tokenError(RoutingContext ctx) {
+    return ctx.get(ApiRouter.AUTH_ERROR);
+  }
+
   /** The authenticated caller (routes behind a permission always have one). */
   public static Principal principal(RoutingContext ctx) {
     return ctx.get(PRINCIPAL);

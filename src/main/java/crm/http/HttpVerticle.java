@@ -6,8 +6,6 @@ import crm.bus.Bus;
 import crm.bus.CrmException;
 import crm.bus.ErrorCode;
 import crm.socket.SocketRoutes;
-import crm.storage.MediaRoutes;
-import crm.storage.MediaStore;
 import crm.storage.Mongo;
 import crm.whatsapp.WebhookRoutes;
 import io.vertx.core.Future;
@@ -112,12 +110,13 @@ public final class HttpVerticle extends VerticleBase {
       WebhookRoutes.mount(vertx, root, cfg);
 
       Router apiRouter = Router.router(vertx);
-      // no merging of form attributes into the params: the API takes JSON only, and merging decodes the query string
-      // in the body's end handler, where a malformed one threw out of the router and the request never got an answer
-      apiRouter.route().handler(BodyHandler.create(false).setMergeFormAttributes(false)
-          .setBodyLimit(cfg.getInteger("JSON_BODY_LIMIT", 1_048_576)));
       ApiRouter api = new ApiRouter(apiRouter, auth, new RateLimiter(vertx, cfg),
           cfg.getInteger("JSON_MAX_DEPTH", crm.bus.JsonBounds.DEFAULT_MAX_DEPTH));
+      // no merging of form attributes into the params: the API takes JSON only, and merging decodes the query string
+      // in the body's end handler, where a malformed one threw out of the router and the request never got an answer.
+      // Streamed routes (file uploads) are left alone: their handlers read the body as it comes.
+      apiRouter.route().handler(api.bodyHandler(BodyHandler.create(false).setMergeFormAttributes(false)
+          .setBodyLimit(cfg.getInteger("JSON_BODY_LIMIT", 1_048_576))));
       AuthRoutes.mount(api, bus);
       AgentRoutes.mount(api, bus);
       InboxRoutes.mount(api, bus);
@@ -127,7 +126,7 @@ public final class HttpVerticle extends VerticleBase {
       crm.knowledge.KnowledgeRoutes.mount(api, bus); // /knowledge-articles (crm.knowledge)
       crm.assistant.AssistantRoutes.mount(api, bus); // turns, status (crm.assistant)
       crm.commerce.CommerceRoutes.mount(api, bus); // catalog and orders (crm.commerce)
-      MediaRoutes.mount(api, new MediaStore(vertx, mongo));
+      crm.files.FileRoutes.mount(api, vertx, cfg, mongo); // uploads, /files and /media (crm.files)
       api.get("/openapi.json", Permission.AUTHENTICATED, ctx -> ctx.response()
           .putHeader("Content-Type", "application/json; charset=utf-8").end(openapiDoc));
 

@@ -6,6 +6,7 @@ import crm.bus.ErrorCode;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -29,6 +30,7 @@ import java.util.regex.Pattern;
 public final class MediaStore {
   public static final String BUCKET = "media";
   static final String FILES = BUCKET + ".files";
+  static final String CHUNKS = BUCKET + ".chunks";
   public static final String OCTET_STREAM = "application/octet-stream";
   private static final Pattern CONTENT_TYPE =
       Pattern.compile("^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(\\s*;\\s*[A-Za-z0-9!#$&^_.+-]+=[A-Za-z0-9!#$&^_.+\"-]+)*$");
@@ -77,7 +79,10 @@ public final class MediaStore {
         .recover(err -> Mongo.mapError(hashing.failure != null ? hashing.failure : err));
   }
 
-  /** {@code {fileId, filename, length, contentType, sha256?, uploadDate?}}; RESOURCE_NOT_FOUND when there is no such file. */
+  /**
+   * {@code {fileId, filename, length, chunkSize, contentType, sha256?, uploadDate?}}; RESOURCE_NOT_FOUND when there is
+   * no such file.
+   */
   public Future<JsonObject> info(String fileId) {
     if (!Mongo.isObjectId(fileId)) return Future.failedFuture(notFound());
     return mongo.client().findOne(FILES, byId(fileId), null).recover(Mongo::mapError).map(doc -> {
@@ -89,7 +94,8 @@ public final class MediaStore {
       if (type == null) type = URLConnection.guessContentTypeFromName(filename);
       Instant uploaded = Mongo.instant(doc.getValue("uploadDate"));
       return new JsonObject().put("fileId", fileId).put("filename", filename)
-          .put("length", doc.getLong("length", 0L)).put("contentType", type == null ? OCTET_STREAM : type)
+          .put("length", doc.getLong("length", 0L)).put("chunkSize", doc.getLong("chunkSize", (long) CHUNK_BYTES))
+          .put("contentType", type == null ? OCTET_STREAM : type)
           .put("sha256", meta.getString("sha256")).put("uploadDate", uploaded == null ? null : uploaded.toString());
     });
   }
@@ -102,6 +108,70 @@ public final class MediaStore {
     if (!Mongo.isObjectId(fileId)) return Future.failedFuture(notFound());
     return gridFs.compose(fs -> fs.readById(fileId).pipe().endOnFailure(false).to(out))
         .recover(err -> err instanceof MongoGridFSException ? Future.failedFuture(notFound()) : Mongo.mapError(err));
+  }
+
+  /**
+   * Streams bytes {@code start..end} (inclusive) of a file described by {@link #info} into {@code out} and ends it;
+   * like {@link #streamTo}, {@code out} is left open on failure. Reads only the chunks that hold the range, one at a
+   * time and each by its unique key {@code {files_id, n}} (the embedded store looks that up in the GridFS index; the
+   * driver's own download asks for {@code {files_id}} alone, which it answers by scanning every chunk), and waits
+   * for {@code out} to drain between chunks.
+   */
+  public Future<Void> streamRange(JsonObject info, long start, long end, WriteStream<Buffer> out) {
+    String fileId = info.getString("fileId");
+    long length = info.getLong("length", 0L);
+    long chunkSize = info.getLong("chunkSize", (long) CHUNK_BYTES);
+    if (!Mongo.isObjectId(fileId) || chunkSize <= 0) return Future.failedFuture(notFound());
+    if (start < 0 || end >= length || start > end) {
+      return start == 0 && length == 0 ? out.end() : Future.failedFuture(new IllegalArgumentException("range outside the file"));
+    }
+    Promise<Void> done = Promise.promise();
+    readChunk(fileId, chunkSize, start, end, start / chunkSize, out, done);
+    return done.future();
+  }
+
+  private void readChunk(String fileId, long chunkSize, long start, long end, long n, WriteStream<Buffer> out,
+                         Promise<Void> done) {
+    JsonObject key = new JsonObject().put("files_id", new JsonObject().put("$oid", fileId)).put("n", (int) n);
+    mongo.client().findOne(CHUNKS, key, new JsonObject().put("data", true)).onComplete(ar -> {
+      if (ar.failed()) {
+        Mongo.<Void>mapError(ar.cause()).onFailure(done::fail);
+        return;
+      }
+      byte[] data = ar.result() == null ? null : binary(ar.result().getValue("data"));
+      if (data == null && ar.result() != null) {
+        done.fail(new IllegalStateException("chunk " + n + " of " + fileId + " holds no binary data"));
+        return;
+      }
+      long chunkStart = n * chunkSize;
+      long from = Math.max(start, chunkStart) - chunkStart;
+      long to = Math.min(end, chunkStart + chunkSize - 1) - chunkStart + 1;
+      if (data == null || data.length < to) { // deleted meanwhile, or a chunk shorter than its file says
+        done.fail(notFound());
+        return;
+      }
+      out.write(Buffer.buffer(data).slice((int) from, (int) to));
+      if ((n + 1) * chunkSize > end) {
+        out.end().onComplete(done);
+      } else if (out.writeQueueFull()) {
+        out.drainHandler(v -> readChunk(fileId, chunkSize, start, end, n + 1, out, done));
+      } else {
+        readChunk(fileId, chunkSize, start, end, n + 1, out, done);
+      }
+    });
+  }
+
+  /**
+   * A BSON binary as the Vert.x codec hands it over ({@code {$binary: bytes, $type}}), read with Vert.x's own JSON
+   * binary rules (bytes, or their base64url text once the object went through JSON).
+   */
+  private static byte[] binary(Object value) {
+    try {
+      if (value instanceof JsonObject json) return json.getBinary("$binary");
+      return value == null ? null : new JsonObject().put("v", value).getBinary("v");
+    } catch (RuntimeException notBinary) {
+      return null;
+    }
   }
 
   /** Deletes the file and its chunks; RESOURCE_NOT_FOUND when there is no such file. */
@@ -120,7 +190,7 @@ public final class MediaStore {
   }
 
   /** The last path segment, without control characters, at most 255 characters; "file" when nothing is left. */
-  static String safeFilename(String filename) {
+  public static String safeFilename(String filename) {
     String s = filename == null ? "" : filename.replaceAll("\\p{Cntrl}", "").strip();
     s = s.substring(Math.max(s.lastIndexOf('/'), s.lastIndexOf('\\')) + 1).strip();
     if (s.length() > 255) s = s.substring(s.length() - 255);
@@ -134,9 +204,12 @@ public final class MediaStore {
   }
 
   /**
-   * Passes a stream through, hashing and counting its bytes and failing it once more than {@code maxBytes} went by.
-   * The source is paused at once (so nothing is lost before GridFS subscribes), and every call on it is made on
-   * its context: the driver asks for data from its own threads.
+   * Passes a stream through, hashing and counting its bytes. When more than {@code maxBytes} went by, or the source
+   * fails (a client gone midway, a check of the caller's), the stream is ended early instead of failed: GridFS then
+   * completes the file, with a files document to find its chunks by, and {@link #put} deletes it whole (an upload
+   * failed midway leaves its chunks behind, with no id to find them by). The source is paused at once (so nothing is
+   * lost before GridFS subscribes), and every call on it is made on its context: the driver asks for data from its
+   * own threads.
    */
   private static final class HashingStream implements ReadStream<Buffer> {
     private final ReadStream<Buffer> source;
@@ -145,7 +218,7 @@ public final class MediaStore {
     private final MessageDigest digest = sha256();
     private long size;
     private Throwable failure;
-    private Handler<Throwable> exceptionHandler;
+    private boolean ended;
     private Handler<Void> endHandler;
 
     HashingStream(ReadStream<Buffer> source, Context context, long maxBytes) {
@@ -153,6 +226,8 @@ public final class MediaStore {
       this.context = context;
       this.maxBytes = maxBytes;
       source.pause();
+      // from the start: a source failing before GridFS subscribes is remembered, and ends the upload once it does
+      onContext(() -> source.exceptionHandler(this::endEarly));
     }
 
     String hex() {
@@ -170,11 +245,7 @@ public final class MediaStore {
         if (failure != null) return;
         size += buf.length();
         if (size > maxBytes) {
-          // end the upload instead of failing it: GridFS then has a files document, so put() can delete the file
-          // with its chunks (an upload failed midway leaves its chunks behind, with no id to find them by)
-          failure = new CrmException(ErrorCode.PAYLOAD_TOO_LARGE, "The file is larger than " + maxBytes + " bytes");
-          source.pause();
-          if (endHandler != null) endHandler.handle(null);
+          endEarly(new CrmException(ErrorCode.PAYLOAD_TOO_LARGE, "The file is larger than " + maxBytes + " bytes"));
           return;
         }
         digest.update(buf.getBytes());
@@ -183,18 +254,24 @@ public final class MediaStore {
       return this;
     }
 
-    private void fail(Throwable err) {
+    /** Ends the upload instead of failing it (see the class comment); put() then deletes it and fails with {@code err}. */
+    private void endEarly(Throwable err) {
+      if (failure != null) return;
       failure = err;
       source.pause();
-      if (exceptionHandler != null) exceptionHandler.handle(err);
+      end();
+    }
+
+    private void end() {
+      if (ended || endHandler == null) return; // no end handler yet: given when it is set
+      ended = true;
+      endHandler.handle(null);
     }
 
     @Override
     public ReadStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
-      onContext(() -> {
-        exceptionHandler = handler;
-        source.exceptionHandler(handler == null ? null : err -> { if (failure == null) fail(err); });
-      });
+      // set once, for good: a source failure always ends the upload early, whoever listens
+      onContext(() -> source.exceptionHandler(this::endEarly));
       return this;
     }
 
@@ -202,7 +279,8 @@ public final class MediaStore {
     public ReadStream<Buffer> endHandler(Handler<Void> handler) {
       onContext(() -> {
         endHandler = handler;
-        source.endHandler(handler == null ? null : v -> { if (failure == null) handler.handle(v); });
+        source.endHandler(v -> { if (failure == null) end(); });
+        if (failure != null) end();
       });
       return this;
     }

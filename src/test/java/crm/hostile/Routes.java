@@ -74,10 +74,11 @@ final class Routes {
       Set<String> required = new LinkedHashSet<>();
       List<String> query = new ArrayList<>();
       if (op != null) {
-        JsonObject rb = op.getJsonObject("requestBody");
-        if (rb != null) {
-          schema = resolve(rb.getJsonObject("content", new JsonObject()).getJsonObject("application/json", new JsonObject())
-              .getJsonObject("schema", new JsonObject()));
+        // a JSON body only: a multipart upload (POST /upload) is attacked through its path, query and headers
+        JsonObject json = op.getJsonObject("requestBody", new JsonObject()).getJsonObject("content", new JsonObject())
+            .getJsonObject("application/json");
+        if (json != null) {
+          schema = resolve(json.getJsonObject("schema", new JsonObject()));
           for (Object r : schema.getJsonArray("required", new JsonArray())) required.add(String.valueOf(r));
         }
         for (Object p : op.getJsonArray("parameters", new JsonArray())) {

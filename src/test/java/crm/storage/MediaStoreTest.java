@@ -118,6 +118,33 @@ class MediaStoreTest {
   }
 
   @Test
+  void a_source_that_fails_after_some_chunks_were_written_leaves_nothing_stored() throws Exception {
+    FailingSource source = new FailingSource(vertx, random(600_000), 300_000, new IllegalStateException("client gone"));
+    assertThatThrownBy(() -> store.put(source, "cut.bin", "application/octet-stream").await(10, TimeUnit.SECONDS))
+        .hasMessageContaining("client gone");
+    assertThat(source.delivered).as("more than a chunk went to GridFS").isGreaterThan(255 * 1024);
+    assertThat(count(MediaStore.BUCKET + ".files")).isZero();
+    assertThat(count(MediaStore.BUCKET + ".chunks")).isZero();
+  }
+
+  @Test
+  void a_range_reads_only_its_bytes_across_chunk_boundaries() throws Exception {
+    byte[] bytes = random(700_000);
+    String id = store.put(file(bytes), "r.bin", null).await(10, TimeUnit.SECONDS).getString("fileId");
+    JsonObject info = store.info(id).await(10, TimeUnit.SECONDS);
+    assertThat(info.getLong("chunkSize")).isEqualTo(255 * 1024);
+    for (long[] r : new long[][] {{0, 0}, {0, 99}, {261_100, 261_120}, {200_000, 600_000}, {699_999, 699_999}, {0, 699_999}}) {
+      BufferSink sink = new BufferSink();
+      store.streamRange(info, r[0], r[1], sink).await(10, TimeUnit.SECONDS);
+      assertThat(sink.buffer().getBytes()).as("bytes %d-%d", r[0], r[1])
+          .isEqualTo(java.util.Arrays.copyOfRange(bytes, (int) r[0], (int) r[1] + 1));
+      assertThat(sink.ended().isComplete()).isTrue();
+    }
+    store.delete(id).await(10, TimeUnit.SECONDS);
+    assertNotFound(() -> store.streamRange(info, 0, 10, new BufferSink()).await(10, TimeUnit.SECONDS));
+  }
+
+  @Test
   void names_and_types_from_outside_are_made_safe() throws Exception {
     JsonObject stored = store.put(file(random(10)), "../../etc/pass\u0000wd\r\n", "text/html\r\nSet-Cookie: x=1")
         .await(10, TimeUnit.SECONDS);
@@ -142,6 +169,81 @@ class MediaStoreTest {
   }
 
   // ---- helpers
+
+  /** Gives {@code bytes} in 64 KB buffers as asked, then fails once {@code failAfter} bytes went out. */
+  static final class FailingSource implements io.vertx.core.streams.ReadStream<Buffer> {
+    private final io.vertx.core.Context context;
+    private final byte[] bytes;
+    private final int failAfter;
+    private final Throwable failure;
+    private io.vertx.core.Handler<Buffer> handler;
+    private io.vertx.core.Handler<Throwable> exceptionHandler;
+    private long demand = Long.MAX_VALUE;
+    private boolean scheduled;
+    volatile int delivered;
+
+    FailingSource(Vertx vertx, byte[] bytes, int failAfter, Throwable failure) {
+      this.context = vertx.getOrCreateContext();
+      this.bytes = bytes;
+      this.failAfter = failAfter;
+      this.failure = failure;
+    }
+
+    private void schedule() {
+      if (scheduled) return;
+      scheduled = true;
+      context.runOnContext(v -> {
+        scheduled = false;
+        if (handler == null || demand == 0) return;
+        if (delivered >= failAfter) {
+          if (exceptionHandler != null) exceptionHandler.handle(failure);
+          return;
+        }
+        int n = Math.min(64 * 1024, bytes.length - delivered);
+        Buffer chunk = Buffer.buffer(java.util.Arrays.copyOfRange(bytes, delivered, delivered + n));
+        delivered += n;
+        if (demand != Long.MAX_VALUE) demand--;
+        handler.handle(chunk);
+        schedule();
+      });
+    }
+
+    @Override
+    public io.vertx.core.streams.ReadStream<Buffer> exceptionHandler(io.vertx.core.Handler<Throwable> handler) {
+      exceptionHandler = handler;
+      return this;
+    }
+
+    @Override
+    public io.vertx.core.streams.ReadStream<Buffer> handler(io.vertx.core.Handler<Buffer> handler) {
+      this.handler = handler;
+      schedule();
+      return this;
+    }
+
+    @Override
+    public io.vertx.core.streams.ReadStream<Buffer> pause() {
+      demand = 0;
+      return this;
+    }
+
+    @Override
+    public io.vertx.core.streams.ReadStream<Buffer> resume() {
+      return fetch(Long.MAX_VALUE);
+    }
+
+    @Override
+    public io.vertx.core.streams.ReadStream<Buffer> fetch(long amount) {
+      demand = demand > Long.MAX_VALUE - amount ? Long.MAX_VALUE : demand + amount;
+      schedule();
+      return this;
+    }
+
+    @Override
+    public io.vertx.core.streams.ReadStream<Buffer> endHandler(io.vertx.core.Handler<Void> endHandler) {
+      return this;
+    }
+  }
 
   private AsyncFile file(byte[] bytes) throws Exception {
     Path p = Files.write(dir.resolve(UUID.randomUUID().toString()), bytes);

@@ -1,9 +1,11 @@
-package crm.storage;
+package crm.files;
 
 import static crm.support.ApiErrors.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import crm.auth.Roles;
+import crm.storage.MediaStore;
+import crm.storage.Mongo;
 import crm.support.TestApp;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.OpenOptions;
