@@ -78,8 +78,6 @@ public final class Addresses {
   public static final String WHATSAPP_INTAKE = "crm.whatsapp.intake";
   /** Send a message to a customer through the Graph API (or the sandbox). */
   public static final String WHATSAPP_SEND = "crm.whatsapp.send";
-  /** {publicId} -> {url (signed, absolute), contentType, filename, size, kind: image|document|audio}: an uploaded file. */
-  public static final String FILE_LINK = "crm.files.link";
   /** Webhook backlog and message counts, for operations and the ingest benchmark. */
   public static final String WHATSAPP_STATS = "crm.whatsapp.stats";
   /** {page, limit} -> {deadLetters, pagination}: messages, statuses and bodies set aside because they cannot be recorded. */

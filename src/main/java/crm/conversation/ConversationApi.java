@@ -308,7 +308,7 @@ final class ConversationApi {
           if (hasMore) page = page.subList(0, limit);
           if (after == null) Collections.reverse(page);
           return new JsonObject()
-              .put("messages", new JsonArray(page.stream().map(MessageStore::toApi).toList()))
+              .put("messages", new JsonArray(page.stream().map(messageStore::api).toList()))
               .put("total", total).put("hasMore", hasMore);
         });
       });

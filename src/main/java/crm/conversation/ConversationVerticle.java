@@ -48,7 +48,7 @@ public final class ConversationVerticle extends VerticleBase {
     mongo = new Mongo(vertx, config());
     customers = new CustomerStore(mongo);
     conversations = new ConversationStore(mongo);
-    messages = new MessageStore(mongo);
+    messages = new MessageStore(mongo, crm.files.FileLinks.create(vertx, config()));
     bus = new Bus(vertx);
     // with no assistant configured, new conversations go to people (AI off), whatever CONVERSATION_AI_DEFAULT says
     boolean aiDefault = config().getBoolean("CONVERSATION_AI_DEFAULT", true) && crm.assistant.LlmConfig.fromJson(config()).configured();
@@ -198,7 +198,7 @@ public final class ConversationVerticle extends VerticleBase {
     if (index == null || attachment == null) throw CrmException.validation("attachment", "index and attachment are required");
     return messages.setAttachment(messageId, index, attachment).map(doc -> {
       if (doc == null) throw CrmException.notFound(ErrorCode.RESOURCE_NOT_FOUND, "Message");
-      JsonObject api = MessageStore.toApi(doc);
+      JsonObject api = messages.api(doc);
       bus.publish(Addresses.EVT_MESSAGE_UPDATED, new JsonObject().put("conversationId", doc.getString("conversationId"))
           .put("message", api));
       return new JsonObject().put("message", api);
@@ -289,8 +289,8 @@ public final class ConversationVerticle extends VerticleBase {
             .map(x -> {
               // the assistant's reply reaches the agents' screens as any new message does (an agent's own reply
               // is in the answer to their request)
-              if (byAssistant) bus.publish(Addresses.EVT_CONVERSATION_NEW_MESSAGE, InboundRecorder.newMessageEvent(doc, customer, conversation));
-              return reply.put("duplicate", false).put("messageId", doc.getString("_id")).put("message", MessageStore.toApi(doc));
+              if (byAssistant) bus.publish(Addresses.EVT_CONVERSATION_NEW_MESSAGE, InboundRecorder.newMessageEvent(messages, doc, customer, conversation));
+              return reply.put("duplicate", false).put("messageId", doc.getString("_id")).put("message", messages.api(doc));
             });
       });
     });
@@ -308,7 +308,7 @@ public final class ConversationVerticle extends VerticleBase {
 
   private JsonObject duplicateReply(JsonObject found) {
     return new JsonObject().put("duplicate", true).put("messageId", found.getString("_id"))
-        .put("conversationId", found.getString("conversationId")).put("message", MessageStore.toApi(found));
+        .put("conversationId", found.getString("conversationId")).put("message", messages.api(found));
   }
 
   private static void checkWindow(JsonObject customer) {
@@ -368,12 +368,12 @@ public final class ConversationVerticle extends VerticleBase {
     String wamid = Check.optionalString(body, "wamid", 256);
     JsonObject error = body.getJsonObject("error");
     return messages.recordSendResult(messageId, wamid, error, body.getJsonObject("response")).compose(doc -> {
-      if (doc == null) return messages.byId(messageId).map(d -> new JsonObject().put("message", d == null ? null : MessageStore.toApi(d)));
+      if (doc == null) return messages.byId(messageId).map(d -> new JsonObject().put("message", d == null ? null : messages.api(d)));
       publishStatus(doc, MessageStore.statusOf(doc), Instant.now(), error);
       Future<Boolean> kept = wamid == null ? Future.succeededFuture(false) : applyKept(List.of(wamid));
       // read again only when kept statuses changed it
       return kept.compose(changed -> changed ? messages.byId(messageId) : Future.succeededFuture(doc))
-          .map(d -> new JsonObject().put("message", MessageStore.toApi(d)));
+          .map(d -> new JsonObject().put("message", messages.api(d)));
     });
   }
 

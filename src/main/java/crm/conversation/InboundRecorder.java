@@ -148,7 +148,7 @@ final class InboundRecorder {
       if (customer.getBoolean("isBlocked", false)) continue; // stored, but nobody is interrupted by it
       String conversationId = docs.get(i).getString("conversationId");
       JsonObject conversation = conversationsById.getOrDefault(conversationId, new JsonObject().put("_id", conversationId));
-      bus.publish(Addresses.EVT_CONVERSATION_NEW_MESSAGE, newMessageEvent(docs.get(i), customer, conversation));
+      bus.publish(Addresses.EVT_CONVERSATION_NEW_MESSAGE, newMessageEvent(messages, docs.get(i), customer, conversation));
     }
     for (JsonObject created : opened.created()) {
       bus.publish(Addresses.EVT_CONVERSATION_CREATED, new JsonObject().put("conversationId", created.getString("_id"))
@@ -191,8 +191,8 @@ final class InboundRecorder {
   }
 
   /** The spec's {@code conversation:new_message} payload, plus routing hints for the socket bridge. */
-  static JsonObject newMessageEvent(JsonObject messageDoc, JsonObject customer, JsonObject conversation) {
-    JsonObject m = MessageStore.toApi(messageDoc);
+  static JsonObject newMessageEvent(MessageStore messages, JsonObject messageDoc, JsonObject customer, JsonObject conversation) {
+    JsonObject m = messages.api(messageDoc);
     JsonObject message = new JsonObject().put("id", m.getString("_id")).put("_id", m.getString("_id"))
         .put("content", m.getString("content")).put("type", m.getString("type"))
         .put("direction", m.getString("direction")).put("timestamp", m.getString("timestamp"))
@@ -218,7 +218,7 @@ final class InboundRecorder {
           .onSuccess(doc -> {
             if (doc != null) {
               bus.publish(Addresses.EVT_MESSAGE_UPDATED, new JsonObject()
-                  .put("conversationId", doc.getString("conversationId")).put("message", MessageStore.toApi(doc)));
+                  .put("conversationId", doc.getString("conversationId")).put("message", messages.api(doc)));
             }
           }));
     }

@@ -34,7 +34,11 @@ final class MessageStore {
   /** Pages of messages by conversation, when this node sees every write (see {@link ReadCache}); else null. */
   private ReadCache pages;
 
-  MessageStore(Mongo mongo) {
+  /** Signs links to files we serve (inbound media, uploads) in what clients get; null signs nothing. */
+  private final crm.files.FileLinks links;
+
+  MessageStore(Mongo mongo, crm.files.FileLinks links) {
+    this.links = links;
     this.mongo = mongo;
   }
 
@@ -219,6 +223,26 @@ final class MessageStore {
   }
 
   /** The API form of a message: ISO dates, {@code id} and {@code _id}, {@code status}, internal fields dropped. */
+  /**
+   * The API form ({@link #toApi}) with each attachment we serve linked by a signed, expiring link made now (media a
+   * customer sent, kept in GridFS; a file an agent uploaded), which an {@code <img src>} or a download can use without
+   * the agent's token. Cloudinary files keep their own URL.
+   */
+  JsonObject api(JsonObject doc) {
+    JsonObject out = toApi(doc);
+    if (links == null || !(out.getValue("attachments") instanceof JsonArray atts)) return out;
+    java.time.Instant now = java.time.Instant.now();
+    for (Object o : atts) {
+      if (!(o instanceof JsonObject att)) continue;
+      String fileId = att.getString("fileId");
+      if (fileId == null && att.getString("publicId") != null && String.valueOf(att.getString("url")).contains(crm.files.FileLinks.PATH)) {
+        fileId = att.getString("publicId");
+      }
+      if (fileId != null && Mongo.isObjectId(fileId)) att.put("url", links.url(fileId, now));
+    }
+    return out;
+  }
+
   static JsonObject toApi(JsonObject doc) {
     JsonObject out = Mongo.toApi(doc);
     JsonObject state = (JsonObject) out.remove("state");

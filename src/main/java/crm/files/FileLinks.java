@@ -20,7 +20,7 @@ import javax.crypto.spec.SecretKeySpec;
  * from JWT_SECRET (HMAC-SHA256 of "crm.files.link" under it), so every node of a cluster signs and checks alike.
  */
 public final class FileLinks {
-  static final String PATH = HttpVerticle.API_PREFIX + "/files/";
+  public static final String PATH = HttpVerticle.API_PREFIX + "/files/";
   private static final String HMAC = "HmacSHA256";
 
   private final Vertx vertx;

@@ -89,7 +89,7 @@ final class WhatsappSender {
     if (components != null) ids.addAll(TemplateComponents.publicIds(components));
     if (ids.isEmpty()) return Future.succeededFuture();
     java.util.Map<String, JsonObject> files = new java.util.HashMap<>();
-    return Future.all(ids.stream().map(id -> bus.request(Addresses.FILE_LINK, new JsonObject().put("publicId", id))
+    return Future.all(ids.stream().map(id -> bus.request(Addresses.FILES_LINK, new JsonObject().put("publicId", id))
             .onSuccess(f -> files.put(id, f))).toList())
         .<Void>map(all -> {
           String own = request.getString("publicId");

@@ -21,14 +21,14 @@ import javax.imageio.ImageIO;
  * file with a WordDocument stream, Ogg pages with Opus headers and their CRCs, MPEG audio frames behind an ID3 tag,
  * an MP4 ftyp box of M4A), and things that are not accepted (executables, other Office files, Ogg video).
  */
-final class Samples {
+public final class Samples {
   private Samples() {}
 
   static byte[] jpeg() {
     return image("jpg", BufferedImage.TYPE_INT_RGB);
   }
 
-  static byte[] png() {
+  public static byte[] png() {
     return image("png", BufferedImage.TYPE_INT_ARGB);
   }
 
@@ -85,7 +85,7 @@ final class Samples {
   }
 
   /** A one-page PDF with a correct cross-reference table. */
-  static byte[] pdf() {
+  public static byte[] pdf() {
     String[] objects = {
         "<< /Type /Catalog /Pages 2 0 R >>",
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",

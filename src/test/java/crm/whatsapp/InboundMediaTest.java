@@ -84,6 +84,17 @@ class InboundMediaTest {
     assertThat(served.body().getBytes()).isEqualTo(jpeg);
     assertThat(app.get(att.getString("url"), null).statusCode()).isEqualTo(401);
 
+    // in the API the attachment is a signed link made when it is read: an <img src> works without the agent's token
+    JsonObject listed = app.get("/api/v2/conversations/" + message.getString("conversationId") + "/messages", app.adminToken())
+        .bodyAsJsonObject().getJsonArray("messages").stream().map(o -> (JsonObject) o)
+        .filter(m -> message.getString("_id").equals(m.getString("_id"))).findFirst().orElseThrow();
+    String link = listed.getJsonArray("attachments").getJsonObject(0).getString("url");
+    assertThat(link).contains("/api/v2/files/" + att.getString("fileId") + "?exp=").contains("&sig=");
+    HttpResponse<Buffer> viaLink = app.get(link.substring(link.indexOf("/api/v2/")), null);
+    assertThat(viaLink.statusCode()).isEqualTo(200);
+    assertThat(viaLink.body().getBytes()).isEqualTo(jpeg);
+    assertThat(app.get(link.substring(link.indexOf("/api/v2/")).replace("sig=", "sig=A"), null).statusCode()).isEqualTo(403);
+
     assertThat(updates.stream().anyMatch(u -> message.getString("_id").equals(u.getJsonObject("message").getString("_id"))
         && "ready".equals(u.getJsonObject("message").getJsonArray("attachments").getJsonObject(0).getString("status")))).isTrue();
     assertThat(wa.count("media_jobs", new JsonObject().put("messageId", message.getString("_id")))).isZero();
