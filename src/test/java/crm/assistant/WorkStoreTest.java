@@ -2,15 +2,13 @@ package crm.assistant;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import crm.storage.EmbeddedMongo;
 import crm.storage.Mongo;
+import crm.support.MemoryMongo;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -24,27 +22,24 @@ import org.junit.jupiter.api.Test;
  * lease taken over, and the hour's turn count carried from one claim to the next.
  */
 class WorkStoreTest {
-  static Vertx vertx;
-  static EmbeddedMongo db;
+  static MemoryMongo db;
   Mongo mongo;
   WorkStore work;
   final String conversation = Mongo.newId();
 
   @BeforeAll
   static void startDb() {
-    vertx = Vertx.vertx();
-    db = EmbeddedMongo.memory();
+    db = MemoryMongo.start();
   }
 
   @AfterAll
   static void stopDb() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
     db.close();
   }
 
   @BeforeEach
   void freshDatabase() {
-    mongo = new Mongo(vertx, new JsonObject().put("MONGO_URI", db.connectionString()).put("MONGO_DB", "work-" + UUID.randomUUID()));
+    mongo = db.database("work");
     work = new WorkStore(mongo);
   }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import crm.bus.CrmException;
 import crm.bus.ErrorCode;
 import crm.support.BufferSink;
+import crm.support.MemoryMongo;
 import crm.support.FakeGraphApi;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -27,28 +28,26 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** GridFS media files: bytes, hash and type round-trip; limits, deletion, unknown ids, missing metadata. */
 class MediaStoreTest {
+  static MemoryMongo db;
   static Vertx vertx;
-  static EmbeddedMongo db;
   Mongo mongo;
   MediaStore store;
   @TempDir Path dir;
 
   @BeforeAll
   static void startDb() {
-    vertx = Vertx.vertx();
-    db = EmbeddedMongo.memory();
+    db = MemoryMongo.start();
+    vertx = db.vertx;
   }
 
   @AfterAll
   static void stopDb() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
     db.close();
   }
 
   @BeforeEach
   void freshDatabase() {
-    mongo = new Mongo(vertx, new JsonObject().put("MONGO_URI", db.connectionString())
-        .put("MONGO_DB", "media-" + UUID.randomUUID()));
+    mongo = db.database("media");
     store = new MediaStore(vertx, mongo);
   }
 

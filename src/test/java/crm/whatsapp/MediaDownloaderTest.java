@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import crm.bus.CrmException;
 import crm.bus.ErrorCode;
 import crm.config.AppConfig;
-import crm.storage.EmbeddedMongo;
 import crm.storage.MediaStore;
 import crm.storage.Mongo;
 import crm.support.BufferSink;
 import crm.support.FakeGraphApi;
+import crm.support.MemoryMongo;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -18,7 +18,6 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterAll;
@@ -32,7 +31,7 @@ class MediaDownloaderTest {
   static final int MAX_BYTES = 64 * 1024;
 
   static Vertx vertx;
-  static EmbeddedMongo db;
+  static MemoryMongo db;
   FakeGraphApi fake;
   Mongo mongo;
   MediaStore store;
@@ -41,21 +40,19 @@ class MediaDownloaderTest {
 
   @BeforeAll
   static void startDb() {
-    vertx = Vertx.vertx();
-    db = EmbeddedMongo.memory();
+    db = MemoryMongo.start();
+    vertx = db.vertx;
   }
 
   @AfterAll
   static void stopDb() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
     db.close();
   }
 
   @BeforeEach
   void start() {
     fake = FakeGraphApi.start(vertx);
-    mongo = new Mongo(vertx, new JsonObject().put("MONGO_URI", db.connectionString())
-        .put("MONGO_DB", "media-dl-" + UUID.randomUUID()));
+    mongo = db.database("media-dl");
     store = new MediaStore(vertx, mongo);
     downloader = downloader(fake.config());
   }
