@@ -68,7 +68,8 @@ public record AppConfig(
     TicketConfig tickets,
     LlmConfig ai,
     AssistantConfig assistant,
-    CommerceConfig commerce) {
+    CommerceConfig commerce,
+    AnalyticsConfig analytics) {
 
   /** Keys read from the environment and system properties (the env store's allowlist). */
   public static final List<String> KEYS = java.util.stream.Stream.concat(java.util.stream.Stream.of(
@@ -84,7 +85,8 @@ public record AppConfig(
       "WHATSAPP_HTTP_TIMEOUT_MS", "WHATSAPP_SEND_DEADLINE_MS", "WHATSAPP_SANDBOX_DELAY_MS",
       "ASSIGN_ALLOW_OFFLINE", "AUTO_ASSIGN", "AUTO_ASSIGN_MAX_PER_AGENT", "CONVERSATION_AI_DEFAULT",
       "INBOX_LIST_INDEX", "PRESENCE_GRACE_MS"),
-      java.util.stream.Stream.of(SocketConfig.KEYS, TicketConfig.KEYS, LlmConfig.KEYS, AssistantConfig.KEYS, CommerceConfig.KEYS)
+      java.util.stream.Stream.of(SocketConfig.KEYS, TicketConfig.KEYS, LlmConfig.KEYS, AssistantConfig.KEYS, CommerceConfig.KEYS,
+          AnalyticsConfig.KEYS)
           .flatMap(List::stream)).toList();
 
   private static final Set<String> SECRET_KEYS = Set.of("JWT_SECRET", "CRM_ADMIN_PASSWORD", "MONGO_URI",
@@ -182,7 +184,8 @@ public record AppConfig(
         TicketConfig.from(r),
         LlmConfig.from(r),
         AssistantConfig.from(r),
-        CommerceConfig.from(r));
+        CommerceConfig.from(r),
+        AnalyticsConfig.from(r));
   }
 
   /** No Graph API credentials: outbound messages are recorded and their statuses simulated. */
@@ -230,7 +233,8 @@ public record AppConfig(
         .mergeIn(tickets.toJson())
         .mergeIn(ai.toJson())
         .mergeIn(assistant.toJson())
-        .mergeIn(commerce.toJson());
+        .mergeIn(commerce.toJson())
+        .mergeIn(analytics.toJson());
   }
 
   /** The configuration with secrets masked, for logs and --print-config. */

@@ -130,6 +130,16 @@ final class ConversationStore {
     });
   }
 
+  /** Every conversation's id (the analytics recount). */
+  Future<List<String>> allIds() {
+    List<String> ids = new ArrayList<>();
+    io.vertx.core.Promise<List<String>> done = io.vertx.core.Promise.promise();
+    mongo.client().findBatchWithOptions(COLLECTION, new JsonObject(),
+            new FindOptions().setFields(new JsonObject().put("_id", 1)).setBatchSize(5000))
+        .handler(d -> ids.add(d.getString("_id"))).exceptionHandler(done::tryFail).endHandler(v -> done.tryComplete(ids));
+    return done.future().recover(Mongo::mapError);
+  }
+
   /** One conversation (a copy the caller may change), or null. */
   Future<JsonObject> byId(String id) {
     if (!Mongo.isObjectId(id)) return Future.succeededFuture(null);

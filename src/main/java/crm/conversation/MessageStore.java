@@ -92,6 +92,18 @@ final class MessageStore {
         });
   }
 
+  /**
+   * What analytics counts of the messages with these {@code seqKey}s, read from the database (not the page cache):
+   * conversationId, seq, direction, timestamp, agentId, metadata.sentBy and metadata.waType.
+   */
+  Future<List<JsonObject>> analyticsFacts(List<String> seqKeys) {
+    if (seqKeys.isEmpty()) return Future.succeededFuture(List.of());
+    JsonObject fields = new JsonObject().put("conversationId", 1).put("seq", 1).put("direction", 1).put("timestamp", 1)
+        .put("agentId", 1).put("metadata.sentBy", 1).put("metadata.waType", 1);
+    return mongo.client().findWithOptions(COLLECTION, new JsonObject().put("seqKey", new JsonObject().put("$in", new JsonArray(seqKeys))),
+        new FindOptions().setFields(fields)).recover(Mongo::mapError);
+  }
+
   /** The unindexed way, for what the numbered pages cannot answer exactly: sorted by number, with skip and limit. */
   Future<List<JsonObject>> scan(JsonObject filter, int dir, int skip, int limit) {
     return mongo.client().findWithOptions(COLLECTION, filter, new FindOptions()

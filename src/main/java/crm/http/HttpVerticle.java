@@ -127,6 +127,7 @@ public final class HttpVerticle extends VerticleBase {
       crm.knowledge.KnowledgeRoutes.mount(api, bus); // /knowledge-articles (crm.knowledge)
       crm.assistant.AssistantRoutes.mount(api, bus); // turns, status (crm.assistant)
       crm.commerce.CommerceRoutes.mount(api, bus); // catalog and orders (crm.commerce)
+      crm.analytics.AnalyticsRoutes.mount(api, bus); // dashboard and per-agent table (crm.analytics)
       MediaRoutes.mount(api, new MediaStore(vertx, mongo));
       api.get("/openapi.json", Permission.AUTHENTICATED, ctx -> ctx.response()
           .putHeader("Content-Type", "application/json; charset=utf-8").end(openapiDoc));
