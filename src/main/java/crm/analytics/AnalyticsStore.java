@@ -116,6 +116,59 @@ final class AnalyticsStore {
     return done.future().recover(Mongo::mapError);
   }
 
+  // ---- the rollups as the dashboard reads them: through a cache that a version in analytics_meta keeps exact
+
+  /** Parsed rollup documents by id ({@link #ABSENT} for one that does not exist), as of {@link #cachedVersion}. */
+  private final Map<String, Rollup> cache = new HashMap<>();
+  private long cachedVersion = -1;
+  private static final Rollup ABSENT = Rollup.totals(new JsonObject());
+  private static final int CACHE_MAX = 50_000;
+
+  /**
+   * Rollup documents by id, parsed, read from the database only when the rollups changed since they were last read
+   * here: every applied chunk bumps {@code analytics_meta.version} after its writes, and a copy is kept only when the
+   * version read before it was fetched is still the current one. So an answer reflects the rollups as they were at some
+   * moment after its version was read, on any node; documents that do not exist are left out.
+   */
+  Future<Map<String, Rollup>> rollupsCached(Collection<String> ids) {
+    return version().compose(version -> {
+      if (version != cachedVersion) {
+        cache.clear();
+        cachedVersion = version;
+      }
+      List<String> missing = new ArrayList<>();
+      for (String id : ids) if (!cache.containsKey(id)) missing.add(id);
+      return rollups(missing).map(found -> {
+        Map<String, Rollup> parsed = new HashMap<>();
+        found.forEach((id, doc) -> parsed.put(id, Rollup.of(id, doc)));
+        if (cachedVersion == version) {
+          if (cache.size() + missing.size() > CACHE_MAX) cache.clear();
+          for (String id : missing) cache.put(id, parsed.getOrDefault(id, ABSENT));
+        }
+        Map<String, Rollup> out = new HashMap<>();
+        for (String id : ids) {
+          Rollup r = parsed.containsKey(id) ? parsed.get(id) : cache.get(id);
+          if (r != null && r != ABSENT) out.put(id, r);
+        }
+        return out;
+      });
+    });
+  }
+
+  private Future<Long> version() {
+    return mongo.client().findOne(META, new JsonObject().put("_id", "version"), null).recover(Mongo::mapError)
+        .map(doc -> doc == null ? 0L : doc.getLong("n", 0L));
+  }
+
+  /** After the rollups changed (a chunk applied, a rebuild): every node's cached copies are dropped. */
+  Future<Void> bumpVersion() {
+    return mongo.client().updateCollectionWithOptions(META, new JsonObject().put("_id", "version"),
+            new JsonObject().put("$inc", new JsonObject().put("n", 1L)), new io.vertx.ext.mongo.UpdateOptions().setUpsert(true))
+        .recover(err -> Mongo.isDuplicateKey(err) ? mongo.client().updateCollection(META, new JsonObject().put("_id", "version"),
+            new JsonObject().put("$inc", new JsonObject().put("n", 1L))) : Future.failedFuture(err))
+        .recover(Mongo::mapError).mapEmpty();
+  }
+
   // ---- chunks
 
   Future<List<JsonObject>> pendingChunks() {

@@ -112,8 +112,8 @@ final class Dashboard {
 
   /** Everything one scope's rollups say about a period, added up. */
   static final class Sums {
-    final Map<String, Long> period = new LinkedHashMap<>();
-    final Map<String, Long> today = new LinkedHashMap<>();
+    final long[] period = new long[Rollup.N];
+    final long[] today = new long[Rollup.N];
     final Map<LocalDate, Long> conversationsByDay = new LinkedHashMap<>();
     final long[] responseSum = new long[24];
     final long[] responseN = new long[24];
@@ -121,12 +121,12 @@ final class Dashboard {
     long judgedCustomer;
     long recentInWindow;
 
-    long p(String counter) {
-      return period.getOrDefault(counter, 0L);
+    long p(int counter) {
+      return period[counter];
     }
 
-    long t(String counter) {
-      return today.getOrDefault(counter, 0L);
+    long t(int counter) {
+      return today[counter];
     }
   }
 
@@ -147,51 +147,46 @@ final class Dashboard {
   }
 
   /** Adds up the day documents of one scope into the period's local days and hours. */
-  static Sums sum(String scope, Map<String, JsonObject> docs, Period p, long windowMs) {
+  static Sums sum(String scope, Map<String, Rollup> docs, Period p, long windowMs) {
     Sums sums = new Sums();
     for (LocalDate d : p.days()) sums.conversationsByDay.put(d, 0L);
+    long fromDay = p.from().toEpochDay(), toDay = p.to().toEpochDay(), today = p.today().toEpochDay();
+    java.time.zone.ZoneRules rules = p.zone().getRules();
     String prefix = "d:" + scope + ":";
-    for (Map.Entry<String, JsonObject> e : docs.entrySet()) {
+    for (Map.Entry<String, Rollup> e : docs.entrySet()) {
       if (!e.getKey().startsWith(prefix)) continue;
       LocalDate utcDay = LocalDate.parse(e.getKey().substring(prefix.length()));
-      JsonObject slots = e.getValue().getJsonObject("s");
-      if (slots == null) continue;
+      Rollup r = e.getValue();
       long first = Slots.firstSlot(utcDay);
-      for (String key : slots.fieldNames()) {
-        long slot = first + Integer.parseInt(key.substring(1));
-        ZonedDateTime local = Slots.instant(slot).atZone(p.zone());
-        LocalDate day = local.toLocalDate();
-        JsonObject c = slots.getJsonObject(key);
-        boolean inPeriod = !day.isBefore(p.from()) && !day.isAfter(p.to());
-        if (day.equals(p.today())) add(sums.today, c);
-        if (!inPeriod) continue;
-        add(sums.period, c);
-        sums.conversationsByDay.merge(day, conversations(c), Long::sum);
-        int hour = local.getHour();
-        sums.responseSum[hour] += c.getLong(Deltas.RESPONSE_SUM, 0L);
-        sums.responseN[hour] += c.getLong(Deltas.RESPONSE_N, 0L);
-        if (Slots.startMs(slot) + Slots.SLOT_MS + windowMs <= p.now()) sums.judgedCustomer += c.getLong(Deltas.CUSTOMER, 0L);
-        else sums.recentInWindow += c.getLong(Deltas.IN_WINDOW, 0L);
+      long dayStartSec = utcDay.toEpochDay() * 86_400;
+      // the zone's offset, once per day unless it changes that day (a daylight-saving switch)
+      int startOffset = rules.getOffset(Instant.ofEpochSecond(dayStartSec)).getTotalSeconds();
+      boolean constant = startOffset == rules.getOffset(Instant.ofEpochSecond(dayStartSec + 86_399)).getTotalSeconds();
+      for (int i = 0; i < Slots.PER_DAY; i++) {
+        if (!r.present[i]) continue;
+        long startSec = dayStartSec + i * (Slots.SLOT_MS / 1000);
+        long localSec = startSec + (constant ? startOffset : rules.getOffset(Instant.ofEpochSecond(startSec)).getTotalSeconds());
+        long localDay = Math.floorDiv(localSec, 86_400);
+        int at = i * Rollup.N;
+        if (localDay == today) add(sums.today, r.values, at);
+        if (localDay < fromDay || localDay > toDay) continue;
+        add(sums.period, r.values, at);
+        long conversations = r.values[at + Rollup.CO] + r.values[at + Rollup.CA] + r.values[at + Rollup.CR] + r.values[at + Rollup.CX];
+        if (conversations != 0) sums.conversationsByDay.merge(LocalDate.ofEpochDay(localDay), conversations, Long::sum);
+        int hour = (int) (Math.floorMod(localSec, 86_400) / 3600);
+        sums.responseSum[hour] += r.values[at + Rollup.RS];
+        sums.responseN[hour] += r.values[at + Rollup.RN];
+        if (Slots.startMs(first + i) + Slots.SLOT_MS + windowMs <= p.now()) sums.judgedCustomer += r.values[at + Rollup.CM];
+        else sums.recentInWindow += r.values[at + Rollup.AW];
       }
     }
     return sums;
   }
 
-  private static void add(Map<String, Long> into, JsonObject counters) {
-    for (String k : counters.fieldNames()) {
-      if (counters.getValue(k) instanceof Number n) into.merge(k, n.longValue(), Long::sum);
-    }
+  private static void add(long[] into, long[] values, int at) {
+    for (int k = 0; k < Rollup.N; k++) into[k] += values[at + k];
   }
 
-  private static long conversations(JsonObject c) {
-    return c.getLong(Deltas.CONV_OPEN, 0L) + c.getLong(Deltas.CONV_ASSIGNED, 0L) + c.getLong(Deltas.CONV_RESOLVED, 0L)
-        + c.getLong(Deltas.CONV_CLOSED, 0L);
-  }
-
-  private static long n(JsonObject totals, String counter) {
-    JsonObject n = totals == null ? null : totals.getJsonObject("n");
-    return n == null ? 0 : n.getLong(counter, 0L);
-  }
 
   static double round2(double v) {
     return Math.round(v * 100) / 100d;
@@ -225,24 +220,24 @@ final class Dashboard {
     String agent = caller.team() ? agentId : caller.agentId();
     String scope = agent == null ? Deltas.TEAM : Deltas.agent(agent);
     long windowMs = config.responseWindowMinutes() * 60_000L;
-    Future<Map<String, JsonObject>> docs = ready.get().compose(v -> store.rollups(docIds(scope, p)));
+    Future<Map<String, Rollup>> docs = ready.get().compose(v -> store.rollupsCached(docIds(scope, p)));
     Future<JsonObject> roster = bus.request(Addresses.AGENT_ROSTER, new JsonObject());
     return Future.all(docs, roster).map(all -> {
-      Map<String, JsonObject> found = docs.result();
+      Map<String, Rollup> found = docs.result();
       Sums s = sum(scope, found, p, windowMs);
-      JsonObject totals = found.get(Slots.totalsDoc(scope));
-      java.util.function.ToLongFunction<String> count = c -> p.given() ? s.p(c) : n(totals, c);
-      long open = count.applyAsLong(Deltas.CONV_OPEN);
-      long assigned = count.applyAsLong(Deltas.CONV_ASSIGNED);
-      long resolved = count.applyAsLong(Deltas.CONV_RESOLVED) + count.applyAsLong(Deltas.CONV_CLOSED);
-      long ticketsOpen = count.applyAsLong(Deltas.TICKET_ACTIVE);
-      long ticketsDone = count.applyAsLong(Deltas.TICKET_DONE);
+      Rollup totals = found.get(Slots.totalsDoc(scope));
+      java.util.function.IntToLongFunction count = c -> p.given() ? s.p(c) : totals == null ? 0 : totals.total(c);
+      long open = count.applyAsLong(Rollup.CO);
+      long assigned = count.applyAsLong(Rollup.CA);
+      long resolved = count.applyAsLong(Rollup.CR) + count.applyAsLong(Rollup.CX);
+      long ticketsOpen = count.applyAsLong(Rollup.TA);
+      long ticketsDone = count.applyAsLong(Rollup.TD);
       double rate;
       if (agent == null) {
         long judged = s.judgedCustomer + s.recentInWindow;
-        rate = judged == 0 ? 0 : round2(100.0 * s.p(Deltas.IN_WINDOW) / judged);
+        rate = judged == 0 ? 0 : round2(100.0 * s.p(Rollup.AW) / judged);
       } else {
-        rate = s.p(Deltas.ANSWERED) == 0 ? 0 : round2(100.0 * s.p(Deltas.IN_WINDOW) / s.p(Deltas.ANSWERED));
+        rate = s.p(Rollup.AB) == 0 ? 0 : round2(100.0 * s.p(Rollup.AW) / s.p(Rollup.AB));
       }
       JsonArray overTime = new JsonArray();
       s.conversationsByDay.forEach((d, n) -> overTime.add(new JsonObject().put("date", d.toString()).put("count", n)));
@@ -253,13 +248,13 @@ final class Dashboard {
       JsonObject out = new JsonObject()
           .put("conversations", new JsonObject().put("total", open + assigned + resolved).put("open", open)
               .put("assigned", assigned).put("resolved", resolved)
-              .put("todayCount", s.t(Deltas.CONV_OPEN) + s.t(Deltas.CONV_ASSIGNED) + s.t(Deltas.CONV_RESOLVED) + s.t(Deltas.CONV_CLOSED)))
-          .put("messages", new JsonObject().put("totalToday", s.t(Deltas.MESSAGES))
-              .put("averageResponseTime", average(s.p(Deltas.RESPONSE_SUM), s.p(Deltas.RESPONSE_N), 60_000))
+              .put("todayCount", s.t(Rollup.CO) + s.t(Rollup.CA) + s.t(Rollup.CR) + s.t(Rollup.CX)))
+          .put("messages", new JsonObject().put("totalToday", s.t(Rollup.MT))
+              .put("averageResponseTime", average(s.p(Rollup.RS), s.p(Rollup.RN), 60_000))
               .put("responseRate", rate))
           .put("tickets", new JsonObject().put("total", ticketsOpen + ticketsDone).put("open", ticketsOpen)
               .put("resolved", ticketsDone)
-              .put("averageResolutionTime", average(count.applyAsLong(Deltas.RESOLUTION_SUM), count.applyAsLong(Deltas.RESOLUTION_N), 3_600_000)))
+              .put("averageResolutionTime", average(count.applyAsLong(Rollup.TS), count.applyAsLong(Rollup.TN), 3_600_000)))
           .put("agents", presence(roster.result()))
           .put("charts", new JsonObject().put("conversationsOverTime", overTime).put("responseTimesByHour", byHour))
           .put("scope", agent == null ? "team" : "agent")
@@ -291,7 +286,7 @@ final class Dashboard {
       List<JsonObject> agents = roster.getJsonArray("agents", new JsonArray()).stream().map(o -> (JsonObject) o).toList();
       Set<String> ids = new LinkedHashSet<>();
       for (JsonObject a : agents) ids.addAll(docIds(Deltas.agent(a.getString("_id")), p));
-      return store.rollups(ids).map(found -> {
+      return store.rollupsCached(ids).map(found -> {
         JsonArray rows = new JsonArray();
         for (JsonObject a : agents) {
           String id = a.getString("_id");
@@ -300,13 +295,13 @@ final class Dashboard {
               .put("name", (a.getString("firstName", "") + " " + a.getString("lastName", "")).strip())
               .put("firstName", a.getString("firstName")).put("lastName", a.getString("lastName"))
               .put("role", a.getString("role")).put("status", a.getString("status")).put("isActive", a.getBoolean("isActive", false))
-              .put("conversationsHandled", s.p(Deltas.HANDLED))
-              .put("averageFirstResponseTime", average(s.p(Deltas.RESPONSE_SUM), s.p(Deltas.RESPONSE_N), 60_000))
-              .put("averageResolutionTime", average(s.p(Deltas.RESOLUTION_SUM), s.p(Deltas.RESOLUTION_N), 3_600_000))
+              .put("conversationsHandled", s.p(Rollup.HC))
+              .put("averageFirstResponseTime", average(s.p(Rollup.RS), s.p(Rollup.RN), 60_000))
+              .put("averageResolutionTime", average(s.p(Rollup.TS), s.p(Rollup.TN), 3_600_000))
               .put("csat", (Object) null)
-              .put("repliesSent", s.p(Deltas.MESSAGES))
-              .put("responseRate", s.p(Deltas.ANSWERED) == 0 ? 0 : round2(100.0 * s.p(Deltas.IN_WINDOW) / s.p(Deltas.ANSWERED)))
-              .put("ticketsResolved", s.p(Deltas.TICKET_DONE)));
+              .put("repliesSent", s.p(Rollup.MT))
+              .put("responseRate", s.p(Rollup.AB) == 0 ? 0 : round2(100.0 * s.p(Rollup.AW) / s.p(Rollup.AB)))
+              .put("ticketsResolved", s.p(Rollup.TD)));
         }
         return new JsonObject().put("agents", rows).put("period", p.toJson(windowMs));
       });
