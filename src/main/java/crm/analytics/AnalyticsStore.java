@@ -131,9 +131,10 @@ final class AnalyticsStore {
    * moment after its version was read, on any node; documents that do not exist are left out.
    */
   Future<Map<String, Rollup>> rollupsCached(Collection<String> ids) {
-    return version().compose(version -> {
+    return version().compose(v -> {
+      long version = v.getLong("n", 0L);
       if (version != cachedVersion) {
-        cache.clear();
+        forgetChanged(v, version);
         cachedVersion = version;
       }
       List<String> missing = new ArrayList<>();
@@ -155,18 +156,55 @@ final class AnalyticsStore {
     });
   }
 
-  private Future<Long> version() {
-    return mongo.client().findOne(META, new JsonObject().put("_id", "version"), null).recover(Mongo::mapError)
-        .map(doc -> doc == null ? 0L : doc.getLong("n", 0L));
+  /**
+   * Drops the cached copies the versions since {@link #cachedVersion} changed: each version's entry of the log names the
+   * documents its chunk wrote (the last {@link #VERSION_LOG} versions are logged); anything older, or a rebuild, drops
+   * every copy.
+   */
+  private void forgetChanged(JsonObject v, long version) {
+    JsonArray log = v.getJsonArray("log", new JsonArray());
+    long behind = version - cachedVersion;
+    if (cachedVersion < 0 || behind < 0 || behind > log.size()) {
+      cache.clear();
+      return;
+    }
+    for (int i = log.size() - (int) behind; i < log.size(); i++) {
+      JsonObject entry = log.getJsonObject(i);
+      if (entry.getBoolean("all", false)) {
+        cache.clear();
+        return;
+      }
+      for (Object id : entry.getJsonArray("ids", new JsonArray())) cache.remove(String.valueOf(id));
+    }
   }
 
-  /** After the rollups changed (a chunk applied, a rebuild): every node's cached copies are dropped. */
-  Future<Void> bumpVersion() {
-    return mongo.client().updateCollectionWithOptions(META, new JsonObject().put("_id", "version"),
-            new JsonObject().put("$inc", new JsonObject().put("n", 1L)), new io.vertx.ext.mongo.UpdateOptions().setUpsert(true))
-        .recover(err -> Mongo.isDuplicateKey(err) ? mongo.client().updateCollection(META, new JsonObject().put("_id", "version"),
-            new JsonObject().put("$inc", new JsonObject().put("n", 1L))) : Future.failedFuture(err))
+  private static final int VERSION_LOG = 32;
+
+  private Future<JsonObject> version() {
+    return mongo.client().findOne(META, new JsonObject().put("_id", "version"), null).recover(Mongo::mapError)
+        .map(doc -> doc == null ? new JsonObject() : doc);
+  }
+
+  /**
+   * After the rollups changed: the version goes up by one and its log entry names the rollup documents written
+   * ({@code null}: all of them, a rebuild), so every node drops exactly those cached copies. One folder at a time
+   * bumps (the fold lock), so the log's order is the versions' order.
+   */
+  Future<Void> bumpVersion(Collection<String> changed) {
+    JsonObject entry = changed == null ? new JsonObject().put("all", true) : new JsonObject().put("ids", new JsonArray(new ArrayList<>(changed)));
+    JsonObject update = new JsonObject().put("$inc", new JsonObject().put("n", 1L))
+        .put("$push", new JsonObject().put("log", new JsonObject().put("$each", new JsonArray().add(entry)).put("$slice", -VERSION_LOG)));
+    JsonObject query = new JsonObject().put("_id", "version");
+    return mongo.client().updateCollectionWithOptions(META, query, update, new io.vertx.ext.mongo.UpdateOptions().setUpsert(true))
+        .recover(err -> Mongo.isDuplicateKey(err) ? mongo.client().updateCollection(META, query, update) : Future.failedFuture(err))
         .recover(Mongo::mapError).mapEmpty();
+  }
+
+  /** The rollup documents a chunk writes. */
+  static List<String> rollupIds(JsonObject chunk) {
+    List<String> out = new ArrayList<>();
+    for (Object o : chunk.getJsonArray("incs", new JsonArray())) out.add(((JsonObject) o).getString("_id"));
+    return out;
   }
 
   // ---- chunks

@@ -145,7 +145,7 @@ public final class AnalyticsVerticle extends VerticleBase {
     JsonObject building = new JsonObject().put("version", VERSION).put("windowMs", windowMs).put("state", "building");
     return store.setMeta(building)
         .compose(v -> new Recount(new Bus(vertx), windowMs, true).run())
-        .compose(r -> store.replaceAll(r.states(), r.deltas().asDocuments()).compose(v -> store.bumpVersion())
+        .compose(r -> store.replaceAll(r.states(), r.deltas().asDocuments()).compose(v -> store.bumpVersion(null))
             .compose(v -> new Marks(new Bus(vertx)).conversations(r.waiting()))
             .compose(v -> store.setMeta(building.copy().put("state", "ready").put("builtAt", System.currentTimeMillis())))
             .onSuccess(v -> {

@@ -174,7 +174,7 @@ final class Folder {
     return store.pendingChunks().compose(chunks -> {
       Future<Void> chain = Future.succeededFuture();
       for (JsonObject c : chunks) {
-        chain = chain.compose(v -> store.applyChunk(c)).compose(v -> store.bumpVersion()).compose(v -> store.deleteChunk(c.getString("_id")));
+        chain = chain.compose(v -> store.applyChunk(c)).compose(v -> store.bumpVersion(AnalyticsStore.rollupIds(c))).compose(v -> store.deleteChunk(c.getString("_id")));
       }
       return chain;
     });
@@ -237,7 +237,7 @@ final class Folder {
   }
 
   private Future<Void> apply(JsonObject chunk) {
-    return store.writeChunk(chunk).compose(v -> store.applyChunk(chunk)).compose(v -> store.bumpVersion())
+    return store.writeChunk(chunk).compose(v -> store.applyChunk(chunk)).compose(v -> store.bumpVersion(AnalyticsStore.rollupIds(chunk)))
         .compose(v -> store.deleteChunk(chunk.getString("_id")));
   }
 
