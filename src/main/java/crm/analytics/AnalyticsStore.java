@@ -97,12 +97,18 @@ final class AnalyticsStore {
     return byIds(ROLLUPS, ids);
   }
 
+  /** By id, 100 ids a query: the embedded server matches every document it finds against the whole {@code $in} list. */
   private Future<Map<String, JsonObject>> byIds(String collection, Collection<String> ids) {
     if (ids.isEmpty()) return Future.succeededFuture(Map.of());
-    JsonObject filter = new JsonObject().put("_id", new JsonObject().put("$in", new JsonArray(new ArrayList<>(ids))));
-    return mongo.client().findWithOptions(collection, filter, new FindOptions()).recover(Mongo::mapError).map(docs -> {
+    List<String> all = new ArrayList<>(ids);
+    List<Future<List<JsonObject>>> parts = new ArrayList<>();
+    for (int from = 0; from < all.size(); from += 100) {
+      JsonObject filter = new JsonObject().put("_id", new JsonObject().put("$in", new JsonArray(all.subList(from, Math.min(all.size(), from + 100)))));
+      parts.add(mongo.client().findWithOptions(collection, filter, new FindOptions()).recover(Mongo::mapError));
+    }
+    return Future.all(parts).map(v -> {
       Map<String, JsonObject> out = new HashMap<>();
-      for (JsonObject d : docs) out.put(d.getString("_id"), d);
+      for (Future<List<JsonObject>> p : parts) for (JsonObject d : p.result()) out.put(d.getString("_id"), d);
       return out;
     });
   }
