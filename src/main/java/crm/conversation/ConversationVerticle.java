@@ -48,10 +48,10 @@ public final class ConversationVerticle extends VerticleBase {
   public Future<?> start() {
     mongo = new Mongo(vertx, config());
     customers = new CustomerStore(mongo);
-    conversations = new ConversationStore(mongo);
-    messages = new MessageStore(mongo);
     bus = new Bus(vertx);
     marks = new crm.analytics.Marks(bus);
+    conversations = new ConversationStore(mongo, marks);
+    messages = new MessageStore(mongo);
     // with no assistant configured, new conversations go to people (AI off), whatever CONVERSATION_AI_DEFAULT says
     boolean aiDefault = config().getBoolean("CONVERSATION_AI_DEFAULT", true) && crm.assistant.LlmConfig.fromJson(config()).configured();
     inbound = new InboundRecorder(customers, conversations, messages, bus, aiDefault);

@@ -174,6 +174,24 @@ class RollupRecountTest {
     }
   }
 
+  @Test
+  void a_conversation_opened_by_a_send_that_is_then_refused_is_counted() throws Exception {
+    try (TestApp app = TestApp.start(Wa.config())) {
+      Analytics a = new Analytics(app);
+      String admin = app.adminToken();
+      String phone = Inbox.phone();
+      Inbox.json(app.post("/api/v2/customers", admin, new JsonObject().put("phoneNumber", phone).put("firstName", "Ana")), 201);
+      // a send by phone opens the customer's conversation, then is refused: the customer never wrote (24 h window)
+      Throwable refused = app.vertx.eventBus().request(Addresses.WHATSAPP_SEND, new JsonObject().put("type", "text")
+          .put("to", phone).put("content", "Hola")).map(m -> (Throwable) null).otherwise(err -> err).await(30, TimeUnit.SECONDS);
+      assertThat(refused).as("the send is refused").isNotNull();
+      assertThat(new Wa(app).count("conversations", new JsonObject())).isEqualTo(1);
+      a.flush();
+      assertMatches(a, 0);
+      assertThat(a.dashboard(admin, "?tz=UTC").getJsonObject("conversations").getLong("total")).isEqualTo(1);
+    }
+  }
+
   private static JsonObject assertMatches(Analytics a, long seed) {
     JsonObject res = a.request(Addresses.ANALYTICS_RECOUNT, new JsonObject());
     assertThat(res.getJsonArray("differences")).as("rollups differing from the recount (seed %s)", seed).isEmpty();
