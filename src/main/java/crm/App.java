@@ -67,6 +67,8 @@ public final class App {
           .compose(v -> deploy(vertx, ids, AgentVerticle::new, conf, 1))
           // business configuration and presets: before anything that asks crm.config.active
           .compose(v -> deploy(vertx, ids, crm.config.BusinessConfigVerticle::new, conf, 1))
+          // analytics before the writers it counts (their writes are marked through it); it folds once they answer
+          .compose(v -> deploy(vertx, ids, crm.analytics.AnalyticsVerticle::new, conf, 1))
           .compose(v -> deploy(vertx, ids, () -> new ConversationVerticle(prepared.embedded == null ? null
               : prepared.embedded.changes()), conf, 1))
           .compose(v -> deploy(vertx, ids, WhatsappVerticle::new, conf, 1))

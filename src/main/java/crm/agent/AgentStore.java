@@ -55,6 +55,14 @@ final class AgentStore {
         .recover(Mongo::mapError);
   }
 
+  /** Every agent, few fields: the roster analytics counts presence and lists per-agent rows from. */
+  Future<List<JsonObject>> roster() {
+    return mongo.client().findWithOptions(COLLECTION, new JsonObject(), new FindOptions().setFields(new JsonObject()
+            .put("firstName", 1).put("lastName", 1).put("role", 1).put("status", 1).put("isActive", 1))
+            .setSort(new JsonObject().put("_id", 1)))
+        .recover(Mongo::mapError);
+  }
+
   Future<Void> holdConversation(String agentId, String conversationId) {
     if (!Mongo.isObjectId(agentId) || conversationId == null) return Future.succeededFuture();
     return mongo.client().updateCollection(COLLECTION, new JsonObject().put("_id", agentId),

@@ -80,6 +80,8 @@ public final class AgentVerticle extends VerticleBase {
             bus.serve(Addresses.AGENT_SET_ACTIVE, this::setActive).completion(),
             bus.serve(Addresses.AGENT_SUMMARIES, this::summaries).completion(),
             bus.serve(Addresses.AGENT_SET_STATUS, this::setStatus).completion(),
+            bus.serve(Addresses.AGENT_ROSTER, b -> agents.roster().map(list -> new JsonObject().put("agents", new JsonArray(list))))
+                .completion(),
             bus.serve(Addresses.AGENT_PRESENT, b -> agents.presentIds().map(ids -> new JsonObject().put("ids", new JsonArray(ids))))
                 .completion(),
             bus.serve(Addresses.AGENT_ONLINE, b -> agents.onlineIds().compose(ids -> summaries(new JsonObject().put("ids", new JsonArray(ids))))

@@ -45,10 +45,19 @@ public final class SeedDemo {
       List<JsonObject> customers = new ArrayList<>();
       List<JsonObject> conversations = new ArrayList<>();
       List<JsonObject> messages = new ArrayList<>();
+      List<JsonObject> tickets = new ArrayList<>();
       for (int i = from; i < Math.min(n, from + batch); i++) {
         String customerId = Mongo.newId();
         String conversationId = Mongo.newId();
+        // each exchange: the customer writes, an agent (or the assistant) answers 1 to 90 minutes later
+        long[] times = new long[perConversation];
+        for (int m = 1; m < perConversation; m++) {
+          times[m] = times[m - 1] + (m % 2 == 1 ? 60 + random.nextInt(90 * 60) : 600 + random.nextInt(6 * 3600));
+        }
         Instant last = now.minusSeconds(random.nextInt(60 * 86_400));
+        long shift = last.getEpochSecond() - times[perConversation - 1];
+        for (int m = 0; m < perConversation; m++) times[m] += shift;
+        Instant firstAt = Instant.ofEpochSecond(times[0]);
         String phone = "52" + String.format("%010d", 5_500_000_000L + i);
         customers.add(new JsonObject().put("_id", customerId).put("phoneNumber", phone).put("waId", phone)
             .put("firstName", FIRST[random.nextInt(FIRST.length)]).put("lastName", LAST[random.nextInt(LAST.length)])
@@ -61,11 +70,13 @@ public final class SeedDemo {
             .put("status", status).put("priority", List.of("low", "medium", "medium", "high", "urgent").get(random.nextInt(5)))
             .put("tags", new JsonArray().add(random.nextBoolean() ? "ventas" : "soporte"))
             .put("messageCount", perConversation).put("messageSeq", perConversation).put("unreadCount", random.nextInt(3)).put("isAIEnabled", random.nextBoolean())
-            .put("metadata", new JsonObject()).put("createdAt", Mongo.date(last.minusSeconds(3_600))).put("updatedAt", Mongo.date(last));
+            .put("metadata", new JsonObject()).put("createdAt", Mongo.date(firstAt.minusSeconds(60))).put("updatedAt", Mongo.date(last));
         if (status.equals("open") || status.equals("assigned")) conversation.put("activeKey", customerId);
-        if (status.equals("assigned")) conversation.put("assignedAgentId", agents.get(random.nextInt(agents.size())));
+        String agent = agents.get(random.nextInt(agents.size()));
+        if (!status.equals("open")) conversation.put("assignedAgentId", agent);
+        boolean assistant = conversation.getBoolean("isAIEnabled") && random.nextInt(3) == 0;
         for (int m = 0; m < perConversation; m++) {
-          Instant at = last.minusSeconds((long) (perConversation - m) * 60);
+          Instant at = Instant.ofEpochSecond(times[m]);
           boolean inbound = m % 2 == 0;
           String text = TEXTS[random.nextInt(TEXTS.length)];
           messages.add(new JsonObject().put("_id", Mongo.newId()).put("conversationId", conversationId).put("customerId", customerId)
@@ -73,27 +84,54 @@ public final class SeedDemo {
               .put("type", "text").put("content", text)
               .put("seq", m + 1).put("seqKey", conversationId + ":" + (m + 1))
               .put("state", new JsonObject().put("rank", inbound ? 20 : 30).put("status", inbound ? "delivered" : "read"))
-              .put("metadata", new JsonObject().put("waType", "text")).put("timestamp", Mongo.date(at))
-              .put("createdAt", Mongo.date(at)).put("updatedAt", Mongo.date(at)));
+              .put("metadata", inbound || !assistant ? new JsonObject().put("waType", "text")
+                  : new JsonObject().put("waType", "text").put("sentBy", "assistant"))
+              .put("timestamp", Mongo.date(at)).put("createdAt", Mongo.date(at)).put("updatedAt", Mongo.date(at)));
+          if (!inbound && !assistant) messages.get(messages.size() - 1).put("agentId", agent);
           if (m == perConversation - 1) {
             conversation.put("lastMessage", new JsonObject().put("at", Mongo.date(at)).put("seq", m).put("content", text)
                 .put("timestamp", at.toString()).put("from", inbound ? "customer" : "agent").put("type", "text"));
           }
         }
         conversations.add(conversation);
+        if (i % 20 == 0) tickets.add(ticket(i, customerId, conversationId, Instant.ofEpochSecond(times[0] + 120), agent, random));
       }
       Future.all(mongo.insertMany("customers", customers), mongo.insertMany("conversations", conversations),
-          mongo.insertMany("messages", messages)).await(10, TimeUnit.MINUTES);
+          mongo.insertMany("messages", messages), mongo.insertMany("tickets", tickets)).await(10, TimeUnit.MINUTES);
       if ((from / batch) % 20 == 0) {
         System.out.printf("seeded %d of %d conversations (%.0f s)%n", Math.min(n, from + batch), n, (System.nanoTime() - start) / 1e9);
       }
     }
     mongo.sync().await(60, TimeUnit.SECONDS);
-    System.out.printf("seeded %d customers, %d conversations, %d messages in %.0f s%n", n, n, (long) n * perConversation,
-        (System.nanoTime() - start) / 1e9);
+    System.out.printf("seeded %d customers, %d conversations, %d messages, %d tickets in %.0f s%n", n, n, (long) n * perConversation,
+        (n + 19) / 20, (System.nanoTime() - start) / 1e9);
+    // the analytics rollups, counted from what was just written by the same code the server's recount uses
+    long counted = System.nanoTime();
+    vertx.eventBus().request(crm.bus.Addresses.ANALYTICS_RECOUNT, new JsonObject().put("apply", true),
+        new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(3_600_000)).await(1, TimeUnit.HOURS);
+    mongo.sync().await(60, TimeUnit.SECONDS);
+    System.out.printf("counted the analytics rollups in %.1f s%n", (System.nanoTime() - counted) / 1e9);
     app.stop().await(120, TimeUnit.SECONDS);
     vertx.close().await(30, TimeUnit.SECONDS);
     System.exit(0);
+  }
+
+  private static final String[] TICKET_STATUSES = {"open", "in_progress", "pending_customer", "resolved", "resolved", "closed"};
+
+  /** A ticket of the conversation's customer, created when the conversation began; resolved ones 1-72 h later. */
+  private static JsonObject ticket(int i, String customerId, String conversationId, Instant created, String agent, Random random) {
+    String status = TICKET_STATUSES[random.nextInt(TICKET_STATUSES.length)];
+    JsonObject t = new JsonObject().put("_id", Mongo.newId()).put("ticketId", String.format("TICKET-%06d", i / 20 + 1))
+        .put("businessType", "general").put("customerId", customerId).put("conversationId", conversationId)
+        .put("subject", "Se fue la luz").put("description", "Sin servicio").put("category", "technical_issue")
+        .put("priority", "medium").put("status", status).put("attachments", new JsonArray()).put("notes", new JsonArray())
+        .put("escalations", new JsonArray()).put("history", new JsonArray()).put("reopenCount", 0).put("assignedAgentId", agent)
+        .put("createdBy", agent).put("createdAt", Mongo.date(created)).put("updatedAt", Mongo.date(created));
+    if (status.equals("resolved") || (status.equals("closed") && random.nextBoolean())) {
+      long ms = (3_600L + random.nextInt(71 * 3_600)) * 1000;
+      t.put("resolvedAt", Mongo.date(created.plusMillis(ms))).put("resolutionMs", ms);
+    }
+    return t;
   }
 
   /** A few online agents to assign conversations to (created once). */

@@ -32,6 +32,8 @@ public final class Addresses {
   public static final String AGENT_PRESENT = "crm.agent.present";
   /** {} -> {agents:[summaries]}: active agents and supervisors whose status is online (for auto-assignment). */
   public static final String AGENT_ONLINE = "crm.agent.online";
+  /** {} -> {agents:[{_id, firstName, lastName, role, status, isActive}]}: every agent, for analytics (presence counts, per-agent rows). */
+  public static final String AGENT_ROSTER = "crm.agent.roster";
 
   // customers (the inbox domain's verticle serves them)
   public static final String CUSTOMER_LIST = "crm.customer.list";
@@ -99,6 +101,15 @@ public final class Addresses {
   /** The Graph API's answer for a pending outbound message: its wamid, or the final error. */
   public static final String CONVERSATION_OUTBOUND_RESULT = "crm.conversation.outbound_result";
   public static final String CONVERSATION_STATS = "crm.conversation.stats";
+  /**
+   * For analytics (crm.analytics): {items:[{id, after, limit}]} -> {conversations:[{_id, status, assignedAgentId,
+   * createdAt (epoch ms), messageSeq, messages:[{s: seq, d: "i"|"o", t: epoch ms, a?: agentId, b?: metadata.sentBy,
+   * w?: metadata.waType}]}]}: each conversation as it is now and its messages numbered after {@code after} (up to
+   * {@code limit}, in number order; a number with no message is left out). Unknown conversations are left out.
+   */
+  public static final String CONVERSATION_ANALYTICS_FACTS = "crm.conversation.analytics_facts";
+  /** For the analytics recount: {} -> {ids:[every conversation id]}. */
+  public static final String CONVERSATION_ANALYTICS_IDS = "crm.conversation.analytics_ids";
 
   // tickets (crm.ticket.TicketVerticle); every request carries the caller ({agentId, role, permissions})
   /** {caller, skip, limit, status, priority, category, assignedAgent, customerId, search, dateFrom, dateTo, businessType} -> {tickets, total}. */
@@ -129,6 +140,30 @@ public final class Addresses {
    * when no index is in use.
    */
   public static final String TICKET_REINDEX = "crm.ticket.reindex";
+  /**
+   * For analytics (crm.analytics): {ids?:[...]} -> {tickets:[{_id, createdAt (epoch ms), status, assignedAgentId,
+   * resolutionMs}]}, these tickets (unknown ones left out) or, without ids, every ticket (the recount).
+   */
+  public static final String TICKET_ANALYTICS_FACTS = "crm.ticket.analytics_facts";
+
+  // analytics (crm.analytics.AnalyticsVerticle)
+  /** {caller, dateFrom?, dateTo?, tz?, agentId?} -> the spec's DashboardStats (+ scope, period). */
+  public static final String ANALYTICS_DASHBOARD = "crm.analytics.dashboard";
+  /** {caller, dateFrom?, dateTo?, tz?} -> {agents:[{agentId, name, conversationsHandled, averageFirstResponseTime, ...}], period}. */
+  public static final String ANALYTICS_AGENTS = "crm.analytics.agents";
+  /**
+   * {conversations?:[ids], tickets?:[ids], gaps?:{conversationId:[seq...]}} -> {marked}: the writers' notice that these
+   * conversations or tickets change (asked before the change is written, or, for messages, once their numbers are
+   * reserved), and which reserved message numbers will never hold a message. Durable once answered.
+   */
+  public static final String ANALYTICS_MARK = "crm.analytics.mark";
+  /** {timeoutMs?} -> {caughtUp, passes}: folds the marks until every marked conversation and ticket is counted (tests, tools). */
+  public static final String ANALYTICS_FLUSH = "crm.analytics.flush";
+  /**
+   * {apply?} -> {conversations, messages, tickets, differences:[...], matches}: counts everything again from the
+   * conversations, messages and tickets and compares with the kept rollups; {@code apply: true} replaces them.
+   */
+  public static final String ANALYTICS_RECOUNT = "crm.analytics.recount";
   /** Served by the inbox verticle (crm.conversation.CustomerApi), for populating ticket lists: {ids:[...]} -> {customers:{id: customer}}. */
   public static final String CUSTOMER_SUMMARIES = "crm.customer.summaries";
 

@@ -70,7 +70,8 @@ public record AppConfig(
     LlmConfig ai,
     AssistantConfig assistant,
     CommerceConfig commerce,
-    FilesConfig files) {
+    FilesConfig files,
+    AnalyticsConfig analytics) {
 
   /** Keys read from the environment and system properties (the env store's allowlist). */
   public static final List<String> KEYS = java.util.stream.Stream.concat(java.util.stream.Stream.of(
@@ -87,7 +88,7 @@ public record AppConfig(
       "ASSIGN_ALLOW_OFFLINE", "AUTO_ASSIGN", "AUTO_ASSIGN_MAX_PER_AGENT", "CONVERSATION_AI_DEFAULT",
       "INBOX_LIST_INDEX", "PRESENCE_GRACE_MS"),
       java.util.stream.Stream.of(SocketConfig.KEYS, TicketConfig.KEYS, LlmConfig.KEYS, AssistantConfig.KEYS, CommerceConfig.KEYS,
-              FilesConfig.KEYS)
+              FilesConfig.KEYS, AnalyticsConfig.KEYS)
           .flatMap(List::stream)).toList();
 
   private static final Set<String> SECRET_KEYS = java.util.stream.Stream.concat(java.util.stream.Stream.of(
@@ -187,7 +188,8 @@ public record AppConfig(
         LlmConfig.from(r),
         AssistantConfig.from(r),
         CommerceConfig.from(r),
-        FilesConfig.from(r));
+        FilesConfig.from(r),
+        AnalyticsConfig.from(r));
   }
 
   /** No Graph API credentials: outbound messages are recorded and their statuses simulated. */
@@ -236,7 +238,8 @@ public record AppConfig(
         .mergeIn(ai.toJson())
         .mergeIn(assistant.toJson())
         .mergeIn(commerce.toJson())
-        .mergeIn(files.toJson());
+        .mergeIn(files.toJson())
+        .mergeIn(analytics.toJson());
   }
 
   /** The configuration with secrets masked, for logs and --print-config. */

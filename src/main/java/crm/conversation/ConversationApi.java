@@ -39,6 +39,7 @@ final class ConversationApi {
   private final ConversationIndex index;
   private final Bus bus;
   private final boolean assignOffline;
+  private final crm.analytics.Marks marks;
 
   private final CustomerStore customers;
 
@@ -52,6 +53,7 @@ final class ConversationApi {
     this.messageStore = messageStore;
     this.bus = bus;
     this.assignOffline = assignOffline;
+    this.marks = new crm.analytics.Marks(bus);
   }
 
   void serve() {
@@ -571,8 +573,10 @@ final class ConversationApi {
 
   /** Applies an update to one conversation durably, evicts it everywhere, returns the new document. */
   private Future<JsonObject> change(JsonObject conv, JsonObject update) {
-    return mongo.client().findOneAndUpdateWithOptions(ConversationStore.COLLECTION, new JsonObject().put("_id", conv.getString("_id")),
-            update, new FindOptions(), new UpdateOptions().setReturningNewDocument(true).setWriteOption(mongo.durableWrite()))
+    // analytics counts conversations by status and assignee: marked before the change is written
+    return marks.conversations(List.of(conv.getString("_id"))).compose(marked -> mongo.client().findOneAndUpdateWithOptions(
+            ConversationStore.COLLECTION, new JsonObject().put("_id", conv.getString("_id")),
+            update, new FindOptions(), new UpdateOptions().setReturningNewDocument(true).setWriteOption(mongo.durableWrite())))
         .recover(Mongo::mapError)
         .compose(doc -> mongo.sync().map(doc))
         .map(doc -> {

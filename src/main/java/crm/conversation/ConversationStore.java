@@ -32,8 +32,12 @@ final class ConversationStore {
   /** Copies of conversations read by id, when this node sees every write (see {@link ReadCache}); else null. */
   private ReadCache docs;
 
-  ConversationStore(Mongo mongo) {
+  /** Analytics' marks for the conversations this store opens (null: none, for tools). */
+  private final crm.analytics.Marks marks;
+
+  ConversationStore(Mongo mongo, crm.analytics.Marks marks) {
     this.mongo = mongo;
+    this.marks = marks;
   }
 
   void cache(ReadCache docs) {
@@ -107,7 +111,11 @@ final class ConversationStore {
             .put("messageCount", 0).put("unreadCount", 0).put("isAIEnabled", aiEnabled)
             .put("metadata", new JsonObject()).put("createdAt", now).put("updatedAt", now));
       }
-      return mongo.insertMany(COLLECTION, docs).compose(inserted -> {
+      // analytics counts conversations: marked before they are written (one that loses the race to another writer's is
+      // marked for nothing, which counts nothing)
+      Future<Void> marked = marks == null ? Future.succeededFuture()
+          : marks.conversations(docs.stream().map(d -> d.getString("_id")).toList());
+      return marked.compose(v -> mongo.insertMany(COLLECTION, docs)).compose(inserted -> {
         List<JsonObject> created = new ArrayList<>();
         for (int i = inserted.nextSetBit(0); i >= 0; i = inserted.nextSetBit(i + 1)) created.add(docs.get(i));
         if (index != null) created.forEach(index::put);
@@ -128,6 +136,16 @@ final class ConversationStore {
       for (JsonObject d : docs) out.put(d.getString("customerId"), d);
       return out;
     });
+  }
+
+  /** Every conversation's id (the analytics recount). */
+  Future<List<String>> allIds() {
+    List<String> ids = new ArrayList<>();
+    io.vertx.core.Promise<List<String>> done = io.vertx.core.Promise.promise();
+    mongo.client().findBatchWithOptions(COLLECTION, new JsonObject(),
+            new FindOptions().setFields(new JsonObject().put("_id", 1)).setBatchSize(5000))
+        .handler(d -> ids.add(d.getString("_id"))).exceptionHandler(done::tryFail).endHandler(v -> done.tryComplete(ids));
+    return done.future().recover(Mongo::mapError);
   }
 
   /** One conversation (a copy the caller may change), or null. */

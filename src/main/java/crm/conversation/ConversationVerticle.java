@@ -33,6 +33,7 @@ public final class ConversationVerticle extends VerticleBase {
   private SeqCapture seqs;
   private final List<ReadCache> caches = new ArrayList<>();
   private MessageCounts counts;
+  private crm.analytics.Marks marks;
 
   /** {@code storeChanges}: the embedded store's change feed (null with MONGO_URI), which the read caches need. */
   public ConversationVerticle(crm.storage.StoreChanges storeChanges) {
@@ -47,9 +48,10 @@ public final class ConversationVerticle extends VerticleBase {
   public Future<?> start() {
     mongo = new Mongo(vertx, config());
     customers = new CustomerStore(mongo);
-    conversations = new ConversationStore(mongo);
-    messages = new MessageStore(mongo, crm.files.FileLinks.create(vertx, config()));
     bus = new Bus(vertx);
+    marks = new crm.analytics.Marks(bus);
+    conversations = new ConversationStore(mongo, marks);
+    messages = new MessageStore(mongo, crm.files.FileLinks.create(vertx, config()));
     // with no assistant configured, new conversations go to people (AI off), whatever CONVERSATION_AI_DEFAULT says
     boolean aiDefault = config().getBoolean("CONVERSATION_AI_DEFAULT", true) && crm.assistant.LlmConfig.fromJson(config()).configured();
     inbound = new InboundRecorder(customers, conversations, messages, bus, aiDefault);
@@ -108,7 +110,10 @@ public final class ConversationVerticle extends VerticleBase {
             bus.serve(Addresses.CONVERSATION_ATTACHMENT_READY, this::attachmentReady).completion(),
             bus.serve(Addresses.CONVERSATION_PREPARE_OUTBOUND, this::prepareOutbound).completion(),
             bus.serve(Addresses.CONVERSATION_OUTBOUND_RESULT, this::outboundResult).completion(),
-            bus.serve(Addresses.CONVERSATION_STATS, this::stats).completion())))
+            bus.serve(Addresses.CONVERSATION_STATS, this::stats).completion(),
+            bus.serve(Addresses.CONVERSATION_ANALYTICS_FACTS, this::analyticsFacts).completion(),
+            bus.serve(Addresses.CONVERSATION_ANALYTICS_IDS, b -> conversations.allIds()
+                .map(ids -> new JsonObject().put("ids", new JsonArray(ids)))).completion())))
         // statuses for messages that never appear (sent from another tool on the same number) are not kept forever
         .onSuccess(v -> vertx.setPeriodic(3_600_000, id -> messages.purgePending(Duration.ofDays(1))))
         // loaded in the background: until it is, lists ask the database
@@ -274,14 +279,18 @@ public final class ConversationVerticle extends VerticleBase {
         return conversations.reserveSeqs(java.util.Map.of(conversation.getString("_id"), 1));
       }).compose(first -> {
         MessageStore.number(List.of(doc), first);
-        return messages.insertOne(doc);
+        // analytics counts the conversation's messages from their numbers on: marked before the message is stored
+        return marks.conversations(List.of(conversation.getString("_id")))
+            .compose(marked -> messages.insertOne(doc)
+                .recover(err -> marks.gaps(numberOf(doc)).transform(x -> Future.failedFuture(err))));
       }).compose(isNew -> {
-        if (!isNew) { // the same key raced in from another request
-          return messages.byIdempotencyKey(key).map(this::duplicateReply);
+        if (!isNew) { // the same key raced in from another request; the number reserved for this copy stays empty
+          return marks.gaps(numberOf(doc)).compose(marked -> messages.byIdempotencyKey(key)).map(this::duplicateReply);
         }
         boolean byAssistant = "assistant".equals(body.getString("sentBy"));
         JsonObject last = new JsonObject().put("content", doc.getString("content"))
-            .put("timestamp", Mongo.instant(doc.getValue("timestamp")).toString()).put("from", byAssistant ? "system" : "agent")
+            .put("timestamp", Mongo.instant(doc.getValue("timestamp")).toString())
+            .put("from", byAssistant || "system".equals(body.getString("sentBy")) ? "system" : "agent")
             .put("type", doc.getString("type"));
         return conversations.recordActivity(List.of(new ConversationStore.Activity(conversation.getString("_id"), 0, 1,
                 last, doc.getJsonObject("timestamp"))))
@@ -294,6 +303,10 @@ public final class ConversationVerticle extends VerticleBase {
             });
       });
     });
+  }
+
+  private static java.util.Map<String, List<Long>> numberOf(JsonObject doc) {
+    return java.util.Map.of(doc.getString("conversationId"), List.of(doc.getLong("seq")));
   }
 
   /** {_id, firstName, lastName} of the sending agent, or null (the assistant, the system, an unknown id). */
@@ -336,7 +349,8 @@ public final class ConversationVerticle extends VerticleBase {
       default -> "text";
     };
     JsonObject metadata = new JsonObject().put("waType", type);
-    if ("assistant".equals(body.getString("sentBy"))) metadata.put("sentBy", "assistant");
+    String sentBy = body.getString("sentBy");
+    if ("assistant".equals(sentBy) || "system".equals(sentBy)) metadata.put("sentBy", sentBy);
     for (String f : List.of("templateName", "language", "templateParams", "templateComponents", "emoji", "mediaUrl", "caption", "publicId")) {
       if (body.getValue(f) != null) metadata.put(f, body.getValue(f));
     }
@@ -374,6 +388,51 @@ public final class ConversationVerticle extends VerticleBase {
       // read again only when kept statuses changed it
       return kept.compose(changed -> changed ? messages.byId(messageId) : Future.succeededFuture(doc))
           .map(d -> new JsonObject().put("message", messages.api(d)));
+    });
+  }
+
+  // ---- analytics
+
+  /** See {@link Addresses#CONVERSATION_ANALYTICS_FACTS}. */
+  private Future<JsonObject> analyticsFacts(JsonObject body) {
+    java.util.Map<String, long[]> wanted = new java.util.LinkedHashMap<>();
+    for (Object o : body.getJsonArray("items", new JsonArray())) {
+      if (!(o instanceof JsonObject item) || !Mongo.isObjectId(item.getString("id"))) continue;
+      wanted.put(item.getString("id"), new long[] {Math.max(0, item.getLong("after", 0L)), Math.max(1, item.getLong("limit", 500L))});
+    }
+    return conversations.byIds(List.copyOf(wanted.keySet())).compose(found -> {
+      List<String> keys = new ArrayList<>();
+      java.util.Map<String, JsonObject> out = new java.util.LinkedHashMap<>();
+      for (java.util.Map.Entry<String, long[]> e : wanted.entrySet()) {
+        JsonObject c = found.get(e.getKey());
+        if (c == null) continue;
+        long top = c.getLong("messageSeq", 0L);
+        long after = e.getValue()[0];
+        long upTo = Math.min(top, after + e.getValue()[1]);
+        for (long seq = after + 1; seq <= upTo; seq++) keys.add(MessageStore.seqKey(e.getKey(), seq));
+        Instant created = Mongo.instant(c.getValue("createdAt"));
+        out.put(e.getKey(), new JsonObject().put("_id", e.getKey()).put("status", c.getString("status"))
+            .put("assignedAgentId", c.getString("assignedAgentId"))
+            .put("createdAt", created == null ? null : created.toEpochMilli())
+            .put("messageSeq", top).put("upTo", upTo).put("messages", new JsonArray()));
+      }
+      return messages.analyticsFacts(keys).map(read -> {
+        List<JsonObject> docs = new ArrayList<>(read);
+        docs.sort(Comparator.comparingLong(d -> d.getLong("seq", 0L)));
+        for (JsonObject m : docs) {
+          JsonObject c = out.get(m.getString("conversationId"));
+          Instant at = Mongo.instant(m.getValue("timestamp"));
+          if (c == null || at == null) continue;
+          JsonObject fact = new JsonObject().put("s", m.getLong("seq")).put("d", "inbound".equals(m.getString("direction")) ? "i" : "o")
+              .put("t", at.toEpochMilli());
+          if (m.getString("agentId") != null) fact.put("a", m.getString("agentId"));
+          JsonObject metadata = m.getJsonObject("metadata");
+          if (metadata != null && metadata.getString("sentBy") != null) fact.put("b", metadata.getString("sentBy"));
+          if (metadata != null && metadata.getString("waType") != null) fact.put("w", metadata.getString("waType"));
+          c.getJsonArray("messages").add(fact);
+        }
+        return new JsonObject().put("conversations", new JsonArray(new ArrayList<>(out.values())));
+      });
     });
   }
 

@@ -30,9 +30,11 @@ final class InboundRecorder {
   private final MessageStore messages;
   private final Bus bus;
   private final boolean aiEnabledByDefault;
+  private final crm.analytics.Marks marks;
 
   InboundRecorder(CustomerStore customers, ConversationStore conversations, MessageStore messages, Bus bus,
                   boolean aiEnabledByDefault) {
+    this.marks = new crm.analytics.Marks(bus);
     this.customers = customers;
     this.conversations = conversations;
     this.messages = messages;
@@ -90,9 +92,15 @@ final class InboundRecorder {
       return conversations.reserveWithActivity(activity.values(), now)
           .compose(first -> {
             MessageStore.number(docs, first);
-            // counted but not stored: uncounted before the failure is passed on (the batch is tried again later)
-            return messages.insertAll(docs).recover(err -> conversations.uncount(countsOf(activity.values()))
+            // analytics counts these conversations' messages from their numbers on, once they are stored (the body is
+            // replayed if either write is lost, so the mark need not come first)
+            Future<Void> marked = marks.conversations(activity.keySet());
+            // counted but not stored: uncounted before the failure is passed on (the batch is tried again later), and
+            // the numbers reserved for them will hold nothing
+            Future<BitSet> stored = messages.insertAll(docs).recover(err -> Future.all(
+                    conversations.uncount(countsOf(activity.values())), marks.gaps(gaps(docs, null)))
                 .transform(v -> Future.failedFuture(err)));
+            return Future.all(marked, stored).map(v -> stored.result());
           })
           .compose(inserted -> {
             Map<String, Integer> notInserted = new HashMap<>();
@@ -102,7 +110,8 @@ final class InboundRecorder {
               else notInserted.merge(docs.get(i).getString("conversationId"), 1, Integer::sum);
             }
             conversations.indexActivity(activity.values().stream().filter(a -> changed.contains(a.conversationId())).toList(), now);
-            return (notInserted.isEmpty() ? Future.<Void>succeededFuture() : conversations.uncount(notInserted))
+            return (notInserted.isEmpty() ? Future.<Void>succeededFuture()
+                    : Future.all(conversations.uncount(notInserted), marks.gaps(gaps(docs, inserted))).<Void>mapEmpty())
                 .map(v -> announce(docs, customerOf, inserted, opened, conversationsById));
           })
           .compose(results -> withStoredMedia(results));
@@ -123,6 +132,16 @@ final class InboundRecorder {
               Mongo.instant(b.lastAt()).isBefore(Mongo.instant(a.lastAt())) ? a.lastAt() : b.lastAt()));
     }
     return activity;
+  }
+
+  /** The numbers of the messages not inserted (all when {@code inserted} is null), by conversation. */
+  private static Map<String, List<Long>> gaps(List<JsonObject> docs, BitSet inserted) {
+    Map<String, List<Long>> out = new HashMap<>();
+    for (int i = 0; i < docs.size(); i++) {
+      if (inserted != null && inserted.get(i)) continue;
+      out.computeIfAbsent(docs.get(i).getString("conversationId"), k -> new ArrayList<>()).add(docs.get(i).getLong("seq"));
+    }
+    return out;
   }
 
   private static Map<String, Integer> countsOf(Collection<ConversationStore.Activity> activities) {

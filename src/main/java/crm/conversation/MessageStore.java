@@ -96,6 +96,30 @@ final class MessageStore {
         });
   }
 
+  /**
+   * What analytics counts of the messages with these {@code seqKey}s, read from the database (not the page cache):
+   * conversationId, seq, direction, timestamp, agentId, metadata.sentBy and metadata.waType.
+   */
+  Future<List<JsonObject>> analyticsFacts(List<String> seqKeys) {
+    if (seqKeys.isEmpty()) return Future.succeededFuture(List.of());
+    JsonObject fields = new JsonObject().put("conversationId", 1).put("seq", 1).put("direction", 1).put("timestamp", 1)
+        .put("agentId", 1).put("metadata.sentBy", 1).put("metadata.waType", 1);
+    // the embedded server matches each document found against the whole $in list: many short lists, not one long one
+    List<Future<List<JsonObject>>> parts = new ArrayList<>();
+    for (int from = 0; from < seqKeys.size(); from += IN_BATCH) {
+      JsonArray keys = new JsonArray(seqKeys.subList(from, Math.min(seqKeys.size(), from + IN_BATCH)));
+      parts.add(mongo.client().findWithOptions(COLLECTION, new JsonObject().put("seqKey", new JsonObject().put("$in", keys)),
+          new FindOptions().setFields(fields)).recover(Mongo::mapError));
+    }
+    return Future.all(parts).map(v -> {
+      List<JsonObject> out = new ArrayList<>();
+      for (Future<List<JsonObject>> p : parts) out.addAll(p.result());
+      return out;
+    });
+  }
+
+  private static final int IN_BATCH = 100;
+
   /** The unindexed way, for what the numbered pages cannot answer exactly: sorted by number, with skip and limit. */
   Future<List<JsonObject>> scan(JsonObject filter, int dir, int skip, int limit) {
     return mongo.client().findWithOptions(COLLECTION, filter, new FindOptions()

@@ -127,6 +127,7 @@ public final class HttpVerticle extends VerticleBase {
       crm.assistant.AssistantRoutes.mount(api, bus); // turns, status (crm.assistant)
       crm.commerce.CommerceRoutes.mount(api, bus); // catalog and orders (crm.commerce)
       crm.files.FileRoutes.mount(api, vertx, cfg, mongo); // uploads, /files and /media (crm.files)
+      crm.analytics.AnalyticsRoutes.mount(api, bus); // dashboard and per-agent table (crm.analytics)
       api.get("/openapi.json", Permission.AUTHENTICATED, ctx -> ctx.response()
           .putHeader("Content-Type", "application/json; charset=utf-8").end(openapiDoc));
 

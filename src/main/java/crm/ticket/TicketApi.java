@@ -38,6 +38,7 @@ final class TicketApi {
   private final ActiveConfig config;
   private final TicketConfig settings;
   private final Sla sla;
+  private final crm.analytics.Marks marks;
 
   TicketApi(Vertx vertx, Bus bus, TicketStore store, ActiveConfig config, TicketConfig settings) {
     this.vertx = vertx;
@@ -47,6 +48,7 @@ final class TicketApi {
     this.config = config;
     this.settings = settings;
     this.sla = new Sla(settings);
+    this.marks = new crm.analytics.Marks(bus);
   }
 
   /** Registers every ticket address; completes once they are registered (cluster-wide when clustered). */
@@ -65,6 +67,12 @@ final class TicketApi {
     all.add(bus.serve(Addresses.TICKET_ASSIGN, this::assign).completion());
     all.add(bus.serve(Addresses.TICKET_ADD_NOTE, this::addNote).completion());
     all.add(bus.serve(Addresses.TICKET_ESCALATE, this::escalate).completion());
+    all.add(bus.serve(Addresses.TICKET_ANALYTICS_FACTS, b -> {
+      io.vertx.core.json.JsonArray ids = b.getJsonArray("ids");
+      List<String> wanted = ids == null ? null : ids.stream().filter(o -> o instanceof String s && Mongo.isObjectId(s))
+          .map(String::valueOf).toList();
+      return store.analyticsFacts(wanted).map(list -> new JsonObject().put("tickets", new JsonArray(list)));
+    }).completion());
     all.add(bus.serve(Addresses.TICKET_STATISTICS, b -> new TicketStats(store, bus).statistics(Caller.of(b), b, config)).completion());
     return Future.all(all).mapEmpty();
   }
@@ -182,7 +190,8 @@ final class TicketApi {
       if (in.conversationId() != null) doc.put("conversationId", in.conversationId());
       if (in.location() != null) doc.put("location", in.location());
       if (in.assignedAgent() != null) doc.put("assignedAgentId", in.assignedAgent()).put("assignedAt", at);
-      return store.insert(doc).map(v -> doc).recover(err -> {
+      // analytics counts tickets: marked before the ticket is written
+      return marks.ticket(doc.getString("_id")).compose(v -> store.insert(doc)).map(v -> doc).recover(err -> {
         // an id taken by a ticket written outside this counter (a restored backup): take the next number
         if (err instanceof CrmException ce && ce.code() == ErrorCode.DUPLICATE_RESOURCE && attempt < 5) {
           return insertNew(caller, in, cfg, attempt + 1);
@@ -221,7 +230,8 @@ final class TicketApi {
         () -> store.byId(found.getString("_id")).compose(current -> {
           if (current == null) throw CrmException.notFound(ErrorCode.TICKET_NOT_FOUND, "Ticket");
           JsonObject update = change.apply(current);
-          return store.update(current.getString("_id"), update).map(doc -> new Changed(current, doc));
+          return marks.ticket(current.getString("_id")).compose(v -> store.update(current.getString("_id"), update))
+              .map(doc -> new Changed(current, doc));
         })));
   }
 
@@ -512,7 +522,7 @@ final class TicketApi {
           .put("$inc", new JsonObject().put("reopenCount", 1))
           .put("$push", new JsonObject().put("history", history("status", TicketStatus.RESOLVED, TicketStatus.OPEN, "customer", now,
               "The customer wrote within " + hours + " h of the resolution")));
-      return store.update(ticketObjectId, update).map(doc -> new Changed(t, doc));
+      return marks.ticket(ticketObjectId).compose(v -> store.update(ticketObjectId, update)).map(doc -> new Changed(t, doc));
     })).compose(ch -> {
       if (ch == null) return Future.succeededFuture();
       return store.unwatch(ch.after().getString("customerId"), ticketObjectId).recover(e -> Future.succeededFuture())
@@ -551,8 +561,9 @@ final class TicketApi {
       String text = fill(cfg.getJsonObject("notifications", new JsonObject()).getString("ticketResolved", ActiveConfig.RESOLVED_TEXT),
           name, cfg, ticket.getString("ticketId"), summary, null);
       String key = "ticket:" + ticket.getString("_id") + ":resolved:" + Mongo.instant(ticket.getValue("resolvedAt")).toEpochMilli();
+      // an automated notice, not the agent's reply: analytics leaves it out of response times (sentBy system)
       JsonObject send = new JsonObject().put("type", "text").put("to", customer.getString("phoneNumber")).put("content", text)
-          .put("agentId", caller.agentId()).put("idempotencyKey", key);
+          .put("agentId", caller.agentId()).put("idempotencyKey", key).put("sentBy", "system");
       return bus.request(Addresses.WHATSAPP_SEND, send, SEND_TIMEOUT_MS)
           .map(res -> sent("text", res))
           .recover(err -> {
@@ -564,7 +575,8 @@ final class TicketApi {
             JsonObject template = new JsonObject().put("type", "template").put("to", customer.getString("phoneNumber"))
                 .put("templateName", settings.resolvedTemplate()).put("language", templateLanguage(cfg))
                 .put("templateParams", new JsonArray().add(name.isEmpty() ? "-" : name).add(ticket.getString("ticketId")).add(clip(summary, 1000)))
-                .put("content", text).put("agentId", caller.agentId()).put("idempotencyKey", key + ":template");
+                .put("content", text).put("agentId", caller.agentId()).put("idempotencyKey", key + ":template")
+                .put("sentBy", "system");
             return bus.request(Addresses.WHATSAPP_SEND, template, SEND_TIMEOUT_MS).map(res -> sent("template", res))
                 .recover(e2 -> Future.succeededFuture(notSent("template", Bus.fromReply(e2))));
           });

@@ -129,6 +129,26 @@ final class TicketStore {
     return done.future().recover(Mongo::mapError);
   }
 
+  /**
+   * What analytics counts of these tickets (every ticket when {@code ids} is null): {_id, createdAt (epoch ms), status,
+   * assignedAgentId, resolutionMs}.
+   */
+  Future<List<JsonObject>> analyticsFacts(List<String> ids) {
+    JsonObject fields = new JsonObject().put("createdAt", 1).put("status", 1).put("assignedAgentId", 1).put("resolutionMs", 1);
+    JsonObject filter = ids == null ? new JsonObject() : new JsonObject().put("_id", new JsonObject().put("$in", new JsonArray(ids)));
+    List<JsonObject> out = new ArrayList<>();
+    Promise<List<JsonObject>> done = Promise.promise();
+    mongo.client().findBatchWithOptions(COLLECTION, filter, new FindOptions().setFields(fields).setBatchSize(5000))
+        .handler(d -> {
+          java.time.Instant created = Mongo.instant(d.getValue("createdAt"));
+          out.add(new JsonObject().put("_id", d.getString("_id")).put("createdAt", created == null ? null : created.toEpochMilli())
+              .put("status", d.getString("status")).put("assignedAgentId", d.getString("assignedAgentId"))
+              .put("resolutionMs", d.getValue("resolutionMs") instanceof Number n ? n.longValue() : null));
+        })
+        .exceptionHandler(done::tryFail).endHandler(v -> done.tryComplete(out));
+    return done.future().recover(Mongo::mapError);
+  }
+
   // ---- auto-reopen watch
 
   /** The ticket may be reopened by its customer's next message until the window closes. */

@@ -35,8 +35,9 @@ final class GraphPayloads {
     copy(body, out, "agentId", 64);
     copy(body, out, "idempotencyKey", 200);
     copy(body, out, "replyTo", 128);
-    // who sends it when it is not an agent: "assistant" (crm.assistant); stored as metadata.sentBy
-    String sentBy = Check.oneOf(Check.optionalString(body, "sentBy", 16), "sentBy", Set.of("agent", "assistant"));
+    // who sends it when it is not an agent: "assistant" (crm.assistant), "system" (automated notices such as a ticket's
+    // resolution, which analytics does not count as a reply); stored as metadata.sentBy
+    String sentBy = Check.oneOf(Check.optionalString(body, "sentBy", 16), "sentBy", Set.of("agent", "assistant", "system"));
     if (sentBy != null) out.put("sentBy", sentBy);
     if (out.getString("conversationId") == null && out.getString("to") == null) {
       throw CrmException.validation("conversationId", "conversationId or to is required");

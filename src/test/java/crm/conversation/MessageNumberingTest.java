@@ -60,7 +60,7 @@ class MessageNumberingTest {
       String path = "/api/v2/conversations/" + conv + "/messages";
       assertThat(json(app.get(path, token), 200).getJsonArray("messages")).as("unnumbered: not paged").isEmpty();
 
-      int numbered = MessageNumbering.run(app.vertx, mongo, new ConversationStore(mongo)).await(30, TimeUnit.SECONDS);
+      int numbered = MessageNumbering.run(app.vertx, mongo, new ConversationStore(mongo, null)).await(30, TimeUnit.SECONDS);
       assertThat(numbered).isEqualTo(3);
       assertThat(values(json(app.get(path, token), 200).getJsonArray("messages"), "content"))
           .containsExactly("old1", "old2", "old3");
@@ -68,7 +68,7 @@ class MessageNumberingTest {
           .containsExactly("old2");
       assertThat(inbox.doc(ConversationStore.COLLECTION, conv).getLong("messageSeq")).isEqualTo(3L);
 
-      assertThat(MessageNumbering.run(app.vertx, mongo, new ConversationStore(mongo)).await(30, TimeUnit.SECONDS))
+      assertThat(MessageNumbering.run(app.vertx, mongo, new ConversationStore(mongo, null)).await(30, TimeUnit.SECONDS))
           .as("once per database").isZero();
       List<JsonObject> marker = mongo.client().find(MessageNumbering.MIGRATIONS, new JsonObject().put("_id", MessageNumbering.ID))
           .await(10, TimeUnit.SECONDS);

@@ -55,7 +55,20 @@ final class Ledger {
     while (m.find()) ids.add(m.group());
   }
 
+  /**
+   * Analytics keeps derived data: a mark or a state per conversation or ticket ({@code c:<id>}, {@code t:<id>}),
+   * explained by what explains that conversation or ticket; rollups, chunks and the version, made by folding those, by
+   * any accepted write of the class.
+   */
+  private static final Set<String> ANALYTICS_PER_ID = Set.of("analytics_marks", "analytics_state");
+  private static final Set<String> ANALYTICS_DERIVED = Set.of("analytics_rollups", "analytics_chunks", "analytics_meta");
+
   boolean explains(DbSnapshot.Change c) {
+    if (ANALYTICS_PER_ID.contains(c.collection()) && c.id().length() > 2 && c.id().charAt(1) == ':') {
+      String of = c.id().substring(2);
+      return ids.contains(of) || alsoExplained.contains(of);
+    }
+    if (ANALYTICS_DERIVED.contains(c.collection())) return accepted > 0;
     return ids.contains(c.id()) || alsoExplained.contains(c.id()) || collections.contains(c.collection());
   }
 }
