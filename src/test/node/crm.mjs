@@ -77,6 +77,34 @@ export async function assertNone(what, ...recorders) {
   for (const r of recorders) assert.deepEqual(r, [], what);
 }
 
+// ---- connection state recovery
+
+/**
+ * Records every `event` whose first argument satisfies `match`, with its offset (with connection state recovery the
+ * server adds it as the last argument), from now on: an array of {data, offset} that fills as they come.
+ */
+export function recordWithOffsets(socket, event, match = () => true) {
+  const seen = [];
+  socket.on(event, (data, ...rest) => {
+    if (match(data)) seen.push({ data, offset: rest[rest.length - 1] });
+  });
+  return seen;
+}
+
+/** Kills the socket's transport as a network drop would; resolves with the disconnect reason the client saw. */
+export function dropTransport(socket) {
+  const gone = next(socket, "disconnect", () => true);
+  socket.io.engine.close();
+  return gone;
+}
+
+/** Connects again (a client made with reconnection off); resolves on connect. */
+export function reconnect(socket) {
+  const back = connected(socket);
+  socket.connect();
+  return back;
+}
+
 // ---- REST and webhooks
 
 export async function api(method, path, agent, body, url = ctx.url) {
