@@ -49,7 +49,7 @@ public final class SocketRuntime implements Shareable {
     } else {
       io.namespace("/").auth(new JwtSocketAuth(vertx, deployed));
       if (config.recovery()) {
-        // dropped connections are kept and recovered on the node that had them
+        // this node only until the socket verticle adds the cluster's sessions (SocketRecovery)
         io.namespace("/").recovery(new Recovery(config.recoveryWindowMs(), config.maxBufferedPackets(), JwtSocketAuth::sameSession));
       }
       echo = null;
