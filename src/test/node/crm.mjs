@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { createHmac, randomInt } from "node:crypto";
 import { existsSync } from "node:fs";
+import net from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { io } from "socket.io-client";
@@ -75,6 +76,74 @@ export function ask(socket, event, ...args) {
 export async function assertNone(what, ...recorders) {
   await sleep(300);
   for (const r of recorders) assert.deepEqual(r, [], what);
+}
+
+// ---- connection state recovery
+
+/**
+ * Records every `event` whose first argument satisfies `match`, with its offset (with connection state recovery the
+ * server adds it as the last argument), from now on: an array of {data, offset} that fills as they come.
+ */
+export function recordWithOffsets(socket, event, match = () => true) {
+  const seen = [];
+  socket.on(event, (data, ...rest) => {
+    if (match(data)) seen.push({ data, offset: rest[rest.length - 1] });
+  });
+  return seen;
+}
+
+/** Kills the socket's transport as a network drop would; resolves with the disconnect reason the client saw. */
+export function dropTransport(socket) {
+  const gone = next(socket, "disconnect", () => true);
+  socket.io.engine.close();
+  return gone;
+}
+
+/** Connects again (a client made with reconnection off); resolves on connect. */
+export function reconnect(socket) {
+  const back = connected(socket);
+  socket.connect();
+  return back;
+}
+
+/**
+ * A TCP proxy standing in for a load balancer: new connections go to the current target (`to` changes it), `cut`
+ * drops every connection through it (both ends, as a failed network path does).
+ */
+export async function proxy(target) {
+  let to = new URL(target);
+  const open = new Set();
+  const server = net.createServer((inbound) => {
+    const outbound = net.connect(Number(to.port), to.hostname);
+    open.add(inbound);
+    open.add(outbound);
+    const end = () => {
+      inbound.destroy();
+      outbound.destroy();
+      open.delete(inbound);
+      open.delete(outbound);
+    };
+    for (const s of [inbound, outbound]) {
+      s.on("error", end);
+      s.on("close", end);
+    }
+    inbound.pipe(outbound);
+    outbound.pipe(inbound);
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    to(url) {
+      to = new URL(url);
+    },
+    cut() {
+      for (const s of [...open]) s.destroy();
+    },
+    close() {
+      this.cut();
+      server.close();
+    },
+  };
 }
 
 // ---- REST and webhooks

@@ -52,6 +52,7 @@ public final class App {
 
   public static Future<App> start(Vertx vertx, AppConfig cfg) {
     Bus.registerCodecs(vertx);
+    crm.socket.EventIds.install(vertx); // one Socket.IO offset per domain event, the same on every node
     // /ready says 503 until every verticle is deployed and the warm-up is over (the HTTP server listens before that)
     vertx.sharedData().getLocalMap(HttpVerticle.RUNTIME_MAP).put(HttpVerticle.STARTING, true);
     return vertx.executeBlocking(() -> prepare(cfg)).compose(prepared -> {

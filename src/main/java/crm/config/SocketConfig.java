@@ -19,16 +19,19 @@ public record SocketConfig(
     int maxPayload,
     int connectTimeoutMs,
     int maxBufferedPackets,
-    int warmup) {
+    int warmup,
+    int recoveryWindowMs) {
 
   public static final String DEFAULT = "default";
   public static final String CONFORMANCE = "conformance";
   /** Loopback handshakes at start before the node is ready ({@code crm.socket.SocketWarmup}); 0 turns it off. */
   public static final int DEFAULT_WARMUP = 300;
+  /** How long a dropped connection's socket may be recovered (socket.io's maxDisconnectionDuration); 0 turns it off. */
+  public static final int DEFAULT_RECOVERY_WINDOW_MS = 120_000;
 
   public static final List<String> KEYS = List.of(
       "SOCKET_PROFILE", "SOCKET_PING_INTERVAL_MS", "SOCKET_PING_TIMEOUT_MS", "SOCKET_MAX_PAYLOAD",
-      "SOCKET_CONNECT_TIMEOUT_MS", "SOCKET_MAX_BUFFERED_PACKETS", "SOCKET_WARMUP");
+      "SOCKET_CONNECT_TIMEOUT_MS", "SOCKET_MAX_BUFFERED_PACKETS", "SOCKET_WARMUP", "SOCKET_RECOVERY_WINDOW_MS");
 
   static SocketConfig from(AppConfig.Reader r) {
     String profile = r.string("SOCKET_PROFILE", DEFAULT).trim().toLowerCase(Locale.ROOT);
@@ -43,7 +46,8 @@ public record SocketConfig(
         r.integer("SOCKET_MAX_PAYLOAD", 1_000_000, 1024, 64 * 1_048_576),
         r.integer("SOCKET_CONNECT_TIMEOUT_MS", 45_000, 50, 3_600_000),
         r.integer("SOCKET_MAX_BUFFERED_PACKETS", 1000, 1, 1_000_000),
-        r.integer("SOCKET_WARMUP", DEFAULT_WARMUP, 0, 100_000));
+        r.integer("SOCKET_WARMUP", DEFAULT_WARMUP, 0, 100_000),
+        r.integer("SOCKET_RECOVERY_WINDOW_MS", DEFAULT_RECOVERY_WINDOW_MS, 0, 3_600_000));
   }
 
   /** Reads the settings back from a deployment configuration (already validated by {@link AppConfig#from}). */
@@ -55,6 +59,11 @@ public record SocketConfig(
     return CONFORMANCE.equals(profile);
   }
 
+  /** Whether dropped connections are kept for recovery (never in the conformance profile: its suites expect none). */
+  public boolean recovery() {
+    return recoveryWindowMs > 0 && !conformance();
+  }
+
   public JsonObject toJson() {
     return new JsonObject()
         .put("SOCKET_PROFILE", profile)
@@ -63,6 +72,7 @@ public record SocketConfig(
         .put("SOCKET_MAX_PAYLOAD", maxPayload)
         .put("SOCKET_CONNECT_TIMEOUT_MS", connectTimeoutMs)
         .put("SOCKET_MAX_BUFFERED_PACKETS", maxBufferedPackets)
-        .put("SOCKET_WARMUP", warmup);
+        .put("SOCKET_WARMUP", warmup)
+        .put("SOCKET_RECOVERY_WINDOW_MS", recoveryWindowMs);
   }
 }

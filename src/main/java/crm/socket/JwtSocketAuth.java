@@ -45,6 +45,18 @@ public final class JwtSocketAuth implements AuthHook {
             : refusal(ErrorCode.AUTH_TOKEN_INVALID, "Invalid token")));
   }
 
+  /**
+   * Whether a connection accepted with {@code presented} may take over a socket accepted with {@code kept} (connection
+   * state recovery): the same agent and the same login session (the refresh-token family, which a refreshed token
+   * keeps), nobody else. The presented token was checked like any (signature, expiry, revocations) before this.
+   */
+  public static boolean sameSession(JsonObject kept, JsonObject presented) {
+    String agent = kept.getString("agentId");
+    String session = kept.getString("sessionId");
+    return agent != null && session != null && agent.equals(presented.getString("agentId"))
+        && session.equals(presented.getString("sessionId"));
+  }
+
   /** The authenticated agent of a socket accepted by this hook. */
   public static Principal principal(Socket socket) {
     return Principal.fromJson(socket.data());

@@ -65,10 +65,11 @@ final class SocketBridge {
     on("agent:status", this::status);
     List<Future<Void>> consumers = new java.util.ArrayList<>();
     for (Delivery.Rule rule : Delivery.RULES) {
-      consumers.add(vertx.eventBus().<JsonObject>consumer(rule.address(), m -> deliver(rule, m.body())).completion());
+      consumers.add(vertx.eventBus().<JsonObject>consumer(rule.address(), m -> deliver(rule, m.body(), EventIds.of(m)))
+          .completion());
     }
     consumers.add(vertx.eventBus().<JsonObject>consumer(AGENT_TYPING, m -> {
-      if (!origin.equals(m.body().getString("origin"))) othersTyping(m.body());
+      if (!origin.equals(m.body().getString("origin"))) othersTyping(m.body(), EventIds.of(m));
     }).completion());
     consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.EVT_AUTH_REVOKED, m -> revoked(m.body())).completion());
     consumers.add(vertx.eventBus().<JsonObject>consumer(Addresses.EVT_CONVERSATION_UPDATED, m -> conversationChanged(m.body()))
@@ -108,24 +109,27 @@ final class SocketBridge {
   // ---- delivery
 
   /** A published event: this node's sockets have it already when this node announced it (its origin). */
-  private void deliver(Delivery.Rule rule, JsonObject event) {
+  private void deliver(Delivery.Rule rule, JsonObject event, String eventId) {
     if (event == null || origin.equals(event.getString("origin"))) return;
-    announce(rule, event);
+    announce(rule, event, eventId);
   }
 
-  /** Delivers an event to this node's sockets as {@code rule} says. */
-  private void announce(Delivery.Rule rule, JsonObject event) {
+  /**
+   * Delivers an event to this node's sockets as {@code rule} says; {@code eventId} ({@link EventIds}) is its offset
+   * for connection state recovery, the same on every node.
+   */
+  private void announce(Delivery.Rule rule, JsonObject event, String eventId) {
     try {
       Set<String> rooms = rule.rooms().apply(event);
       if (rooms.size() == 1) {
         // one room (everyone, for statuses and tickets): straight from the room, no union of snapshots to build
-        ns.emitArgsToRoom(rooms.iterator().next(), rule.event(), new JsonArray().add(rule.payload().apply(event)));
+        ns.emitArgsToRoom(rooms.iterator().next(), rule.event(), new JsonArray().add(rule.payload().apply(event)), eventId);
         return;
       }
       Set<Socket> targets = new LinkedHashSet<>();
       for (String room : rooms) targets.addAll(ns.socketsIn(room));
       if (targets.isEmpty()) return;
-      ns.emitTo(targets, rule.event(), new JsonArray().add(rule.payload().apply(event)));
+      ns.emitTo(targets, rule.event(), new JsonArray().add(rule.payload().apply(event)), eventId);
     } catch (RuntimeException e) {
       log.warn("cannot deliver {} ({}): {}", rule.event(), rule.address(), e.toString());
     }
@@ -236,8 +240,9 @@ final class SocketBridge {
     }
     JsonObject event = new JsonObject().put("conversationId", id).put("agentId", p.agentId())
         .put("isTyping", typing).put("socketId", s.id()).put("origin", origin);
-    othersTyping(event); // this node's sockets at once, from the sender's loop; the other nodes' through the bus
-    vertx.eventBus().publish(AGENT_TYPING, event);
+    String eventId = crm.socket.io.Offsets.next();
+    othersTyping(event, eventId); // this node's sockets at once, from the sender's loop; the other nodes' through the bus
+    vertx.eventBus().publish(AGENT_TYPING, event, EventIds.with(eventId));
     if (!typing) {
       // WhatsApp's indicator ends by itself (25 s) or with the reply: nothing to send, so no conversation read either
       // (being in the room already says the agent may see it: the room is left when that changes)
@@ -250,12 +255,12 @@ final class SocketBridge {
             .put("whatsappIndicator", ar.succeeded() && ar.result().getBoolean("sent", false)))));
   }
 
-  private void othersTyping(JsonObject e) {
+  private void othersTyping(JsonObject e, String eventId) {
     if (e == null || e.getString("conversationId") == null) return;
     // socket.to(room).emit: every socket of the room but the sender's
     ns.emitArgsToRoomExcept(Delivery.conversationRoom(e.getString("conversationId")), e.getString("socketId"), "agent:typing",
         new JsonArray().add(new JsonObject().put("conversationId", e.getString("conversationId"))
-            .put("agentId", e.getString("agentId")).put("isTyping", e.getBoolean("isTyping"))));
+            .put("agentId", e.getString("agentId")).put("isTyping", e.getBoolean("isTyping"))), eventId);
   }
 
   /**
@@ -275,8 +280,9 @@ final class SocketBridge {
     String lastSeen = Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
     JsonObject event = new JsonObject().put("agentId", p.agentId()).put("status", st).put("lastSeen", lastSeen)
         .put("origin", origin);
-    announce(STATUS_RULE, event);
-    vertx.eventBus().publish(Addresses.EVT_AGENT_STATUS_CHANGED, event);
+    String eventId = crm.socket.io.Offsets.next();
+    announce(STATUS_RULE, event, eventId);
+    vertx.eventBus().publish(Addresses.EVT_AGENT_STATUS_CHANGED, event, EventIds.with(eventId));
     bus.requestLocal(Addresses.AGENT_SET_STATUS, new JsonObject().put("agentId", p.agentId()).put("status", st)
             .put("lastSeen", lastSeen).put("announced", true))
         .onComplete(ar -> s.execute(() -> {

@@ -5,6 +5,7 @@ import crm.socket.engineio.EngineOptions;
 import crm.socket.engineio.EnginePacket;
 import crm.socket.engineio.EngineServer;
 import crm.socket.engineio.EngineSession;
+import crm.socket.io.Recovery;
 import crm.socket.io.SocketIoServer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -47,6 +48,10 @@ public final class SocketRuntime implements Shareable {
       echo = new EngineServer(vertx, options).connectionHandler(session -> session.listener(new Echo()));
     } else {
       io.namespace("/").auth(new JwtSocketAuth(vertx, deployed));
+      if (config.recovery()) {
+        // this node only until the socket verticle adds the cluster's sessions (SocketRecovery)
+        io.namespace("/").recovery(new Recovery(config.recoveryWindowMs(), config.maxBufferedPackets(), JwtSocketAuth::sameSession));
+      }
       echo = null;
     }
   }

@@ -19,6 +19,7 @@ public final class NodeContext implements AutoCloseable {
   private final WebClient client;
   private final JsonObject ctx;
   private final JsonObject agents = new JsonObject();
+  private final JsonObject emails = new JsonObject();
   private final String adminToken;
 
   /** Against the node listening on {@code port}; logs the admin in as agent {@code admin}. */
@@ -53,7 +54,13 @@ public final class NodeContext implements AutoCloseable {
     String id = res.bodyAsJsonObject().getJsonObject("agent").getString("_id");
     agents.put(name, new JsonObject().put("id", id).put("token", login(email, Inbox.PASSWORD).getString("token"))
         .put("role", role).put("firstName", firstName).put("lastName", lastName));
+    emails.put(name, email);
     return id;
+  }
+
+  /** A token of another login (another session) of the agent {@code name}. */
+  public String loginAgain(String name) {
+    return login(emails.getString(name), Inbox.PASSWORD).getString("token");
   }
 
   public String id(String name) {

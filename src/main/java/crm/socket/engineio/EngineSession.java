@@ -34,6 +34,12 @@ public final class EngineSession {
 
     /** The session ended (called once). */
     void onClose(EngineSession session, String reason);
+
+    /** A ping was queued after everything sent so far. */
+    default void onPing(EngineSession session) { }
+
+    /** The client answered the ping: it has read every packet sent before it. */
+    default void onPong(EngineSession session) { }
   }
 
   private enum State { OPEN, CLOSING, CLOSED }
@@ -237,6 +243,7 @@ public final class EngineSession {
       timer = -1;
       if (state != State.OPEN) return;
       send(EnginePacket.PING_PACKET);
+      if (listener != null) listener.onPing(this);
       timer = context.setTimer(options.pingTimeout(), t2 -> {
         timer = -1;
         if (state == State.OPEN) {
@@ -262,7 +269,10 @@ public final class EngineSession {
       case EnginePacket.MESSAGE -> {
         if (listener != null) listener.onMessage(this, p.data());
       }
-      case EnginePacket.PONG -> schedulePing();
+      case EnginePacket.PONG -> {
+        schedulePing();
+        if (listener != null) listener.onPong(this);
+      }
       case EnginePacket.CLOSE -> closedByClient();
       case EnginePacket.NOOP, EnginePacket.UPGRADE -> { }
       default -> {

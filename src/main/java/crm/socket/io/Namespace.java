@@ -1,8 +1,10 @@
 package crm.socket.io;
 
 import crm.socket.engineio.EnginePacket;
+import io.vertx.core.Future;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -29,6 +31,9 @@ public final class Namespace {
   private final List<Consumer<Socket>> connectionHandlers = new CopyOnWriteArrayList<>();
   private final Map<String, SocketEventHandler> handlers = new ConcurrentHashMap<>();
   private final Map<String, Socket> sockets = new ConcurrentHashMap<>();
+  /** With recovery: the sockets by pid, connected or kept (detached, forwarding). */
+  private final Map<String, Socket> byPid = new ConcurrentHashMap<>();
+  private volatile Recovery recovery;
   /**
    * Each room's sockets in the order they connected, as socket.io's rooms (insertion-ordered sets) keep them, so a
    * broadcast writes to the oldest connection first, and to the sockets of one client process (connected together)
@@ -52,6 +57,56 @@ public final class Namespace {
   }
 
   public AuthHook authHook() { return authHook; }
+
+  /**
+   * Turns on connection state recovery ({@link Recovery}) for sockets connecting from now on: pids, offsets on
+   * broadcasts, dropped sockets kept for the window. Null turns it off for new sockets.
+   */
+  public Namespace recovery(Recovery r) {
+    this.recovery = r;
+    return this;
+  }
+
+  /** The recovery settings, or null when it is off. */
+  public Recovery recovery() { return recovery; }
+
+  /** Whether a socket of this private session id is on this node (connected, or kept for recovery). */
+  public boolean holds(String pid) {
+    return pid != null && byPid.containsKey(pid);
+  }
+
+  /** Sockets of this node kept for recovery now: detached ones waiting to be claimed. */
+  public int detached() {
+    int n = 0;
+    for (Socket s : byPid.values()) if (s.state() == Socket.State.DETACHED) n++;
+    return n;
+  }
+
+  /**
+   * Claims the socket of {@code pid} on this node (connected or detached) for a connection accepted with {@code data},
+   * forwarding what reaches it afterwards to {@code successor}: see {@link Socket} and {@link Recovery}. Succeeds with
+   * null when there is none, or it may not be given.
+   */
+  public Future<Recovery.Restored> claim(String pid, String offset, JsonObject data,
+                                                       Consumer<Recovery.Entry> successor) {
+    Socket s = pid == null ? null : byPid.get(pid);
+    if (s == null || (s.state() != Socket.State.CONNECTED && s.state() != Socket.State.DETACHED)) {
+      return Future.succeededFuture();
+    }
+    return s.claim(offset, data, successor);
+  }
+
+  /** Restores {@code pid} for a new connection: from this node, else through {@link Recovery.Remote}. */
+  Future<Recovery.Restored> restore(String pid, String offset, JsonObject data,
+                                                  Recovery.Handover handover) {
+    Recovery r = recovery;
+    if (r == null) return Future.succeededFuture();
+    Socket s = byPid.get(pid);
+    if (s != null && (s.state() == Socket.State.CONNECTED || s.state() == Socket.State.DETACHED)) {
+      return s.claim(offset, data, handover::accept);
+    }
+    return r.remote().claim(pid, offset, data, handover);
+  }
 
   /** Called on the socket's loop after the client got its CONNECT answer. */
   public Namespace onConnection(Consumer<Socket> handler) {
@@ -85,29 +140,49 @@ public final class Namespace {
     return set == null ? List.of() : List.copyOf(set);
   }
 
-  /** Emits to every socket in {@code room} on this node; returns how many it was sent to. */
+  /** Emits to every socket in {@code room} on this node; returns how many connected sockets it was sent to. */
   public int emitToRoom(String room, String event, Object... args) {
     return emitArgsToRoom(room, event, new JsonArray(new ArrayList<>(Arrays.asList(args))));
   }
 
   public int emitArgsToRoom(String room, String event, JsonArray args) {
-    return emitArgsToRoomExcept(room, null, event, args);
+    return emitArgsToRoomExcept(room, null, event, args, null);
+  }
+
+  /**
+   * As {@link #emitArgsToRoom}, with the broadcast's offset when recovery is on ({@link Offsets}; null: a new one).
+   * Every node gives one event the same offset, so a session that moves between nodes is given it once.
+   */
+  public int emitArgsToRoom(String room, String event, JsonArray args, String offset) {
+    return emitArgsToRoomExcept(room, null, event, args, offset);
   }
 
   /** As {@link #emitArgsToRoom}, leaving out the socket with id {@code except} (the sender; none when null). */
   public int emitArgsToRoomExcept(String room, String except, String event, JsonArray args) {
+    return emitArgsToRoomExcept(room, except, event, args, null);
+  }
+
+  public int emitArgsToRoomExcept(String room, String except, String event, JsonArray args, String offset) {
     Set<Socket> set = rooms.get(room);
-    return set == null ? 0 : broadcast(set, except, event, args);
+    return set == null ? 0 : broadcast(set, except, event, args, offset);
   }
 
   /** Emits to each of {@code targets} once (the union of several rooms), encoded once for all. */
   public int emitTo(java.util.Collection<Socket> targets, String event, JsonArray args) {
-    return broadcast(targets, null, event, args);
+    return broadcast(targets, null, event, args, null);
   }
 
-  /** Emits to every socket of the namespace on this node. */
+  public int emitTo(java.util.Collection<Socket> targets, String event, JsonArray args, String offset) {
+    return broadcast(targets, null, event, args, offset);
+  }
+
+  /** Emits to every socket of the namespace on this node (and those kept for recovery). */
   public int emit(String event, Object... args) {
-    return broadcast(sockets.values(), null, event, new JsonArray(new ArrayList<>(Arrays.asList(args))));
+    JsonArray list = new JsonArray(new ArrayList<>(Arrays.asList(args)));
+    if (recovery == null) return broadcast(sockets.values(), null, event, list, null);
+    List<Socket> all = new ArrayList<>(sockets.values());
+    for (Socket s : byPid.values()) if (!s.connected()) all.add(s);
+    return broadcast(all, null, event, list, null);
   }
 
   /** Sockets handed to another event loop in one task: enough to save a task per socket, few enough to start early. */
@@ -121,21 +196,38 @@ public final class Namespace {
    * one per socket (thousands of cross-thread tasks and wake-ups per broadcast were most of its cost beside the
    * writes). Each socket's packets still go after whatever was sent to it before, through the same queue.
    */
-  private int broadcast(Iterable<Socket> targets, String except, String event, JsonArray args) {
-    List<Object> list = new ArrayList<>(args.size() + 1);
+  private int broadcast(Iterable<Socket> targets, String except, String event, JsonArray args, String offset) {
+    List<Object> list = new ArrayList<>(args.size() + 2);
     list.add(event);
     list.addAll(args.getList());
-    List<EnginePacket> encoded = new SioPacket(SioPacket.EVENT, name, null, new JsonArray(list), 0).encode();
-    Fanout out = new Fanout(encoded);
-    for (Socket s : targets) {
-      if (s.connected() && (except == null || !except.equals(s.id()))) out.add(s);
+    String o = null;
+    if (recovery != null) {
+      // socket.io's connection state recovery: the offset is the event's last argument
+      o = offset != null ? offset : Offsets.next();
+      list.add(o);
     }
-    return out.finish();
+    JsonArray data = new JsonArray(list);
+    List<EnginePacket> encoded = new SioPacket(SioPacket.EVENT, name, null, data, 0).encode();
+    // a binary broadcast (attachments after its text) is not kept: the sockets it reaches cannot be recovered exactly
+    // until their clients answer a ping (see Outbox)
+    Recovery.Entry entry = o == null ? null : new Recovery.Entry(o, encoded.size() == 1 ? data : null);
+    Fanout out = new Fanout(encoded, entry);
+    int connected = 0;
+    for (Socket s : targets) {
+      // kept sockets too (detached, forwarding): they keep what they miss; a GONE one may be in a snapshot of targets
+      if (s.receiving() && (except == null || !except.equals(s.id()))) {
+        out.add(s);
+        if (s.connected()) connected++;
+      }
+    }
+    out.finish();
+    return connected;
   }
 
   /** One broadcast's walk: see {@link #broadcast}. */
   private static final class Fanout {
     private final List<EnginePacket> encoded;
+    private final Recovery.Entry entry;
     private final boolean hasBinary;
     /** For more than one socket the WebSocket frame is built once too (a view of it per socket). */
     private List<EnginePacket> shared;
@@ -143,8 +235,9 @@ public final class Namespace {
     private int n;
     private Map<ContextInternal, List<Socket>> pending;
 
-    Fanout(List<EnginePacket> encoded) {
+    Fanout(List<EnginePacket> encoded, Recovery.Entry entry) {
       this.encoded = encoded;
+      this.entry = entry;
       this.hasBinary = encoded.stream().anyMatch(EnginePacket::isBinary);
     }
 
@@ -175,7 +268,7 @@ public final class Namespace {
     private void route(Socket s) {
       ContextInternal loop = s.context();
       if (loop.nettyEventLoop().inEventLoop()) {
-        s.sendEncodedOnLoop(packetsFor(shared));
+        s.sendEncodedOnLoop(packetsFor(shared), entry);
         return;
       }
       if (pending == null) pending = new IdentityHashMap<>(4);
@@ -189,8 +282,9 @@ public final class Namespace {
 
     private void handOver(ContextInternal loop, List<Socket> batch) {
       List<EnginePacket> packets = shared;
+      Recovery.Entry e = entry;
       loop.runOnContext(v -> {
-        for (Socket s : batch) s.sendEncodedOnLoop(packetsFor(packets));
+        for (Socket s : batch) s.sendEncodedOnLoop(packetsFor(packets), e);
       });
     }
 
@@ -210,6 +304,12 @@ public final class Namespace {
 
   void addSocket(Socket socket) {
     sockets.put(socket.id(), socket);
+    if (socket.pid() != null) byPid.put(socket.pid(), socket);
+  }
+
+  /** A socket gone for good (not kept for recovery, or no longer). */
+  void forget(Socket socket) {
+    if (socket.pid() != null) byPid.remove(socket.pid(), socket);
   }
 
   void removeSocket(Socket socket) {

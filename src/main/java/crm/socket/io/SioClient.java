@@ -75,6 +75,11 @@ final class SioClient implements EngineSession.Listener {
     session.close(reason);
   }
 
+  /** Ends the connection at once, as if it dropped (its sockets are told {@code reason}). */
+  void abort(String reason) {
+    session.abort(reason, false);
+  }
+
   // ---------------------------------------------------------------------------------------------------- receiving
 
   @Override
@@ -160,9 +165,12 @@ final class SioClient implements EngineSession.Listener {
 
   private void decided(Namespace ns, Handshake handshake, AsyncResult<JsonObject> ar) {
     String nsp = ns.name();
-    if (connecting != null) connecting.remove(nsp);
-    if (!session.isOpen()) return;
+    if (!session.isOpen()) {
+      if (connecting != null) connecting.remove(nsp);
+      return;
+    }
     if (ar.failed()) {
+      if (connecting != null) connecting.remove(nsp);
       JsonObject error;
       if (ar.cause() instanceof ConnectError refused) {
         error = refused.toJson();
@@ -174,15 +182,91 @@ final class SioClient implements EngineSession.Listener {
       return;
     }
     JsonObject data = ar.result() != null ? ar.result() : new JsonObject();
-    Socket socket = new Socket(EngineServer.randomId(), ns, this, handshake, data);
+    Recovery recovery = ns.recovery();
+    String pid = recovery == null ? null : pidOf(handshake.auth());
+    if (pid == null) {
+      open(ns, handshake, data, recovery, null, null);
+      return;
+    }
+    // a client coming back (socket.io-client 4.6+ sends the pid and the last offset it got): its session, if it may
+    Object offset = handshake.auth().getValue("offset");
+    if (offset != null && !(offset instanceof String o && o.length() <= MAX_ID)) {
+      open(ns, handshake, data, recovery, null, null);
+      return;
+    }
+    Recovery.Handover handover = new Recovery.Handover();
+    ns.restore(pid, (String) offset, data, handover).onComplete(restored -> session.execute(() -> {
+      if (restored.failed()) log.warn("Socket.IO namespace {}: recovery failed: {}", nsp, restored.cause().toString());
+      Recovery.Restored r = restored.succeeded() ? restored.result() : null;
+      if (r == null) handover.abandon();
+      open(ns, handshake, data, recovery, r, handover);
+    }));
+  }
+
+  /** Longest pid or offset taken from a client (ours are 20 and at most 22 characters). */
+  private static final int MAX_ID = 64;
+
+  private static String pidOf(JsonObject auth) {
+    return auth.getValue("pid") instanceof String p && !p.isEmpty() && p.length() <= MAX_ID ? p : null;
+  }
+
+  /**
+   * Opens the socket: a new one, or with recovery the one {@code restored} gave (same id and rooms; what the client
+   * missed is written before the CONNECT answer, as socket.io does, and socket.io-client hands it to the listeners
+   * before {@code connect}). A restored session whose connection closed meanwhile is kept detached again.
+   */
+  private void open(Namespace ns, Handshake handshake, JsonObject data, Recovery recovery, Recovery.Restored restored,
+                    Recovery.Handover handover) {
+    String nsp = ns.name();
+    if (connecting != null) connecting.remove(nsp);
+    Socket socket;
+    if (recovery == null) {
+      socket = new Socket(EngineServer.randomId(), ns, this, handshake, data);
+    } else if (restored == null) {
+      socket = new Socket(EngineServer.randomId(), ns, this, handshake, data, EngineServer.randomId(),
+          new Outbox(recovery.maxPackets()), false);
+    } else {
+      socket = new Socket(restored.sid(), ns, this, handshake, data, pidOf(handshake.auth()),
+          Outbox.restored(recovery.maxPackets(), restored.offset(), restored.missed()), true);
+      socket.rememberOffsets(restored.missed());
+    }
+    if (!session.isOpen()) {
+      if (restored != null) {
+        ns.addSocket(socket);
+        for (String room : restored.rooms()) socket.join(room);
+        socket.onDisconnected("transport close");
+        handover.attach(socket);
+      }
+      return;
+    }
     sockets.put(nsp, socket);
     if (connectTimer != -1) {
       context().owner().cancelTimer(connectTimer);
       connectTimer = -1;
     }
-    send(new SioPacket(SioPacket.CONNECT, nsp, null, new JsonObject().put("sid", socket.id()), 0));
+    JsonObject answer = new JsonObject().put("sid", socket.id());
+    if (recovery != null) answer.put("pid", socket.pid());
+    if (restored != null) {
+      for (Recovery.Entry e : restored.missed()) send(new SioPacket(SioPacket.EVENT, nsp, null, e.data(), 0));
+    }
+    send(new SioPacket(SioPacket.CONNECT, nsp, null, answer, 0));
     ns.addSocket(socket);
+    if (restored != null) {
+      // rooms joined after the missed broadcasts were written, in this same task: what reaches the rooms comes after
+      for (String room : restored.rooms()) socket.join(room);
+      handover.attach(socket);
+    }
     ns.fireConnection(socket);
+  }
+
+  @Override
+  public void onPing(EngineSession s) {
+    for (Socket socket : sockets.values()) socket.pingSent();
+  }
+
+  @Override
+  public void onPong(EngineSession s) {
+    for (Socket socket : sockets.values()) socket.pongReceived();
   }
 
   // ------------------------------------------------------------------------------------------------------ closing

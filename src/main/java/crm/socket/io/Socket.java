@@ -35,9 +35,15 @@ public final class Socket {
   /** This socket's place in the order sockets were made (see {@link Namespace}'s rooms). */
   final long seq = MADE.incrementAndGet();
   private final Namespace namespace;
-  private final SioClient client;
+  /** The connection; null once the socket is detached (a dead connection is not held for the recovery window). */
+  private SioClient client;
+  private final ContextInternal loop;
   private final Handshake handshake;
   private final JsonObject data;
+  /** The private session id of {@link Recovery} (null without it). */
+  private final String pid;
+  /** Whether this socket took over a dropped one (its id, rooms and missed broadcasts). */
+  private final boolean recovered;
 
   // created when first used: an idle socket that never registered anything holds none of them
   private Map<String, EventHandler> handlers;
@@ -45,16 +51,39 @@ public final class Socket {
   private Set<String> rooms;
   private Map<Long, PendingAck> acks;
   private long nextAckId;
-  private volatile boolean connected = true;
+
+  /**
+   * CONNECTED; DETACHED: its connection dropped and it waits in its rooms to be claimed ({@link Recovery});
+   * FORWARDING: claimed, it hands what still reaches it to its successor for a while; GONE.
+   */
+  enum State { CONNECTED, DETACHED, FORWARDING, GONE }
+
+  private volatile State state = State.CONNECTED;
+  // recovery only, confined to the loop
+  private Outbox outbox;
+  private Set<String> seen;                    // offsets written since this socket took over: a handover's doubles
+  private Consumer<Recovery.Entry> forward;    // FORWARDING: to the successor
+  private long detachedAt;
+  private long timer = -1;                     // DETACHED: the window's end; FORWARDING: the handover's
 
   private record PendingAck(Promise<JsonArray> promise, long timer) {}
 
   Socket(String id, Namespace namespace, SioClient client, Handshake handshake, JsonObject data) {
+    this(id, namespace, client, handshake, data, null, null, false);
+  }
+
+  /** With recovery: its pid and outbox (a restored socket's holds what it is about to be given again). */
+  Socket(String id, Namespace namespace, SioClient client, Handshake handshake, JsonObject data, String pid,
+         Outbox outbox, boolean recovered) {
     this.id = id;
     this.namespace = namespace;
     this.client = client;
+    this.loop = client.context();
     this.handshake = handshake;
     this.data = data;
+    this.pid = pid;
+    this.outbox = outbox;
+    this.recovered = recovered;
   }
 
   /** The socket id (the {@code sid} of the CONNECT answer), unique per namespace connection. */
@@ -67,14 +96,42 @@ public final class Socket {
   /** What the namespace's {@link AuthHook} accepted the socket with (e.g. the principal); mutable, loop-only. */
   public JsonObject data() { return data; }
 
-  public boolean connected() { return connected; }
+  public boolean connected() { return state == State.CONNECTED; }
 
-  /** The transport of the underlying connection right now: {@code polling} or {@code websocket}. */
-  public String transport() { return client.transport(); }
+  /** Whether this socket took over one whose connection dropped: same id, its rooms, what it missed ({@link Recovery}). */
+  public boolean recovered() { return recovered; }
+
+  /** Whether broadcasts still reach it: connected, or kept for recovery (detached, or forwarding to its successor). */
+  boolean receiving() { return state != State.GONE; }
+
+  State state() { return state; }
+
+  String pid() { return pid; }
+
+  /** The transport of the underlying connection right now: {@code polling} or {@code websocket} ({@code none} once dropped). */
+  public String transport() {
+    SioClient c = client;
+    return c == null ? "none" : c.transport();
+  }
 
   /** Runs {@code action} on this socket's event loop. */
   public void execute(Runnable action) {
-    client.execute(action);
+    SioClient c = client;
+    if (c != null) {
+      c.execute(action);
+    } else if (loop.nettyEventLoop().inEventLoop()) {
+      runSafely(action);
+    } else {
+      loop.runOnContext(v -> runSafely(action));
+    }
+  }
+
+  private void runSafely(Runnable action) {
+    try {
+      action.run();
+    } catch (RuntimeException e) {
+      log.warn("Socket {} {}: {}", namespace.name(), id, e.toString());
+    }
   }
 
   /** Handles {@code event} from this client (replaces a previous handler of the same event). */
@@ -89,7 +146,7 @@ public final class Socket {
   /** Called once when the socket disconnects, with the reason (e.g. {@code transport close}, {@code ping timeout}). */
   public Socket onDisconnect(Consumer<String> listener) {
     execute(() -> {
-      if (!connected) {
+      if (state != State.CONNECTED) {
         safely(() -> listener.accept("already disconnected"));
         return;
       }
@@ -107,7 +164,7 @@ public final class Socket {
   public void emitArgs(String event, JsonArray args) {
     JsonArray payload = eventPayload(event, args);
     execute(() -> {
-      if (connected) client.send(new SioPacket(SioPacket.EVENT, namespace.name(), null, payload, 0));
+      if (state == State.CONNECTED) client.send(new SioPacket(SioPacket.EVENT, namespace.name(), null, payload, 0));
     });
   }
 
@@ -119,12 +176,12 @@ public final class Socket {
     JsonArray payload = eventPayload(event, new JsonArray(new ArrayList<>(Arrays.asList(args))));
     Promise<JsonArray> promise = Promise.promise();
     execute(() -> {
-      if (!connected) {
+      if (state != State.CONNECTED) {
         promise.tryFail(new IllegalStateException("socket disconnected"));
         return;
       }
       long ackId = nextAckId++;
-      long timer = client.context().setTimer(timeoutMs, t -> {
+      long timer = loop.setTimer(timeoutMs, t -> {
         if (acks != null && acks.remove(ackId) != null) {
           promise.tryFail(new TimeoutException("no ack for " + event + " within " + timeoutMs + " ms"));
         }
@@ -146,7 +203,7 @@ public final class Socket {
   /** Joins a room of this namespace (node-local). */
   public void join(String room) {
     execute(() -> {
-      if (!connected) return;
+      if (state != State.CONNECTED) return;
       if (rooms == null) rooms = new HashSet<>(4);
       if (rooms.add(room)) namespace.addToRoom(room, this);
     });
@@ -169,25 +226,141 @@ public final class Socket {
    */
   public void disconnect(boolean close) {
     execute(() -> {
-      if (connected) {
-        client.send(new SioPacket(SioPacket.DISCONNECT, namespace.name(), null, null, 0));
-        client.remove(this);
+      SioClient c = client;
+      if (state == State.CONNECTED) {
+        c.send(new SioPacket(SioPacket.DISCONNECT, namespace.name(), null, null, 0));
+        c.remove(this);
         onDisconnected("server namespace disconnect");
+      } else {
+        discard(); // a socket kept for recovery is not kept any more
       }
-      if (close) client.close("forced server close");
+      if (close && c != null) c.close("forced server close");
     });
   }
 
   /** The event loop (context) of the client's connection. */
   ContextInternal context() {
-    return client.context();
+    return loop;
   }
 
-  /** Packets encoded once for many sockets (room broadcasts); called on this socket's loop, so it runs at once. */
-  void sendEncodedOnLoop(List<crm.socket.engineio.EnginePacket> packets) {
-    execute(() -> {
-      if (connected) client.sendEncoded(packets);
+  /**
+   * A broadcast (packets encoded once for many sockets; with recovery its {@code entry}, null for one that cannot be
+   * replayed); called on this socket's loop, so it runs at once.
+   */
+  void sendEncodedOnLoop(List<crm.socket.engineio.EnginePacket> packets, Recovery.Entry entry) {
+    execute(() -> receive(packets, entry));
+  }
+
+  /** A broadcast the socket this one took over got after the claim. */
+  void forwarded(Recovery.Entry entry) {
+    execute(() -> receive(null, entry));
+  }
+
+  private void receive(List<crm.socket.engineio.EnginePacket> packets, Recovery.Entry entry) {
+    if (entry != null && seen != null && !seen.add(entry.offset())) return; // had it already, by the other path
+    switch (state) {
+      case CONNECTED -> {
+        client.sendEncoded(packets != null ? packets : new SioPacket(SioPacket.EVENT, namespace.name(), null, entry.data(), 0).encode());
+        if (outbox != null && entry != null) outbox.add(entry);
+      }
+      case DETACHED -> {
+        if (entry != null) outbox.add(entry);
+        if (outbox.broken()) {
+          log.debug("Socket {} {}: missed more than it may keep, or what cannot be replayed: no recovery", namespace.name(), id);
+          discard();
+        }
+      }
+      case FORWARDING -> {
+        if (entry != null && entry.data() != null) forward.accept(entry);
+      }
+      case GONE -> { }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------------ recovery
+
+  /** This socket was restored: for a while, what reaches it by both paths (its rooms, the old socket) is written once. */
+  void rememberOffsets(List<Recovery.Entry> given) {
+    seen = new HashSet<>();
+    for (Recovery.Entry e : given) seen.add(e.offset());
+    loop.setTimer(2 * Recovery.HANDOVER_MS, t -> seen = null);
+  }
+
+  /** An Engine.IO ping was written: see {@link Outbox}. */
+  void pingSent() {
+    if (outbox != null && state == State.CONNECTED) outbox.pingSent();
+  }
+
+  /** The client answered the ping. */
+  void pongReceived() {
+    if (outbox != null && state == State.CONNECTED) outbox.pongReceived();
+  }
+
+  /**
+   * Hands this socket to a new connection accepted with {@code presented} whose client got {@code offset} last: its id,
+   * rooms and what the client lacks; this socket then forwards to {@code successor} for {@link Recovery#HANDOVER_MS}
+   * and is gone. Null when it may not (another owner, the window passed, an offset it cannot place). A socket still
+   * connected is dropped first: its client is back on another connection.
+   */
+  Future<Recovery.Restored> claim(String offset, JsonObject presented, Consumer<Recovery.Entry> successor) {
+    Promise<Recovery.Restored> promise = Promise.promise();
+    execute(() -> promise.complete(claimOnLoop(offset, presented, successor)));
+    return promise.future();
+  }
+
+  private Recovery.Restored claimOnLoop(String offset, JsonObject presented, Consumer<Recovery.Entry> successor) {
+    Recovery recovery = namespace.recovery();
+    if (recovery == null || outbox == null || (state != State.CONNECTED && state != State.DETACHED)) return null;
+    if (!recovery.sameOwner(data, presented)) {
+      log.debug("Socket {} {}: claimed by another owner, refused", namespace.name(), id);
+      return null;
+    }
+    if (state == State.CONNECTED) client.abort("transport close"); // detaches this socket, now
+    if (state != State.DETACHED) return null;
+    List<Recovery.Entry> missed = System.currentTimeMillis() - detachedAt > recovery.windowMs() ? null : outbox.after(offset);
+    if (missed == null) {
+      // the window passed, or an offset this socket cannot place: the client gets a new socket and a new pid
+      discard();
+      return null;
+    }
+    state = State.FORWARDING;
+    forward = successor;
+    outbox = null;
+    cancelTimer();
+    timer = loop.setTimer(Recovery.HANDOVER_MS, t -> {
+      timer = -1;
+      discard();
     });
+    recovery.remote().released(pid);
+    return new Recovery.Restored(id, rooms == null ? List.of() : List.copyOf(rooms), offset, missed);
+  }
+
+  /** A socket kept for recovery leaves its rooms and is forgotten. */
+  private void discard() {
+    State was = state;
+    if (was != State.DETACHED && was != State.FORWARDING) return;
+    state = State.GONE;
+    cancelTimer();
+    leaveAll();
+    namespace.forget(this);
+    outbox = null;
+    forward = null;
+    Recovery recovery = namespace.recovery();
+    if (was == State.DETACHED && recovery != null) recovery.remote().released(pid);
+  }
+
+  private void cancelTimer() {
+    if (timer != -1) {
+      loop.owner().cancelTimer(timer);
+      timer = -1;
+    }
+  }
+
+  private void leaveAll() {
+    if (rooms != null) {
+      for (String room : rooms) namespace.removeFromRoom(room, this);
+      rooms = null;
+    }
   }
 
   // -------------------------------------------------------------------------------- called by SioClient, on the loop
@@ -220,21 +393,29 @@ public final class Socket {
       log.debug("Socket {} {}: ack {} matches no emit, ignored", namespace.name(), id, p.id());
       return;
     }
-    client.context().owner().cancelTimer(pending.timer());
+    loop.owner().cancelTimer(pending.timer());
     pending.promise().tryComplete((JsonArray) p.data());
   }
 
+  /**
+   * The socket's connection or namespace ended. With recovery and a dropped connection ({@link Recovery#RECOVERABLE})
+   * it is detached: disconnected for everyone (listeners, acks, presence), but kept in its rooms, keeping what it
+   * misses, until claimed or the window ends.
+   */
   void onDisconnected(String reason) {
-    if (!connected) return;
-    connected = false;
-    if (rooms != null) {
-      for (String room : rooms) namespace.removeFromRoom(room, this);
-      rooms = null;
+    if (state != State.CONNECTED) return;
+    Recovery recovery = namespace.recovery();
+    boolean keep = recovery != null && outbox != null && !outbox.broken() && Recovery.RECOVERABLE.contains(reason);
+    state = keep ? State.DETACHED : State.GONE;
+    if (!keep) {
+      leaveAll();
+      namespace.forget(this);
+      outbox = null;
     }
     namespace.removeSocket(this);
     if (acks != null) {
       for (PendingAck pending : acks.values()) {
-        client.context().owner().cancelTimer(pending.timer());
+        loop.owner().cancelTimer(pending.timer());
         pending.promise().tryFail(new IllegalStateException("socket disconnected: " + reason));
       }
       acks = null;
@@ -244,6 +425,15 @@ public final class Socket {
     disconnectListeners = null;
     if (listeners != null) {
       for (Consumer<String> l : listeners) safely(() -> l.accept(reason));
+    }
+    if (keep && state == State.DETACHED) {
+      client = null;
+      detachedAt = System.currentTimeMillis();
+      timer = loop.setTimer(recovery.windowMs(), t -> {
+        timer = -1;
+        discard();
+      });
+      recovery.remote().kept(pid, recovery.windowMs());
     }
   }
 
@@ -282,7 +472,7 @@ public final class Socket {
     public void sendArgs(JsonArray args) {
       JsonArray copy = new JsonArray(new ArrayList<>(args.getList()));
       execute(() -> {
-        if (sent || !connected) return;
+        if (sent || state != State.CONNECTED) return;
         sent = true;
         client.send(new SioPacket(SioPacket.ACK, namespace.name(), ackId, copy, 0));
       });
