@@ -126,11 +126,13 @@ public final class App {
     }
     EmbeddedMongo embedded = null;
     if (cfg.embeddedDb()) {
-      embedded = cfg.dbBackend().equals("memory") ? EmbeddedMongo.memory() : EmbeddedMongo.h2(dataDir, cfg.storeCacheMb());
+      int port = cfg.clustering().embeddedDbPort();
+      embedded = cfg.dbBackend().equals("memory") ? EmbeddedMongo.memory(port) : EmbeddedMongo.h2(dataDir, cfg.storeCacheMb(), port);
       conf.put("MONGO_URI", embedded.connectionString());
       conf.put("DB_SYNC", embedded.needsCommit());
     } else {
-      conf.put("DB_SYNC", false);
+      // another node's embedded server (scripts/cluster) commits when asked; MongoDB itself is asked for majority writes
+      conf.put("DB_SYNC", cfg.clustering().mongoUriEmbedded());
     }
     conf.put("EMBEDDED_DB", embedded != null);
     return new Prepared(embedded, conf);

@@ -1,5 +1,7 @@
 package crm;
 
+import crm.cluster.ClusterConfig;
+import crm.cluster.HazelcastSetup;
 import crm.config.AppConfig;
 import crm.config.ConfigLoader;
 import crm.config.InvalidConfigException;
@@ -8,10 +10,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
-import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -93,12 +92,25 @@ public final class Main {
     if (!cfg.cluster()) {
       return Vertx.builder().with(options).build();
     }
-    Path clusterXml = Path.of(cfg.clusterConfig());
-    com.hazelcast.config.Config hz = Files.exists(clusterXml)
-        ? new com.hazelcast.config.FileSystemXmlConfig(clusterXml.toFile())
-        : ConfigUtil.loadConfig();
-    options.getEventBusOptions().setHost(cfg.clusterHost()).setClusterPublicHost(cfg.clusterHost());
-    return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hz))
-        .buildClustered().await(120, TimeUnit.SECONDS);
+    ClusterConfig cluster = cfg.clustering();
+    HazelcastClusterManager manager = new HazelcastClusterManager(HazelcastSetup.config(cluster));
+    options.getEventBusOptions().setHost(cluster.host()).setClusterPublicHost(cluster.host());
+    log.info("Joining cluster '{}' on {} (members {}, Hazelcast port {}+)", cluster.name(), cluster.host(),
+        String.join(",", cluster.members()), cluster.port());
+    Vertx vertx = Vertx.builder().with(options).withClusterManager(manager).buildClustered().await(120, TimeUnit.SECONDS);
+    log.info("Cluster '{}': {} node(s), this one is {}", cluster.name(), manager.getNodes().size(), manager.getNodeId());
+    // Hazelcast's own listener: Vert.x keeps the cluster manager's single node listener for itself
+    manager.getHazelcastInstance().getCluster().addMembershipListener(new com.hazelcast.cluster.MembershipListener() {
+      @Override
+      public void memberAdded(com.hazelcast.cluster.MembershipEvent e) {
+        log.info("Cluster: {} joined ({} nodes)", e.getMember().getAddress(), e.getMembers().size());
+      }
+
+      @Override
+      public void memberRemoved(com.hazelcast.cluster.MembershipEvent e) {
+        log.warn("Cluster: {} left ({} nodes)", e.getMember().getAddress(), e.getMembers().size());
+      }
+    });
+    return vertx;
   }
 }

@@ -169,6 +169,11 @@ public final class Addresses {
 
   // storage (node-local: the embedded database's group commit)
   public static final String STORAGE_SYNC = "crm.storage.sync";
+  /**
+   * Cluster-wide twin of {@link #STORAGE_SYNC}, served by the node that owns the embedded database when clustered: the
+   * other nodes of {@code scripts/cluster} write to it over MONGO_URI and ask it here to commit what they wrote.
+   */
+  public static final String STORAGE_SYNC_SHARED = "crm.storage.sync.shared";
   public static final String STORAGE_PING = "crm.storage.ping";
 
   // business configuration and industry presets (crm.config.BusinessConfigVerticle)

@@ -40,10 +40,9 @@ public record AppConfig(
     int rateLimitDefault,
     int jsonBodyLimit,
     int jsonMaxDepth,
-    boolean cluster,
-    String clusterHost,
-    String clusterConfig,
+    crm.cluster.ClusterConfig clustering,
     int shutdownGraceSeconds,
+    int webhookLeaseSeconds,
     String whatsappApiUrl,
     String whatsappApiVersion,
     String whatsappPhoneNumberId,
@@ -79,21 +78,21 @@ public record AppConfig(
       "DB_COMMIT_INTERVAL_MS", "DB_FSYNC", "STORE_CACHE_MB", "JWT_SECRET", "JWT_EXPIRES_IN", "REFRESH_TOKEN_TTL_DAYS", "CORS_ORIGINS",
       "CRM_ADMIN_EMAIL", "CRM_ADMIN_PASSWORD", "PASSWORD_HASH_MEMORY_KB", "PASSWORD_HASH_ITERATIONS",
       "RATE_LIMIT_WINDOW_SECONDS", "RATE_LIMIT_AUTH", "RATE_LIMIT_MESSAGES", "RATE_LIMIT_UPLOAD",
-      "RATE_LIMIT_DEFAULT", "JSON_BODY_LIMIT", "JSON_MAX_DEPTH", "CRM_CLUSTER", "CLUSTER_HOST", "CLUSTER_CONFIG",
-      "SHUTDOWN_GRACE_SECONDS",
+      "RATE_LIMIT_DEFAULT", "JSON_BODY_LIMIT", "JSON_MAX_DEPTH", "SHUTDOWN_GRACE_SECONDS", "WEBHOOK_LEASE_SECONDS",
       "WHATSAPP_API_URL", "WHATSAPP_API_VERSION", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_ACCESS_TOKEN",
       "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_WEBHOOK_BODY_LIMIT", "WHATSAPP_MEDIA_HOSTS",
       "WHATSAPP_MEDIA_MAX_BYTES", "WHATSAPP_SEND_RATE", "WHATSAPP_SEND_MAX_ATTEMPTS", "WHATSAPP_RETRY_BASE_MS",
       "WHATSAPP_HTTP_TIMEOUT_MS", "WHATSAPP_SEND_DEADLINE_MS", "WHATSAPP_SANDBOX_DELAY_MS",
       "ASSIGN_ALLOW_OFFLINE", "AUTO_ASSIGN", "AUTO_ASSIGN_MAX_PER_AGENT", "CONVERSATION_AI_DEFAULT",
       "INBOX_LIST_INDEX", "PRESENCE_GRACE_MS"),
-      java.util.stream.Stream.of(SocketConfig.KEYS, TicketConfig.KEYS, LlmConfig.KEYS, AssistantConfig.KEYS, CommerceConfig.KEYS,
+      java.util.stream.Stream.of(crm.cluster.ClusterConfig.KEYS, SocketConfig.KEYS, TicketConfig.KEYS, LlmConfig.KEYS, AssistantConfig.KEYS, CommerceConfig.KEYS,
               FilesConfig.KEYS, AnalyticsConfig.KEYS)
           .flatMap(List::stream)).toList();
 
   private static final Set<String> SECRET_KEYS = java.util.stream.Stream.concat(java.util.stream.Stream.of(
       "JWT_SECRET", "CRM_ADMIN_PASSWORD", "MONGO_URI", "WHATSAPP_ACCESS_TOKEN", "WHATSAPP_APP_SECRET",
-      "WHATSAPP_VERIFY_TOKEN", "AI_API_KEY"), FilesConfig.SECRET_KEYS.stream()).collect(java.util.stream.Collectors.toUnmodifiableSet());
+      "WHATSAPP_VERIFY_TOKEN", "AI_API_KEY"),
+      java.util.stream.Stream.concat(FilesConfig.SECRET_KEYS.stream(), crm.cluster.ClusterConfig.SECRET_KEYS.stream())).collect(java.util.stream.Collectors.toUnmodifiableSet());
 
   public static AppConfig from(JsonObject raw) {
     Reader r = new Reader(raw);
@@ -158,10 +157,9 @@ public record AppConfig(
         // at most 15 MiB: anything taken in must fit in one MongoDB document (16 MiB), or storing it could only fail
         r.integer("JSON_BODY_LIMIT", 1_048_576, 1024, 15 * 1_048_576),
         r.integer("JSON_MAX_DEPTH", 32, 2, 90),
-        r.bool("CRM_CLUSTER", false),
-        r.nonEmpty("CLUSTER_HOST", "127.0.0.1"),
-        r.nonEmpty("CLUSTER_CONFIG", "cluster.xml"),
+        crm.cluster.ClusterConfig.from(r),
         r.integer("SHUTDOWN_GRACE_SECONDS", 10, 0, 600),
+        r.integer("WEBHOOK_LEASE_SECONDS", 30, 2, 3600),
         apiUrl,
         version,
         phoneId,
@@ -197,6 +195,11 @@ public record AppConfig(
     return whatsappAccessToken.isEmpty() || whatsappPhoneNumberId.isEmpty();
   }
 
+  /** Whether this node joins a Hazelcast cluster. */
+  public boolean cluster() {
+    return clustering.enabled();
+  }
+
   public boolean embeddedDb() {
     return mongoUri.isBlank();
   }
@@ -219,8 +222,8 @@ public record AppConfig(
         .put("RATE_LIMIT_MESSAGES", rateLimitMessages).put("RATE_LIMIT_UPLOAD", rateLimitUpload)
         .put("RATE_LIMIT_DEFAULT", rateLimitDefault).put("JSON_BODY_LIMIT", jsonBodyLimit)
         .put("JSON_MAX_DEPTH", jsonMaxDepth)
-        .put("CRM_CLUSTER", cluster).put("CLUSTER_HOST", clusterHost).put("CLUSTER_CONFIG", clusterConfig)
-        .put("SHUTDOWN_GRACE_SECONDS", shutdownGraceSeconds)
+        .mergeIn(clustering.toJson())
+        .put("SHUTDOWN_GRACE_SECONDS", shutdownGraceSeconds).put("WEBHOOK_LEASE_SECONDS", webhookLeaseSeconds)
         .put("WHATSAPP_API_URL", whatsappApiUrl).put("WHATSAPP_API_VERSION", whatsappApiVersion)
         .put("WHATSAPP_PHONE_NUMBER_ID", whatsappPhoneNumberId).put("WHATSAPP_ACCESS_TOKEN", whatsappAccessToken)
         .put("WHATSAPP_APP_SECRET", whatsappAppSecret).put("WHATSAPP_VERIFY_TOKEN", whatsappVerifyToken)

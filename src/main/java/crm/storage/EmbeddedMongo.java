@@ -22,13 +22,13 @@ public final class EmbeddedMongo implements AutoCloseable {
   private final MongoServer server;
   private final InetSocketAddress address;
 
-  private EmbeddedMongo(GuardedBackend.Opener opener, StoreChanges changes) {
+  private EmbeddedMongo(GuardedBackend.Opener opener, StoreChanges changes, int port) {
     this.changes = changes;
     this.file = opener instanceof StoreFile store ? store : null;
     this.backend = new GuardedBackend(opener);
     changes.snapshots(this::snapshot);
     this.server = new MongoServer(backend);
-    this.server.bind("127.0.0.1", 0);
+    this.server.bind("127.0.0.1", port); // loopback only; 0 = any free port
     this.address = server.getLocalAddress();
   }
 
@@ -58,11 +58,14 @@ public final class EmbeddedMongo implements AutoCloseable {
 
   /** Starts the file backend under {@code dataDir} (data survives restarts). */
   public static EmbeddedMongo h2(Path dataDir) {
-    return h2(dataDir, DEFAULT_CACHE_MB);
+    return h2(dataDir, DEFAULT_CACHE_MB, 0);
   }
 
-  /** Starts the file backend under {@code dataDir} with a page cache of {@code cacheMb}. */
-  public static EmbeddedMongo h2(Path dataDir, int cacheMb) {
+  /**
+   * Starts the file backend under {@code dataDir} with a page cache of {@code cacheMb}, listening on loopback
+   * {@code port} (0: any free one; a fixed one lets other nodes of scripts/cluster use it).
+   */
+  public static EmbeddedMongo h2(Path dataDir, int cacheMb, int port) {
     try {
       Files.createDirectories(dataDir);
     } catch (IOException e) {
@@ -75,7 +78,7 @@ public final class EmbeddedMongo implements AutoCloseable {
       log.error("Embedded store background write failed: {}", err.toString());
       if (self[0] != null) self[0].backend.checkStore();
     });
-    EmbeddedMongo db = new EmbeddedMongo(store, changes);
+    EmbeddedMongo db = new EmbeddedMongo(store, changes, port);
     self[0] = db;
     log.info("Embedded MongoDB (file {}) on {}", store.file(), db.connectionString());
     return db;
@@ -83,8 +86,13 @@ public final class EmbeddedMongo implements AutoCloseable {
 
   /** Starts the same backend on memory only (tests, throw-away runs). */
   public static EmbeddedMongo memory() {
+    return memory(0);
+  }
+
+  /** As {@link #memory()}, listening on loopback {@code port} (0: any free one). */
+  public static EmbeddedMongo memory(int port) {
     StoreChanges changes = new StoreChanges();
-    EmbeddedMongo db = new EmbeddedMongo(GuardedBackend.opener(() -> BsonBackend.inMemory(changes), b -> false), changes);
+    EmbeddedMongo db = new EmbeddedMongo(GuardedBackend.opener(() -> BsonBackend.inMemory(changes), b -> false), changes, port);
     log.info("Embedded MongoDB (in memory) on {}", db.connectionString());
     return db;
   }

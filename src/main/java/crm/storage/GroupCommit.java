@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * The embedded store's only committer (see {@link StoreFile} for why there must be one). Serves
- * {@link Addresses#STORAGE_SYNC} on this node: a request is answered once a commit that started after it has reached
+ * {@link Addresses#STORAGE_SYNC} on this node (and {@link Addresses#STORAGE_SYNC_SHARED} for the cluster): a request is answered once a commit that started after it has reached
  * disk. The first request after a quiet spell waits {@code DB_COMMIT_INTERVAL_MS} for others to join it; requests
  * arriving while a commit runs share the next one (group commit), which starts as soon as that one ends, so a burst of
  * durable writes costs one disk sync, not one each. Once every {@link #BACKGROUND_MS} it also commits what nobody waits for (the store commits
@@ -42,12 +42,17 @@ public final class GroupCommit extends VerticleBase {
     vertx.setPeriodic(BACKGROUND_MS, id -> scheduleCommit());
     vertx.setPeriodic(COMPACT_MS, id -> vertx.executeBlocking(db::compact, false)
         .onFailure(err -> log.warn("compaction failed: {}", err.toString())));
-    return new Bus(vertx).serveLocal(Addresses.STORAGE_SYNC, body -> {
-      Promise<JsonObject> promise = Promise.promise();
-      waiting.add(promise);
-      scheduleCommit();
-      return promise.future();
-    }).completion();
+    Bus bus = new Bus(vertx);
+    Future<Void> local = bus.serveLocal(Addresses.STORAGE_SYNC, this::sync).completion();
+    // clustered: the nodes that use this database through MONGO_URI (MONGO_URI_EMBEDDED) ask here too
+    return vertx.isClustered() ? local.compose(v -> bus.serve(Addresses.STORAGE_SYNC_SHARED, this::sync).completion()) : local;
+  }
+
+  private Future<JsonObject> sync(JsonObject body) {
+    Promise<JsonObject> promise = Promise.promise();
+    waiting.add(promise);
+    scheduleCommit();
+    return promise.future();
   }
 
   private void scheduleCommit() {

@@ -34,12 +34,16 @@ public final class Mongo {
   private final Vertx vertx;
   private final MongoClient client;
   private final boolean sync;
+  private final String syncAddress;
   private final Bus bus;
 
   public Mongo(Vertx vertx, JsonObject config) {
     this.vertx = vertx;
     this.client = MongoClient.createShared(vertx, clientConfig(config), POOL);
     this.sync = config.getBoolean("DB_SYNC", false);
+    // MONGO_URI is another node's embedded server (scripts/cluster): that node commits, asked over the cluster
+    this.syncAddress = config.getBoolean("MONGO_URI_EMBEDDED", false) && !config.getBoolean("EMBEDDED_DB", false)
+        ? Addresses.STORAGE_SYNC_SHARED : Addresses.STORAGE_SYNC;
     this.bus = new Bus(vertx);
   }
 
@@ -64,7 +68,7 @@ public final class Mongo {
   /** Completes once every write acknowledged before this call is on disk (group commit on the embedded DB). */
   public Future<Void> sync() {
     if (!sync) return Future.succeededFuture();
-    return bus.request(Addresses.STORAGE_SYNC, new JsonObject()).mapEmpty();
+    return bus.request(syncAddress, new JsonObject()).mapEmpty();
   }
 
   /** Inserts and waits until the document is durable; returns its id. */

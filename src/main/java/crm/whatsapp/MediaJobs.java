@@ -56,6 +56,8 @@ final class MediaJobs {
   }
 
   Future<Void> close() {
+    closed = true; // what is queued stays stored: the next start (or another node's sweep) takes it
+    queue.clear();
     return downloader.close();
   }
 
@@ -86,6 +88,8 @@ final class MediaJobs {
         .onFailure(err -> log.warn("Media job sweep failed: {}", err.toString()));
   }
 
+  private boolean closed;
+
   private void submit(JsonObject job) {
     if (active.contains(job.getString("_id")) || queue.stream().anyMatch(j -> j.getString("_id").equals(job.getString("_id")))) return;
     queue.add(job);
@@ -93,7 +97,7 @@ final class MediaJobs {
   }
 
   private void drain() {
-    while (active.size() < PARALLEL && !queue.isEmpty()) {
+    while (!closed && active.size() < PARALLEL && !queue.isEmpty()) {
       JsonObject job = queue.poll();
       active.add(job.getString("_id"));
       run(job).onComplete(ar -> {

@@ -17,6 +17,11 @@ import java.util.List;
  * sweep read a small collection; the embedded server has no secondary indexes). Bodies that arrive together are
  * stored together, a few per document up to {@link #MAX_DOC_BYTES}: one document write and one delete for a group
  * instead of one each. Redelivered bodies are not deduplicated here: processing them twice changes nothing.
+ *
+ * <p>Each document is held by one node with a lease ({@code node}, {@code leaseUntil}): the node that stored it, from
+ * the insert on, renewing the lease while the document waits in its queues. Another node takes a document only with
+ * an atomic update whose filter says it is free (the lease ran out, or its node has left the cluster), so the replay at
+ * start-up and the sweep never have two nodes process the same document.
  */
 final class WebhookEventStore {
   static final String COLLECTION = "webhook_events";
@@ -26,9 +31,18 @@ final class WebhookEventStore {
   static final int MAX_DOC_BYTES = 4 * 1024 * 1024;
 
   private final Mongo mongo;
+  private final String node;
+  private final java.time.Duration lease;
 
-  WebhookEventStore(Mongo mongo) {
+  /** {@code node}: who holds what this store inserts or claims; {@code lease}: for how long without a renewal. */
+  WebhookEventStore(Mongo mongo, String node, java.time.Duration lease) {
     this.mongo = mongo;
+    this.node = node;
+    this.lease = lease;
+  }
+
+  private JsonObject leaseEnd() {
+    return Mongo.date(Instant.now().plus(lease));
   }
 
   Future<Void> ensureIndexes() {
@@ -69,8 +83,48 @@ final class WebhookEventStore {
     return mongo.insertMany(COLLECTION, all).map(inserted -> out);
   }
 
-  private static JsonObject doc(JsonArray bodies, JsonObject now) {
-    return new JsonObject().put("_id", Mongo.newId()).put("bodies", bodies).put("count", bodies.size()).put("receivedAt", now);
+  private JsonObject doc(JsonArray bodies, JsonObject now) {
+    return new JsonObject().put("_id", Mongo.newId()).put("bodies", bodies).put("count", bodies.size()).put("receivedAt", now)
+        .put("node", node).put("leaseUntil", leaseEnd());
+  }
+
+  /** Documents nobody holds: the lease ran out, or the holder is not among {@code live} (or it was never held). */
+  private static JsonObject free(java.util.Collection<String> live) {
+    return new JsonObject().put("$or", new JsonArray()
+        .add(new JsonObject().put("leaseUntil", new JsonObject().put("$lt", Mongo.now())))
+        .add(new JsonObject().put("node", new JsonObject().put("$nin", new JsonArray(List.copyOf(live))))));
+  }
+
+  /**
+   * Takes up to {@code limit} free documents, oldest first, for this node: one read for candidates, one update that
+   * takes those still free (per document atomic: of nodes claiming at once, each document goes to one), one read of
+   * what this claim got.
+   */
+  Future<List<JsonObject>> claim(java.util.Collection<String> live, int limit) {
+    FindOptions options = new FindOptions().setLimit(limit).setSort(new JsonObject().put("receivedAt", 1).put("_id", 1))
+        .setFields(new JsonObject().put("_id", 1));
+    return mongo.client().findWithOptions(COLLECTION, free(live), options).recover(Mongo::mapError).compose(found -> {
+      if (found.isEmpty()) return Future.succeededFuture(List.<JsonObject>of());
+      JsonArray ids = new JsonArray(found.stream().map(d -> d.getValue("_id")).toList());
+      String token = Mongo.newId();
+      JsonObject filter = free(live).put("_id", new JsonObject().put("$in", ids));
+      JsonObject update = new JsonObject()
+          .put("$set", new JsonObject().put("node", node).put("leaseUntil", leaseEnd()).put("claim", token))
+          .put("$inc", new JsonObject().put("claims", 1));
+      return mongo.client().updateCollectionWithOptions(COLLECTION, filter, update, new UpdateOptions().setMulti(true))
+          .recover(Mongo::mapError)
+          .compose(res -> mongo.client().findWithOptions(COLLECTION, new JsonObject().put("claim", token).put("node", node),
+                  new FindOptions().setSort(new JsonObject().put("receivedAt", 1).put("_id", 1))).recover(Mongo::mapError));
+    });
+  }
+
+  /** Extends this node's lease on documents it still holds (those another node took meanwhile stay with it). */
+  Future<Void> renew(java.util.Collection<String> ids) {
+    if (ids.isEmpty()) return Future.succeededFuture();
+    JsonObject filter = new JsonObject().put("_id", new JsonObject().put("$in", new JsonArray(List.copyOf(ids)))).put("node", node);
+    return mongo.client().updateCollectionWithOptions(COLLECTION, filter,
+            new JsonObject().put("$set", new JsonObject().put("leaseUntil", leaseEnd())), new UpdateOptions().setMulti(true))
+        .recover(Mongo::mapError).mapEmpty();
   }
 
   /** Processed: gone (its effects are stored; processing it again would change nothing). */
@@ -138,13 +192,6 @@ final class WebhookEventStore {
         .put("$set", new JsonObject().put("reason", reason).put("lastAttemptAt", Mongo.now()));
     return mongo.client().updateCollection(DEAD_LETTERS, new JsonObject().put("_id", id), update)
         .recover(Mongo::mapError).mapEmpty();
-  }
-
-  /** Stored documents received before {@code before}, oldest first. */
-  Future<List<JsonObject>> pending(Instant before, int limit) {
-    JsonObject filter = new JsonObject().put("receivedAt", new JsonObject().put("$lt", Mongo.date(before)));
-    return mongo.client().findWithOptions(COLLECTION, filter,
-        new FindOptions().setLimit(limit).setSort(new JsonObject().put("receivedAt", 1).put("_id", 1))).recover(Mongo::mapError);
   }
 
   /** Bodies stored and not processed yet. */

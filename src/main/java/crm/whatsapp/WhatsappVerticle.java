@@ -24,13 +24,16 @@ import org.slf4j.LoggerFactory;
  * batches; a body is marked processed only after its messages and statuses are recorded, so a crash at any point
  * leaves it pending, and pending bodies are processed at start-up and by a periodic sweep (processing twice changes
  * nothing). Egress: {@link Addresses#WHATSAPP_SEND} through {@link WhatsappSender}.
+ *
+ * <p>In a cluster each stored document is processed by the node holding its lease (see {@link WebhookEventStore}):
+ * the node that stored it, which renews the lease while the document waits here; the start-up replay and the sweep
+ * take only documents whose lease ran out or whose node left the cluster ({@code WEBHOOK_LEASE_SECONDS}).
  */
 public final class WhatsappVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(WhatsappVerticle.class);
   private static final int MAX_BATCH = 64;    // bodies per processing batch (a lane's; see Lane)
   private static final int LANES = 4;
   private static final int SWEEP_DOCS = 20;   // stored documents per sweep step
-  private static final Duration STALE = Duration.ofSeconds(30);
 
   private Mongo mongo;
   private WebhookEventStore events;
@@ -42,6 +45,8 @@ public final class WhatsappVerticle extends VerticleBase {
   private boolean storing;
   private Lane[] lanes;
   private boolean sweeping;
+  /** Stored documents this node holds the lease of and has not finished: renewed until they are. */
+  private final java.util.Set<String> held = new java.util.HashSet<>();
 
   private record Intake(String raw, int lane, Promise<JsonObject> done) {}
 
@@ -59,7 +64,8 @@ public final class WhatsappVerticle extends VerticleBase {
   public Future<?> start() {
     JsonObject cfg = config();
     mongo = new Mongo(vertx, cfg);
-    events = new WebhookEventStore(mongo);
+    Duration lease = Duration.ofSeconds(cfg.getInteger("WEBHOOK_LEASE_SECONDS", 30));
+    events = new WebhookEventStore(mongo, crm.cluster.Membership.nodeId(vertx), lease);
     bus = new Bus(vertx);
     lanes = new Lane[LANES];
     for (int i = 0; i < lanes.length; i++) lanes[i] = new Lane();
@@ -74,9 +80,13 @@ public final class WhatsappVerticle extends VerticleBase {
             bus.serve(Addresses.WHATSAPP_DEAD_LETTER_GET, this::getDeadLetter).completion(),
             bus.serve(Addresses.WHATSAPP_DEAD_LETTER_RETRY, this::retryDeadLetter).completion())))
         .onSuccess(v -> {
-          // replay what was stored but not processed before the last stop, then keep sweeping
-          sweep(Instant.now().plusSeconds(1));
-          vertx.setPeriodic(STALE.toMillis() / 2, id -> sweep(Instant.now().minus(STALE)));
+          // replay what was stored but not processed before the last stop (or by a node that is gone), then keep
+          // sweeping for what a node let go of or lost; and keep this node's leases while it holds documents
+          sweep();
+          long every = Math.max(1_000, lease.toMillis() / 3);
+          vertx.setPeriodic(every, id -> sweep());
+          vertx.setPeriodic(every, id -> events.renew(held)
+              .onFailure(err -> log.warn("Cannot renew the lease of {} stored webhook documents: {}", held.size(), err.toString())));
           media.start();
         });
   }
@@ -130,6 +140,7 @@ public final class WhatsappVerticle extends VerticleBase {
       // insert ended before any command of their processing began, so a commit that holds what processing wrote
       // holds the bodies too. A crash before the commit loses both, unacknowledged, and Meta sends them again.
       List<List<JsonObject>> docs = ar.result();
+      docs.forEach(group -> group.forEach(d -> held.add(d.getString("_id"))));
       for (int i = 0; i < lanes.length; i++) {
         lanes[i].queue.addAll(docs.get(i));
         processQueued(lanes[i]);
@@ -157,6 +168,7 @@ public final class WhatsappVerticle extends VerticleBase {
     }
     process(batch).onComplete(ar -> {
       lane.processing = false;
+      batch.forEach(d -> held.remove(d.getString("_id"))); // processed, or failed and left to the lease's end
       processQueued(lane);
     });
   }
@@ -344,22 +356,24 @@ public final class WhatsappVerticle extends VerticleBase {
     });
   }
 
-  /** Processes pending bodies received before {@code before}, batch after batch. */
-  private void sweep(Instant before) {
+  /** Claims and processes stored documents nobody holds, batch after batch. */
+  private void sweep() {
     if (sweeping) return;
     sweeping = true;
-    sweepFrom(before, 0).onComplete(ar -> {
+    sweepFrom(0).onComplete(ar -> {
       sweeping = false;
       if (ar.succeeded() && ar.result() > 0) log.info("Processed {} stored webhook bodies that were pending", ar.result());
     });
   }
 
-  private Future<Integer> sweepFrom(Instant before, int done) {
-    return events.pending(before, SWEEP_DOCS).compose(found -> {
+  private Future<Integer> sweepFrom(int done) {
+    return events.claim(crm.cluster.Membership.liveNodes(vertx), SWEEP_DOCS).compose(found -> {
       if (found.isEmpty()) return Future.succeededFuture(done);
       int bodies = found.stream().mapToInt(d -> WebhookEventStore.bodies(d).size()).sum();
-      return process(found).compose(v -> found.size() < SWEEP_DOCS ? Future.succeededFuture(done + bodies)
-          : sweepFrom(before, done + bodies));
+      found.forEach(d -> held.add(d.getString("_id")));
+      // a document that fails keeps this node's fresh lease, so it is not claimed again before that runs out
+      return process(found).onComplete(ar -> found.forEach(d -> held.remove(d.getString("_id"))))
+          .compose(v -> sweepFrom(done + bodies));
     });
   }
 
