@@ -81,8 +81,9 @@ public final class SocketRuntime implements Shareable {
     }
     List<String> origins = Arrays.stream(deployed.getString("CORS_ORIGINS", "http://localhost:4200").split(","))
         .map(String::trim).filter(s -> !s.isEmpty()).toList();
+    String node = deployed.getString("CRM_NODE_NAME", "");
     return new EngineOptions(c.pingIntervalMs(), c.pingTimeoutMs(), c.maxPayload(), c.maxBufferedPackets(),
-        UPGRADE_TIMEOUT_MS, origins);
+        UPGRADE_TIMEOUT_MS, origins, node.isEmpty() ? "" : node + ".");
   }
 
   public SocketConfig config() { return config; }

@@ -40,7 +40,7 @@ final class WhatsappSender {
   private final int maxAttempts;
   private final long retryBaseMs;
   private final long sandboxDelayMs;
-  private final TokenBucket throttle;
+  private final SendThrottle throttle;
 
   WhatsappSender(Vertx vertx, JsonObject cfg, Bus bus) {
     this.vertx = vertx;
@@ -56,7 +56,7 @@ final class WhatsappSender {
     this.maxAttempts = cfg.getInteger("WHATSAPP_SEND_MAX_ATTEMPTS", 5);
     this.retryBaseMs = cfg.getInteger("WHATSAPP_RETRY_BASE_MS", 500);
     this.sandboxDelayMs = cfg.getInteger("WHATSAPP_SANDBOX_DELAY_MS", 300);
-    this.throttle = new TokenBucket(vertx, cfg.getInteger("WHATSAPP_SEND_RATE", 80));
+    this.throttle = new SendThrottle(vertx, cfg.getString("WHATSAPP_PHONE_NUMBER_ID", ""), cfg.getInteger("WHATSAPP_SEND_RATE", 80));
     this.timeoutMs = cfg.getInteger("WHATSAPP_HTTP_TIMEOUT_MS", 15_000);
     this.deadlineMs = cfg.getInteger("WHATSAPP_SEND_DEADLINE_MS", 10_000);
     if (sandbox) log.info("WhatsApp sender in sandbox mode (no WHATSAPP_ACCESS_TOKEN / WHATSAPP_PHONE_NUMBER_ID)");
@@ -280,34 +280,5 @@ final class WhatsappSender {
         .put("timestamp", Instant.now().toString()).put("sandbox", true);
     return bus.request(Addresses.CONVERSATION_RECORD_STATUSES, new JsonObject().put("statuses", new JsonArray().add(s)))
         .onFailure(err -> log.warn("Sandbox status {} for {} not recorded: {}", status, wamid, err.toString()));
-  }
-
-  /** At most {@code rate} requests per second to Meta from this node, smoothing bursts instead of refusing them. */
-  static final class TokenBucket {
-    private final Vertx vertx;
-    private final double ratePerMs;
-    private final double capacity;
-    private double tokens;
-    private long last;
-
-    TokenBucket(Vertx vertx, int ratePerSecond) {
-      this.vertx = vertx;
-      this.ratePerMs = ratePerSecond / 1000.0;
-      this.capacity = ratePerSecond;
-      this.tokens = ratePerSecond;
-      this.last = System.currentTimeMillis();
-    }
-
-    synchronized Future<Void> take() {
-      long now = System.currentTimeMillis();
-      tokens = Math.min(capacity, tokens + (now - last) * ratePerMs);
-      last = now;
-      tokens -= 1; // may go negative: the debt is the wait
-      if (tokens >= 0) return Future.succeededFuture();
-      long wait = (long) Math.ceil(-tokens / ratePerMs);
-      Promise<Void> p = Promise.promise();
-      vertx.setTimer(Math.max(1, wait), id -> p.complete());
-      return p.future();
-    }
   }
 }

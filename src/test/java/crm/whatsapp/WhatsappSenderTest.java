@@ -637,21 +637,6 @@ class WhatsappSenderTest {
     }
   }
 
-  // ---- the token bucket
-
-  @Test
-  void the_token_bucket_makes_the_request_over_the_rate_wait() throws Exception {
-    WhatsappSender.TokenBucket bucket = new WhatsappSender.TokenBucket(fake.vertx(), 2);
-    Future<Void> first = bucket.take();
-    Future<Void> second = bucket.take();
-    Future<Void> third = bucket.take(); // within the same instant: one token short, the debt is half a second
-    assertThat(first.isComplete()).isTrue();
-    assertThat(second.isComplete()).isTrue();
-    assertThat(third.isComplete()).isFalse();
-    third.await(10, TimeUnit.SECONDS);
-    assertThat(third.succeeded()).isTrue();
-  }
-
   // ---- answers that are not what they should be, and the deadline
 
   @Test

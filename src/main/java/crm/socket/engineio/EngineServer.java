@@ -163,7 +163,7 @@ public final class EngineServer {
   private EngineSession newSession(HandshakeRequest handshake) {
     String id;
     do {
-      id = randomId();
+      id = options.sidPrefix() + randomId();
     } while (sessions.containsKey(id));
     // the session lives on this event loop: the verticle's context, not the request's duplicate
     EngineSession session = new EngineSession(id, this, current().unwrap(), handshake);
