@@ -71,7 +71,7 @@ final class SendThrottle {
       for (int i = 0; i < got && !waiting.isEmpty(); i++) waiting.poll().complete();
       busy = false;
       if (waiting.isEmpty()) return;
-      if (got < want || got == 0) {
+      if (ar.failed() || got < want || got == 0) { // this window is spent (or unknown): the next one
         long next = (window + 1) * windowMs - System.currentTimeMillis();
         vertx.setTimer(Math.max(1, next), t -> pump());
       } else {
