@@ -24,6 +24,8 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) throws Exception {
+    // before Hazelcast logs anything (it says where its configuration comes from before reading the file's own setting)
+    System.setProperty("hazelcast.logging.type", "slf4j");
     boolean printConfig = Arrays.asList(args).contains("--print-config");
     AppConfig cfg;
     Vertx bootstrap = Vertx.vertx();

@@ -20,7 +20,7 @@ class SendThrottleTest {
   final Vertx vertx = Vertx.vertx();
 
   @AfterEach
-  void close() {
+  void close() throws Exception {
     vertx.close().await(10, TimeUnit.SECONDS);
   }
 
