@@ -40,6 +40,7 @@ public record AppConfig(
     int rateLimitDefault,
     int jsonBodyLimit,
     int jsonMaxDepth,
+    List<String> trustedProxies,
     crm.cluster.ClusterConfig clustering,
     int shutdownGraceSeconds,
     int webhookLeaseSeconds,
@@ -78,7 +79,7 @@ public record AppConfig(
       "DB_COMMIT_INTERVAL_MS", "DB_FSYNC", "STORE_CACHE_MB", "JWT_SECRET", "JWT_EXPIRES_IN", "REFRESH_TOKEN_TTL_DAYS", "CORS_ORIGINS",
       "CRM_ADMIN_EMAIL", "CRM_ADMIN_PASSWORD", "PASSWORD_HASH_MEMORY_KB", "PASSWORD_HASH_ITERATIONS",
       "RATE_LIMIT_WINDOW_SECONDS", "RATE_LIMIT_AUTH", "RATE_LIMIT_MESSAGES", "RATE_LIMIT_UPLOAD",
-      "RATE_LIMIT_DEFAULT", "JSON_BODY_LIMIT", "JSON_MAX_DEPTH", "SHUTDOWN_GRACE_SECONDS", "WEBHOOK_LEASE_SECONDS",
+      "RATE_LIMIT_DEFAULT", "JSON_BODY_LIMIT", "JSON_MAX_DEPTH", "TRUSTED_PROXIES", "SHUTDOWN_GRACE_SECONDS", "WEBHOOK_LEASE_SECONDS",
       "WHATSAPP_API_URL", "WHATSAPP_API_VERSION", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_ACCESS_TOKEN",
       "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_WEBHOOK_BODY_LIMIT", "WHATSAPP_MEDIA_HOSTS",
       "WHATSAPP_MEDIA_MAX_BYTES", "WHATSAPP_SEND_RATE", "WHATSAPP_SEND_MAX_ATTEMPTS", "WHATSAPP_RETRY_BASE_MS",
@@ -130,6 +131,13 @@ public record AppConfig(
     List<String> mediaHosts = Arrays.stream(r.string("WHATSAPP_MEDIA_HOSTS",
             "lookaside.fbsbx.com,*.fbsbx.com,*.fbcdn.net,*.whatsapp.net").split(","))
         .map(String::trim).map(h -> h.toLowerCase(Locale.ROOT)).filter(h -> !h.isEmpty()).toList();
+    List<String> trusted = Arrays.stream(r.string("TRUSTED_PROXIES", "").split(","))
+        .map(String::trim).filter(s -> !s.isEmpty()).toList();
+    for (String proxy : trusted) {
+      if (!proxy.matches("^[0-9.]{7,15}$") && !proxy.matches("^[0-9A-Fa-f:]{2,39}$")) {
+        throw new InvalidConfigException("TRUSTED_PROXIES", "'" + proxy + "' is not an IP address (list each load balancer's address)");
+      }
+    }
     return new AppConfig(
         r.integer("PORT", 5000, 0, 65535),
         r.string("HOST", "0.0.0.0"),
@@ -157,6 +165,7 @@ public record AppConfig(
         // at most 15 MiB: anything taken in must fit in one MongoDB document (16 MiB), or storing it could only fail
         r.integer("JSON_BODY_LIMIT", 1_048_576, 1024, 15 * 1_048_576),
         r.integer("JSON_MAX_DEPTH", 32, 2, 90),
+        trusted,
         crm.cluster.ClusterConfig.from(r),
         r.integer("SHUTDOWN_GRACE_SECONDS", 10, 0, 600),
         r.integer("WEBHOOK_LEASE_SECONDS", 30, 2, 3600),
@@ -221,7 +230,7 @@ public record AppConfig(
         .put("RATE_LIMIT_WINDOW_SECONDS", rateLimitWindowSeconds).put("RATE_LIMIT_AUTH", rateLimitAuth)
         .put("RATE_LIMIT_MESSAGES", rateLimitMessages).put("RATE_LIMIT_UPLOAD", rateLimitUpload)
         .put("RATE_LIMIT_DEFAULT", rateLimitDefault).put("JSON_BODY_LIMIT", jsonBodyLimit)
-        .put("JSON_MAX_DEPTH", jsonMaxDepth)
+        .put("JSON_MAX_DEPTH", jsonMaxDepth).put("TRUSTED_PROXIES", String.join(",", trustedProxies))
         .mergeIn(clustering.toJson())
         .put("SHUTDOWN_GRACE_SECONDS", shutdownGraceSeconds).put("WEBHOOK_LEASE_SECONDS", webhookLeaseSeconds)
         .put("WHATSAPP_API_URL", whatsappApiUrl).put("WHATSAPP_API_VERSION", whatsappApiVersion)

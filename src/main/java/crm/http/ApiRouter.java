@@ -43,11 +43,13 @@ public final class ApiRouter {
   private final Router router;
   private final Authenticator auth;
   private final RateLimiter limiter;
+  private final ClientAddress clients;
   private final int maxDepth;
   private final List<Spec> specs = new ArrayList<>();
   private final Set<String> streamed = ConcurrentHashMap.newKeySet();
 
-  ApiRouter(Router router, Authenticator auth, RateLimiter limiter, int maxDepth) {
+  ApiRouter(Router router, Authenticator auth, RateLimiter limiter, int maxDepth, ClientAddress clients) {
+    this.clients = clients;
     this.router = router;
     this.auth = auth;
     this.limiter = limiter;
@@ -176,7 +178,7 @@ public final class ApiRouter {
 
   private void rateLimit(RoutingContext ctx, Bucket bucket) {
     Principal p = Http.principal(ctx);
-    String caller = p != null ? "agent:" + p.agentId() : "ip:" + ctx.request().remoteAddress().hostAddress();
+    String caller = p != null ? "agent:" + p.agentId() : "ip:" + clients.of(ctx.request());
     limiter.hit(bucket, caller).onComplete(ar -> {
       if (ar.failed()) { // the limiter's store failing must not take the API down
         ctx.next();

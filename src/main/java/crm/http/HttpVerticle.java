@@ -111,7 +111,9 @@ public final class HttpVerticle extends VerticleBase {
 
       Router apiRouter = Router.router(vertx);
       ApiRouter api = new ApiRouter(apiRouter, auth, new RateLimiter(vertx, cfg),
-          cfg.getInteger("JSON_MAX_DEPTH", crm.bus.JsonBounds.DEFAULT_MAX_DEPTH));
+          cfg.getInteger("JSON_MAX_DEPTH", crm.bus.JsonBounds.DEFAULT_MAX_DEPTH),
+          new ClientAddress(java.util.Arrays.stream(cfg.getString("TRUSTED_PROXIES", "").split(","))
+              .map(String::trim).filter(x -> !x.isEmpty()).toList()));
       // no merging of form attributes into the params: the API takes JSON only, and merging decodes the query string
       // in the body's end handler, where a malformed one threw out of the router and the request never got an answer.
       // Streamed routes (file uploads) are left alone: their handlers read the body as it comes.
