@@ -60,6 +60,32 @@ class HazelcastSetupTest {
   }
 
   @Test
+  void a_node_with_another_password_is_refused_and_one_with_the_same_joins() {
+    String name = "crm-test-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+    List<com.hazelcast.core.HazelcastInstance> started = new java.util.ArrayList<>();
+    try {
+      var first = start(started, name, "right-password");
+      var wrong = start(started, name, "wrong-password");
+      var right = start(started, name, "right-password");
+      assertThat(first.getCluster().getMembers()).as("the first node's cluster")
+          .containsExactlyInAnyOrder(first.getCluster().getLocalMember(), right.getCluster().getLocalMember());
+      assertThat(wrong.getCluster().getMembers()).as("the node with the wrong password stays alone")
+          .containsExactly(wrong.getCluster().getLocalMember());
+    } finally {
+      started.forEach(com.hazelcast.core.HazelcastInstance::shutdown);
+    }
+  }
+
+  private static com.hazelcast.core.HazelcastInstance start(List<com.hazelcast.core.HazelcastInstance> started, String name,
+                                                            String password) {
+    Config hz = HazelcastSetup.config(cluster(new JsonObject().put("CRM_CLUSTER_NAME", name).put("CRM_CLUSTER_PASSWORD", password)));
+    hz.setInstanceName(name + "-" + started.size());
+    com.hazelcast.core.HazelcastInstance instance = com.hazelcast.core.Hazelcast.newHazelcastInstance(hz);
+    started.add(instance);
+    return instance;
+  }
+
+  @Test
   void the_password_is_masked_in_printed_configuration() {
     JsonObject safe = AppConfig.from(new JsonObject().put("CRM_CLUSTER_PASSWORD", "s3cret")).toSafeJson();
     assertThat(safe.getString("CRM_CLUSTER_PASSWORD")).isEqualTo("****");
