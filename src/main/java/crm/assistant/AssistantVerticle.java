@@ -58,7 +58,7 @@ public final class AssistantVerticle extends VerticleBase {
     llmConfig = LlmConfig.fromJson(config());
     Future<?> served = Future.all(
         bus.serve(Addresses.ASSISTANT_TURNS, this::listTurns).completion(),
-        bus.serve(Addresses.ASSISTANT_STATUS, b -> Future.succeededFuture(status())).completion());
+        bus.serve(Addresses.ASSISTANT_STATUS, b -> work.countPending().map(n -> status().put("pending", n))).completion());
     if (!llmConfig.configured()) {
       log.info("Assistant off: {}; conversations go to people", llmConfig.notConfiguredReason().orElse("not configured"));
       return served.compose(v -> turns.ensureIndexes());

@@ -118,6 +118,11 @@ final class WorkStore {
         });
   }
 
+  /** Conversations with a message not answered yet (queued, or a turn running), on every node. */
+  Future<Long> countPending() {
+    return mongo.client().count(COLLECTION, new JsonObject().put("pending", true)).recover(Mongo::mapError);
+  }
+
   /**
    * The turns that asked the model in the conversation's current hour ({@code hourStart}, {@code hourTurns} on its
    * document). Only the claim holder counts, so it keeps the count in memory while it holds the conversation and

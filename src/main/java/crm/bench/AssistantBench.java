@@ -82,6 +82,18 @@ public final class AssistantBench {
   /** One round: n new customers write at once; waits for every reply, then a little more for any second one. */
   private static String token;
 
+  /** Until the assistant has no conversation with an unanswered message (GET /assistant/status, pending). */
+  private static void awaitNothingPending(HttpClient http, long deadline) throws Exception {
+    while (System.nanoTime() < deadline) {
+      JsonObject status = http.request(HttpMethod.GET, "/api/v2/assistant/status")
+          .compose(req -> req.putHeader("Authorization", "Bearer " + token).send().compose(r -> r.body()))
+          .await(30, TimeUnit.SECONDS).toJsonObject();
+      if (status.getLong("pending", 1L) == 0) return;
+      Thread.sleep(20);
+    }
+    System.out.println("  (the assistant still had unanswered messages at the deadline)");
+  }
+
   /** The server's own record of the last n turns: event to turn (queuedMs) and turn to the model (beforeModelMs). */
   private static void turnPhases(HttpClient http, String token, int n) throws Exception {
     List<Long> queued = new ArrayList<>();
@@ -140,7 +152,9 @@ public final class AssistantBench {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60 + n * delayMs / 1000);
     while (phones.stream().anyMatch(p -> !fake.replies.containsKey(p)) && System.nanoTime() < deadline) Thread.sleep(20);
     long last = phones.stream().map(fake.replies::get).filter(l -> l != null).mapToLong(l -> l.get(0)).max().orElse(start);
-    Thread.sleep(1_500); // a second reply to anyone would have come by now
+    // a second reply to anyone would come from a turn still queued or running: wait until the server has none
+    if (token != null) awaitNothingPending(http, deadline);
+    else System.out.println("  (no --admin-password: cannot ask the server whether turns are still running; a late second reply may be missed)");
     long[] overhead = new long[n];
     long[] before = new long[n];
     long[] after = new long[n];

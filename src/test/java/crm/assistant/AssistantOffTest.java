@@ -22,6 +22,7 @@ class AssistantOffTest {
       JsonObject status = Inbox.json(app.get("/api/v2/assistant/status", admin), 200);
       assertThat(status.getBoolean("enabled")).isFalse();
       assertThat(status.getString("reason")).contains("AI_BASE_URL");
+      assertThat(status.getLong("pending")).isZero();
 
       Inbox inbox = new Inbox(app);
       JsonObject msg = inbox.inbound(Inbox.phone(), "Carla Paz", "Hola");

@@ -69,12 +69,14 @@ class WorkStoreTest {
     WorkStore.Hour hour = new WorkStore.Hour(doc);
     hour.count(Instant.now());
     assertThat(await(work.finish(conversation, "t1", 1, hour))).as("message 2 came meanwhile: the claim is kept").isFalse();
+    assertThat(await(work.countPending())).as("still waiting for an answer").isEqualTo(1);
     doc = await(work.get(conversation));
     assertThat(doc.getString("claimToken")).isEqualTo("t1");
     assertThat(doc.getLong("doneSeq")).isEqualTo(1);
 
     hour.count(Instant.now());
     assertThat(await(work.finish(conversation, "t1", 2, hour))).isTrue();
+    assertThat(await(work.countPending())).as("everything answered").isZero();
     doc = await(work.get(conversation));
     assertThat(doc.getString("claimToken")).isNull();
     assertThat(doc.getBoolean("pending")).isFalse();
