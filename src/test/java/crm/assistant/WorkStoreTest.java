@@ -10,11 +10,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The assistant's to-do list on the embedded store: a message queued and claimed in one write, a held conversation
@@ -22,30 +20,15 @@ import org.junit.jupiter.api.Test;
  * lease taken over, and the hour's turn count carried from one claim to the next.
  */
 class WorkStoreTest {
-  static MemoryMongo db;
+  @RegisterExtension static final MemoryMongo.PerTest db = new MemoryMongo.PerTest("work");
   Mongo mongo;
   WorkStore work;
   final String conversation = Mongo.newId();
 
-  @BeforeAll
-  static void startDb() {
-    db = MemoryMongo.start();
-  }
-
-  @AfterAll
-  static void stopDb() throws Exception {
-    db.close();
-  }
-
   @BeforeEach
   void freshDatabase() {
-    mongo = db.database("work");
+    mongo = db.mongo();
     work = new WorkStore(mongo);
-  }
-
-  @AfterEach
-  void closeClient() {
-    mongo.close();
   }
 
   @Test

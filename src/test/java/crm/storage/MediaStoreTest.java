@@ -19,41 +19,24 @@ import java.nio.file.Path;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** GridFS media files: bytes, hash and type round-trip; limits, deletion, unknown ids, missing metadata. */
 class MediaStoreTest {
-  static MemoryMongo db;
-  static Vertx vertx;
+  @RegisterExtension static final MemoryMongo.PerTest db = new MemoryMongo.PerTest("media");
+  Vertx vertx;
   Mongo mongo;
   MediaStore store;
   @TempDir Path dir;
 
-  @BeforeAll
-  static void startDb() {
-    db = MemoryMongo.start();
-    vertx = db.vertx;
-  }
-
-  @AfterAll
-  static void stopDb() throws Exception {
-    db.close();
-  }
-
   @BeforeEach
   void freshDatabase() {
-    mongo = db.database("media");
+    vertx = db.vertx();
+    mongo = db.mongo();
     store = new MediaStore(vertx, mongo);
-  }
-
-  @AfterEach
-  void closeClient() {
-    mongo.close();
   }
 
   @Test

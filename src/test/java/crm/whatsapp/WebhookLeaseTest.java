@@ -12,38 +12,21 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Stored webhooks held with a lease, as several nodes sharing one database see them: a live holder keeps its documents;
  * a holder that left the cluster, or whose lease ran out, loses them to exactly one claimer; a renewal keeps them.
  */
 class WebhookLeaseTest {
-  static MemoryMongo db;
+  @RegisterExtension static final MemoryMongo.PerTest db = new MemoryMongo.PerTest("leases");
   Mongo mongo;
-
-  @BeforeAll
-  static void startDb() {
-    db = MemoryMongo.start();
-  }
-
-  @AfterAll
-  static void stopDb() throws Exception {
-    db.close();
-  }
 
   @BeforeEach
   void freshDatabase() {
-    mongo = db.database("leases");
-  }
-
-  @AfterEach
-  void closeClient() {
-    mongo.close();
+    mongo = db.mongo();
   }
 
   private WebhookEventStore node(String id, Duration lease) {
