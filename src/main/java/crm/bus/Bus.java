@@ -59,17 +59,30 @@ public final class Bus {
     return request(address, body, DEFAULT_TIMEOUT_MS);
   }
 
-  /** Request/reply; a failure comes back as a {@link CrmException} carrying the remote error code. */
+  /**
+   * Request/reply; a failure comes back as a {@link CrmException} carrying the remote error code. Answered by this
+   * node when it serves the address (every node runs every service), by another node only when it does not: a
+   * clustered event bus would otherwise spread point-to-point requests over all nodes, so a request would cross the
+   * network for nothing and, when the node it went to died, wait for the timeout instead of being answered here.
+   */
   public Future<JsonObject> request(String address, JsonObject body, long timeoutMs) {
     EventBus eb = vertx.eventBus();
-    return eb.<JsonObject>request(address, body, new DeliveryOptions().setSendTimeout(timeoutMs))
+    if (!vertx.isClustered()) {
+      return eb.<JsonObject>request(address, body, new DeliveryOptions().setSendTimeout(timeoutMs))
+          .map(msg -> msg.body())
+          .recover(err -> Future.failedFuture(fromReply(err)));
+    }
+    return eb.<JsonObject>request(address, body, new DeliveryOptions().setSendTimeout(timeoutMs).setLocalOnly(true))
+        .recover(err -> err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS
+            ? eb.<JsonObject>request(address, body, new DeliveryOptions().setSendTimeout(timeoutMs)) // served elsewhere only
+            : Future.failedFuture(err))
         .map(msg -> msg.body())
         .recover(err -> Future.failedFuture(fromReply(err)));
   }
 
   /**
-   * As {@link #request(String, JsonObject)}, answered by this node's consumer (every node serves the address): for
-   * requests whose order matters among the ones this node makes.
+   * As {@link #request(String, JsonObject)}, answered by this node's consumer only, never another node's: for
+   * requests whose order matters among the ones this node makes, or that must not outlive this node.
    */
   public Future<JsonObject> requestLocal(String address, JsonObject body) {
     return vertx.eventBus().<JsonObject>request(address, body, new DeliveryOptions().setSendTimeout(DEFAULT_TIMEOUT_MS)

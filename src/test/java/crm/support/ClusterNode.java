@@ -1,20 +1,19 @@
 package crm.support;
 
 import com.hazelcast.config.Config;
-import com.hazelcast.config.FileSystemXmlConfig;
 import crm.App;
+import crm.cluster.HazelcastSetup;
 import crm.config.AppConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import java.io.File;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One clustered node in this JVM: a whole {@link App} on its own clustered Vert.x, Hazelcast configured by the
- * repository's cluster.xml with the given cluster name (a random one per test class, so no other run can join).
+ * One clustered node in this JVM: a whole {@link App} on its own clustered Vert.x, Hazelcast configured as production
+ * does (the repository's cluster.xml and {@link HazelcastSetup}) with the given cluster name (a random one per test class, so no other run can join).
  * The first node of a test owns the embedded database; the others get its {@link #mongoUri()} as MONGO_URI.
  */
 public record ClusterNode(Vertx vertx, HazelcastClusterManager cluster, App app) {
@@ -23,14 +22,25 @@ public record ClusterNode(Vertx vertx, HazelcastClusterManager cluster, App app)
     return "crm-test-" + UUID.randomUUID();
   }
 
-  public static ClusterNode start(JsonObject raw, String clusterName) throws Exception {
-    Config hz = new FileSystemXmlConfig(new File("cluster.xml"));
-    hz.setClusterName(clusterName);
-    HazelcastClusterManager manager = new HazelcastClusterManager(hz);
+  /** A clustered Vert.x on loopback, Hazelcast configured as production does (cluster.xml and crm.cluster.HazelcastSetup). */
+  public static Vertx clusteredVertx(String clusterName, HazelcastClusterManager manager) throws Exception {
     VertxOptions options = new VertxOptions().setBlockedThreadCheckInterval(200);
     options.getEventBusOptions().setHost("127.0.0.1").setClusterPublicHost("127.0.0.1");
-    Vertx vertx = Vertx.builder().with(options).withClusterManager(manager).buildClustered()
-        .await(120, TimeUnit.SECONDS);
+    return Vertx.builder().with(options).withClusterManager(manager).buildClustered().await(120, TimeUnit.SECONDS);
+  }
+
+  public static HazelcastClusterManager manager(String clusterName) {
+    Config hz = HazelcastSetup.config(AppConfig.from(new JsonObject().put("CRM_CLUSTER_NAME", clusterName)).clustering());
+    return new HazelcastClusterManager(hz);
+  }
+
+  public static Vertx clusteredVertx(String clusterName) throws Exception {
+    return clusteredVertx(clusterName, manager(clusterName));
+  }
+
+  public static ClusterNode start(JsonObject raw, String clusterName) throws Exception {
+    HazelcastClusterManager manager = manager(clusterName);
+    Vertx vertx = clusteredVertx(clusterName, manager);
     try {
       App app = App.start(vertx, AppConfig.from(raw)).await(60, TimeUnit.SECONDS);
       return new ClusterNode(vertx, manager, app);

@@ -43,14 +43,7 @@ class SendThrottleTest {
     String name = crm.support.ClusterNode.randomClusterName();
     List<Vertx> nodes = new ArrayList<>();
     try {
-      for (int i = 0; i < 2; i++) {
-        com.hazelcast.config.Config hz = crm.cluster.HazelcastSetup.config(crm.config.AppConfig.from(
-            new io.vertx.core.json.JsonObject().put("CRM_CLUSTER_NAME", name)).clustering());
-        io.vertx.core.VertxOptions options = new io.vertx.core.VertxOptions();
-        options.getEventBusOptions().setHost("127.0.0.1").setClusterPublicHost("127.0.0.1");
-        nodes.add(Vertx.builder().with(options).withClusterManager(new io.vertx.spi.cluster.hazelcast.HazelcastClusterManager(hz))
-            .buildClustered().await(120, TimeUnit.SECONDS));
-      }
+      for (int i = 0; i < 2; i++) nodes.add(crm.support.ClusterNode.clusteredVertx(name));
       sharedCap(nodes.get(0), nodes.get(1));
     } finally {
       for (Vertx v : nodes) v.close().await(60, TimeUnit.SECONDS);
