@@ -198,6 +198,7 @@ class ClusterProcessTest {
     Files.createDirectories(Path.of("target"));
     Files.writeString(Path.of("target/ClusterProcessTest-output.txt"), all.toString());
     if (dir != null) TestApp.deleteTree(dir);
+    if (nginxDir != null) TestApp.deleteTree(nginxDir);
     if (clusterOut != null) { // SIGTERM to scripts/cluster stops every node it started, gracefully
       assertThat(clusterOut.text()).contains("All nodes stopped.").containsPattern("\\[n1] .*crm\\.Main - Stopped cleanly");
     }
