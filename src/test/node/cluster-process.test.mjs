@@ -108,30 +108,36 @@ scenario("polling", async () => {
 });
 
 scenario("node-loss", async () => {
-  // the client's own reconnection, as the app has it (defaults but a shorter first delay)
-  const s = await clientOn("n2", agents.survivor, { reconnection: true, reconnectionDelay: 300, transports: ["polling", "websocket"] }, lb);
+  // the clients' own reconnection, as the app has it (defaults but a shorter first delay): one upgraded to WebSocket,
+  // one polling only, whose next poll after the kill carries A's sid (nginx passes it to B, the backup: 400)
+  const reconnecting = { reconnection: true, reconnectionDelay: 300 };
+  const ws = await clientOn("n2", agents.survivor, { ...reconnecting, transports: ["polling", "websocket"] }, lb);
+  const polling = await clientOn("n2", agents.survivor, { ...reconnecting, transports: ["polling"] }, lb);
+  const sockets = [ws, polling];
   try {
-    if (s.io.engine.transport.name !== "websocket") await next(s.io.engine, "upgrade", () => true);
-    const before = s.io.engine.id;
-    const gone = next(s, "disconnect", () => true, 60_000);
-    const back = next(s.io, "reconnect", () => true, 60_000);
-    let droppedAt;
-    gone.then(() => (droppedAt = Date.now()), () => {});
-    mark(`on-a ${before}`);
+    if (ws.io.engine.transport.name !== "websocket") await next(ws.io.engine, "upgrade", () => true);
+    const gone = sockets.map((s) => next(s, "disconnect", () => true, 60_000));
+    const back = sockets.map((s) => next(s.io, "reconnect", () => true, 60_000));
+    const droppedAt = [];
+    gone.forEach((g, i) => g.then(() => (droppedAt[i] = Date.now()), () => {}));
+    mark(`on-a ${sockets.map((s) => s.io.engine.id).join(" ")}`);
     // A is killed (the signal comes right after, maybe before B has noticed)
     await waitForSignal("killed", 60_000);
-    const reason = await gone;
-    assert.ok(["transport close", "transport error", "ping timeout"].includes(reason), `disconnected with ${reason}`);
-    await back;
-    await connected(s);
-    console.log(`# reconnected to ${node(s)} ${Date.now() - droppedAt} ms after the drop (recovered: ${s.recovered})`);
-    assert.equal(node(s), "n1", "back on B (n1), the live node");
+    for (const reason of await Promise.all(gone)) {
+      assert.ok(["transport close", "transport error", "ping timeout"].includes(reason), `disconnected with ${reason}`);
+    }
+    await Promise.all(back);
+    await Promise.all(sockets.map(connected));
+    sockets.forEach((s, i) => {
+      console.log(`# ${s.io.engine.transport.name} client back on ${node(s)} ${Date.now() - droppedAt[i]} ms after the drop (recovered: ${s.recovered})`);
+      assert.equal(node(s), "n1", "back on B (n1), the live node");
+    });
     const p = phone();
-    const seen = next(s, "conversation:new_message", fromPhone(p, "después"));
+    const seen = sockets.map((s) => next(s, "conversation:new_message", fromPhone(p, "después")));
     await inboundText(p, "Sara Sobreviviente", "después", lb);
-    await seen;
+    await Promise.all(seen);
   } finally {
-    s.close();
+    closeAll(sockets);
   }
 });
 

@@ -318,7 +318,14 @@ class ClusterProcessTest {
       System.out.printf("node A killed with %d of %d burst webhooks acknowledged (%d of the others stored all the same); "
           + "B had processed everything %d ms later%n", acked.size(), n, notAcked.stream().filter(stored::containsKey).count(), tookMs);
 
-      if (node != null) node.finish(60).assertPassed(1);
+      if (node != null) {
+        node.finish(60).assertPassed(1);
+        // a request of A's polling session after the kill: passed to B, A's backup in crm_n2, which did not know it
+        Pattern unknownOnB = Pattern.compile("\"(GET|POST) /socket\\.io/\\?[^\"]*sid=n2\\.[^\"]*\" 400 .* upstream=([^ ]+, )*127\\.0\\.0\\.1:"
+            + portB + " upstream_status=([^ ]+, )*400$");
+        assertThat(Files.readAllLines(nginxDir.resolve("access.log"))).as("nginx's access log")
+            .anyMatch(line -> unknownOnB.matcher(line).find());
+      }
     } finally {
       if (node != null) node.close();
     }
