@@ -24,7 +24,7 @@ public final class Marks {
 
   public Future<Void> conversations(Collection<String> ids) {
     if (ids.isEmpty()) return Future.succeededFuture();
-    return bus.request(Addresses.ANALYTICS_MARK, new JsonObject().put("conversations", new JsonArray(List.copyOf(ids)))).mapEmpty();
+    return bus.requestLocal(Addresses.ANALYTICS_MARK, new JsonObject().put("conversations", new JsonArray(List.copyOf(ids)))).mapEmpty();
   }
 
   /** Message numbers reserved in these conversations that will hold no message (a duplicate, a failed insert). */
@@ -32,11 +32,11 @@ public final class Marks {
     if (numbers.isEmpty()) return Future.succeededFuture();
     JsonObject gaps = new JsonObject();
     numbers.forEach((id, seqs) -> gaps.put(id, new JsonArray(List.copyOf(seqs))));
-    return bus.request(Addresses.ANALYTICS_MARK, new JsonObject().put("conversations", new JsonArray(List.copyOf(numbers.keySet())))
+    return bus.requestLocal(Addresses.ANALYTICS_MARK, new JsonObject().put("conversations", new JsonArray(List.copyOf(numbers.keySet())))
         .put("gaps", gaps)).mapEmpty();
   }
 
   public Future<Void> ticket(String id) {
-    return bus.request(Addresses.ANALYTICS_MARK, new JsonObject().put("tickets", new JsonArray().add(id))).mapEmpty();
+    return bus.requestLocal(Addresses.ANALYTICS_MARK, new JsonObject().put("tickets", new JsonArray().add(id))).mapEmpty();
   }
 }

@@ -57,7 +57,8 @@ public final class WebhookRoutes {
         ? vertx.executeBlocking(() -> check(appSecret, raw, signature), false)
         : Future.succeededFuture().map(v -> check(appSecret, raw, signature));
     checked
-        .compose(intake -> bus.request(Addresses.WHATSAPP_INTAKE, intake))
+        // this node's intake (every node has one): a webhook this node took is stored by it, whatever other nodes do
+        .compose(intake -> bus.requestLocal(Addresses.WHATSAPP_INTAKE, intake))
         .onSuccess(stored -> ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8").end("EVENT_RECEIVED"))
         .onFailure(err -> ErrorEnvelope.send(ctx, err instanceof CrmException ce ? ce : crm.bus.Bus.fromReply(err)));
   }

@@ -203,13 +203,16 @@ public final class WhatsappVerticle extends VerticleBase {
     return new Parsed(messages, statuses, unparsable);
   }
 
-  /** Records messages, then statuses, then schedules media downloads; one request each. */
+  /**
+   * Records messages, then statuses, then schedules media downloads; one request each, to this node's inbox (every
+   * node has one): a request that went to another node which then died would hold this lane for the bus timeout.
+   */
   private Future<Void> record(JsonArray messages, JsonArray statuses) {
     Future<JsonObject> recorded = messages.isEmpty() ? Future.succeededFuture(new JsonObject())
-        : bus.request(Addresses.CONVERSATION_RECORD_INBOUND, new JsonObject().put("messages", messages));
+        : bus.requestLocal(Addresses.CONVERSATION_RECORD_INBOUND, new JsonObject().put("messages", messages));
     return recorded
         .compose(res -> (statuses.isEmpty() ? Future.succeededFuture(new JsonObject())
-            : bus.request(Addresses.CONVERSATION_RECORD_STATUSES, new JsonObject().put("statuses", statuses)))
+            : bus.requestLocal(Addresses.CONVERSATION_RECORD_STATUSES, new JsonObject().put("statuses", statuses)))
             .map(res))
         .compose(res -> media.enqueue(res.getJsonArray("results", new JsonArray())));
   }
