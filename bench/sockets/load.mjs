@@ -352,20 +352,33 @@ async function main() {
   let stray = 0;
   let matched = 0;
   let disconnects = 0;
+  // webhook receipts name their broadcast (each number once, in any order: messages of different customers are
+  // processed concurrently, so one may overtake another); a stray one is of no measured broadcast (another pass's,
+  // a priming message processed late), a second copy of one, or one that arrived before it was sent
+  const strays = { other: 0, duplicate: 0, early: 0, outOfOrder: 0 };
   for (const r of reports) {
     disconnects += r.disconnects;
     for (const c of r.clients) {
       let j = 0;
+      const seen = new Set();
       for (let k = 0; k < c.t.length; k++) {
         let m = j;
-        while (m < B && value[m] !== c.s[k]) m++;
-        if (m >= B || sent[m] > c.t[k]) { stray++; continue; }
+        if (sc.http) {
+          m = c.s[k];
+          if (!(m >= 0 && m < B)) { stray++; strays.other++; continue; }
+          if (seen.has(m)) { stray++; strays.duplicate++; continue; }
+          seen.add(m);
+          if (m < j) strays.outOfOrder++; // counted, not stray
+        } else {
+          while (m < B && value[m] !== c.s[k]) m++;
+        }
+        if (m >= B || sent[m] > c.t[k]) { stray++; if (m < B) strays.early++; continue; }
         if (m >= warmup) {
           lat.push(c.t[k] - sent[m]);
           matched++;
         }
         if (o.verbose) perBroadcast[m].push(c.t[k] - sent[m]);
-        j = m + 1;
+        j = Math.max(j, m + 1);
       }
     }
   }
@@ -388,7 +401,7 @@ async function main() {
   const result = {
     label: o.label, pass: o.pass, round: Number(o.round), cycle: Number(o.cycle), scenario: o.scenario, clients: C,
     connected, workers: W, connectMs, broadcasts: N, warmup, interval,
-    delivered: lat.length, expected: C * N, stray, disconnects, acked: ackMs.length, ackFailed, ackP50: pct(0.5, ackMs),
+    delivered: lat.length, expected: C * N, stray, strays, disconnects, acked: ackMs.length, ackFailed, ackP50: pct(0.5, ackMs),
     p50: pct(0.5), p99: pct(0.99), max: lat.length ? lat[lat.length - 1] : NaN,
     quietMs, serverCpuMs: serverCpu, serverSysMs: serverSys, serverJitMs: serverJit,
     cpuUsPerDelivery: (serverCpu * 1000) / Math.max(1, matched),
@@ -406,7 +419,8 @@ async function main() {
     + `system), ${result.clientEventsPerWake.toFixed(1)} events `
     + `per wake-up, preempted ${client.preempted} times; `
     + `per connection: heap ${kb(result.memory.heapPerConn)}, `
-    + `rss ${kb(result.memory.rssPerConn)}` + (stray ? `; ${stray} unmatched receipts` : "")
+    + `rss ${kb(result.memory.rssPerConn)}` + (stray ? `; ${stray} unmatched receipts ${JSON.stringify(strays)}` : "")
+    + (strays.outOfOrder ? `; ${strays.outOfOrder} receipts after a later broadcast's` : "")
     + (disconnects ? `; ${disconnects} disconnects` : ""));
   if (o.out) appendFileSync(o.out, JSON.stringify(result) + "\n");
   setTimeout(() => process.exit(0), 200);
