@@ -75,6 +75,9 @@ if (first && (sized.length > 1 || plain)) {
     ...measures.map(([name, get]) => [name, ...cols.map(([a, b]) => (name.includes("other nodes") && a.n === 1 ? "-" : r(get(a), get(b))))])]);
   if (first.n === 1) console.log(`("clients on other nodes" is against ${first.name} node's clients, all of which are on the webhook's node)`);
 }
-console.log("\nAll nodes share the same cores here, with the load generators and wrk: 3 JVMs on 2 cores cannot scale "
-  + "CPU-bound work, so a ratio below 1 is what the cluster costs (the clustered event bus that every event crosses to "
-  + "every node, the database commits the other nodes ask of n1, Hazelcast), not what it could carry with a machine per node.");
+const cores = Number(/^(\d+) cores/.exec(run.machine ?? "")?.[1]) || "the";
+const most = Math.max(...sized.map((x) => x.n), 1);
+console.log(`\nAll nodes share the same ${cores} cores here, with the load generators and wrk: ${most} JVMs on ${cores} cores cannot `
+  + "scale CPU-bound work, so a ratio below 1 is what the cluster costs (the clustered event bus that every event crosses "
+  + "to every node, the reads, writes and commits the other nodes ask of n1's database, Hazelcast), not what it could "
+  + "carry with a machine per node.");
