@@ -6,6 +6,7 @@
 //     [--interval 200] [--workers W] [--server java:PID|node:PID] [--label NAME] [--pass NAME] [--out results.jsonl]
 //     [--prime 2000] [--round R] [--cycle K] [--verbose]
 //     [--scenario status|typing --conversation ID] [--scenario webhook --secret APP_SECRET --customers 4]
+//     [--urls URL1,URL2,...]
 //
 // Scenarios: status = the driver emits agent:status {status: busy|online} (alternating); every client gets
 // agent:status_change. typing = every client joins conversation ID, the driver emits agent:typing {conversationId,
@@ -23,6 +24,10 @@
 // With --server: the server's memory (/proc/PID VmRSS, and the heap after a full GC: java = jcmd GC.run +
 // GC.heap_info, node = the reference's bench:memory event) with only the driver connected and again with all C
 // clients, and its CPU time (user + system, /proc/PID/stat) over the measured broadcasts per delivery.
+// Cluster (scripts/bench cluster): --urls lists the nodes, client k connects to node k mod N (the driver and the
+// webhooks go to --url); --server may list every node's process (java:PID,java:PID,...), whose CPU, JIT and memory are
+// summed. Latency is then also reported per node and split into the clients on --url's node ("same": the trigger's
+// node) and those on the others ("cross": the event crossed the cluster's event bus).
 import { fork, execFile, execFileSync } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
 import http from "node:http";
@@ -62,7 +67,7 @@ function worker() {
   const clients = [];
   const now = () => Number(process.hrtime.bigint() - base) / 1e6;
 
-  async function connect({ url, token, n, concurrency, scenario, conversation, passId }) {
+  async function connect({ url, urls, first, token, n, concurrency, scenario, conversation, passId }) {
     const sc = SCENARIOS[scenario];
     let next = 0;
     let ok = 0;
@@ -71,10 +76,12 @@ function worker() {
     const errors = {};
     async function lane() {
       while (next < n) {
+        // the k-th client of the whole load connects to node k mod N
+        const node = urls?.length ? (first + next) % urls.length : 0;
         next++;
-        const c = { s: [], t: [] };
-        const socket = io(url, { transports: ["websocket"], auth: { token }, reconnection: false, forceNew: true,
-          timeout: 60_000 });
+        const c = { s: [], t: [], node };
+        const socket = io(urls?.length ? urls[node] : url, { transports: ["websocket"], auth: { token }, reconnection: false,
+          forceNew: true, timeout: 60_000 });
         socket.on(sc.event, (e) => {
           if (!recording) return;
           c.t.push(now());
@@ -104,6 +111,8 @@ function worker() {
     return { ok, failed, joinFailed, errors };
   }
 
+  // the driver is gone (stopped, killed): so are its clients
+  process.on("disconnect", () => process.exit(0));
   process.on("message", async (m) => {
     if (m.type === "connect") {
       base = BigInt(m.base);
@@ -122,7 +131,7 @@ function worker() {
         sysUs: u.systemCPUTime - usage.systemCPUTime,
         sleeps: u.voluntaryContextSwitches - usage.voluntaryContextSwitches,
         preempted: u.involuntaryContextSwitches - usage.involuntaryContextSwitches, received };
-      process.send({ type: "receipts", disconnects, cost, clients: clients.map((c) => ({ s: c.s, t: c.t })) });
+      process.send({ type: "receipts", disconnects, cost, clients: clients.map((c) => ({ s: c.s, t: c.t, node: c.node })) });
     } else if (m.type === "close") {
       for (const c of clients) c.socket.close();
       setTimeout(() => process.exit(0), 100);
@@ -156,11 +165,14 @@ async function main() {
       verbose: { type: "boolean", default: false }, pass: { type: "string", default: "measured" },
       prime: { type: "string", default: "2000" }, round: { type: "string", default: "1" },
       cycle: { type: "string", default: "1" }, secret: { type: "string", default: "bench-app-secret" },
-      customers: { type: "string", default: "4" },
+      customers: { type: "string", default: "4" }, urls: { type: "string" },
     },
   });
   if (!o.url || !o.token) throw new Error("--url and --token are required");
   const C = Number(o.clients);
+  const urls = o.urls ? o.urls.split(",").filter(Boolean) : null;
+  // the server processes: one, or every node of a cluster (CPU, JIT and memory are summed)
+  const servers = (o.server ?? "").split(",").filter(Boolean).map((s) => ({ kind: s.split(":")[0], pid: s.split(":")[1] }));
   const N = Number(o.broadcasts);
   // warm-up: 100,000 deliveries (10 to 100 broadcasts), which a fresh JVM needs before its JIT stops competing
   const warmup = o.warmup === "auto" ? Math.min(100, Math.max(10, Math.ceil(100_000 / C))) : Number(o.warmup);
@@ -228,37 +240,40 @@ async function main() {
   await sleep(500);
 
   const memory = async () => {
-    if (!o.server) return null;
-    const [kind, pid] = o.server.split(":");
-    let heap = null;
-    if (kind === "java") {
-      await promisify(execFile)("jcmd", [pid, "GC.run"]);
-      const { stdout } = await promisify(execFile)("jcmd", [pid, "GC.heap_info"]);
-      // every generation's "total ..K, used ..K" (G1: one heap line; Parallel, Serial: young and old), not Metaspace
-      heap = [...stdout.matchAll(/total \d+K, used (\d+)K/g)].reduce((a, m) => a + Number(m[1]) * 1024, 0);
-    } else {
-      heap = (await driver.timeout(30_000).emitWithAck("bench:memory")).heapUsed;
+    if (!servers.length) return null;
+    let heap = 0;
+    for (const { kind, pid } of servers) {
+      if (kind === "java") {
+        await promisify(execFile)("jcmd", [pid, "GC.run"]);
+        const { stdout } = await promisify(execFile)("jcmd", [pid, "GC.heap_info"]);
+        // every generation's "total ..K, used ..K" (G1: one heap line; Parallel, Serial: young and old), not Metaspace
+        heap += [...stdout.matchAll(/total \d+K, used (\d+)K/g)].reduce((a, m) => a + Number(m[1]) * 1024, 0);
+      } else {
+        heap += (await driver.timeout(30_000).emitWithAck("bench:memory")).heapUsed;
+      }
     }
     await sleep(300);
-    const rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) * 1024;
+    const rss = servers.reduce((a, { pid }) =>
+      a + Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) * 1024, 0);
     return { rss, heap };
   };
   const before = await memory();
   // the server's CPU time (user + system, every thread), from /proc/PID/stat
   const ticks = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
   const cpuMs = (which = [11, 12]) => { // [11] user, [12] system
-    if (!o.server) return NaN;
-    const stat = readFileSync(`/proc/${o.server.split(":")[1]}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (which.reduce((a, i) => a + Number(f[i]), 0) * 1000) / ticks;
+    if (!servers.length) return NaN;
+    return servers.reduce((sum, { pid }) => {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return sum + (which.reduce((a, i) => a + Number(f[i]), 0) * 1000) / ticks;
+    }, 0);
   };
 
   // a JVM's JIT compiler threads' CPU time (ms): while they work, they take the server's core from its event loops
   const jitMs = () => {
-    if (!o.server?.startsWith("java:")) return NaN;
-    const pid = o.server.split(":")[1];
+    if (!servers.some((s) => s.kind === "java")) return NaN;
     let ms = 0;
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
+    for (const { pid } of servers.filter((s) => s.kind === "java")) for (const task of readdirSync(`/proc/${pid}/task`)) {
       try {
         if (!/^C[12] CompilerThre/.test(readFileSync(`/proc/${pid}/task/${task}/comm`, "utf8"))) continue;
         const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, "utf8");
@@ -273,7 +288,8 @@ async function main() {
   const workers = Array.from({ length: W }, () => fork(self, [], { env: { ...process.env, BENCH_WORKER: "1" } }));
   const connectStart = now();
   const share = (i) => Math.floor(C / W) + (i < C % W ? 1 : 0);
-  const conn = await Promise.all(workers.map((w, i) => ask(w, { type: "connect", url: o.url, token: o.token,
+  const firstOf = (i) => Array.from({ length: i }, (_, k) => share(k)).reduce((a, x) => a + x, 0);
+  const conn = await Promise.all(workers.map((w, i) => ask(w, { type: "connect", url: o.url, urls, first: firstOf(i), token: o.token,
     n: share(i), concurrency: Number(o.concurrency), base: base.toString(), scenario: o.scenario,
     conversation: o.conversation, passId }, "connected")));
   const connectMs = now() - connectStart;
@@ -297,23 +313,41 @@ async function main() {
   const sysStart = cpuMs([12]);
   let quietMs = 0;
   let cpuMeasured = cpuStart;
+  // how noisy the machine is: what every process but the servers, the driver and its workers used meanwhile
+  const procMs = (pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return ((Number(f[11]) + Number(f[12])) * 1000) / ticks;
+    } catch { return 0; }
+  };
+  const machineMs = () => { // [busy, total] of every core, from /proc/stat (user .. steal)
+    const f = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = f.reduce((a, x) => a + x, 0);
+    return [((total - f[3] - f[4]) * 1000) / ticks, (total * 1000) / ticks];
+  };
+  const ours = () => procMs(process.pid) + workers.reduce((a, w) => a + procMs(w.pid), 0) + cpuMs();
+  let machineMeasured = machineMs();
+  let oursMeasured = ours();
   let jitMeasured = jitMs();
   let sysMeasured = sysStart;
   let offset = 0;
   for (let i = 0; i < B; i++) {
-    if (i === warmup && o.server) {
+    if (i === warmup && servers.length) {
       // after the warm-up broadcasts, wait until the server's CPU is idle (a JIT compiling what the connections and
       // the warm-up made hot), so that the measured broadcasts compare servers, not compilers at work
       const q0 = now();
       for (let last = cpuMs(); now() - q0 < 60_000;) {
         await sleep(500);
         const c = cpuMs();
-        if (c - last <= 25) break;
+        if (c - last <= 25 * servers.length) break; // 5% of a core per server process
         last = c;
       }
       quietMs = now() - q0;
       offset += quietMs;
       cpuMeasured = cpuMs();
+      machineMeasured = machineMs();
+      oursMeasured = ours();
       sysMeasured = cpuMs([12]);
       jitMeasured = jitMs();
     }
@@ -339,6 +373,9 @@ async function main() {
     const counts = await Promise.all(workers.map((w) => ask(w, { type: "count" }, "count")));
     if (counts.reduce((a, c) => a + c.received, 0) >= connected * B || now() > deadline) break;
   }
+  const machineEnd = machineMs();
+  const othersShare = Math.max(0, machineEnd[0] - machineMeasured[0] - (ours() - oursMeasured))
+    / Math.max(1, machineEnd[1] - machineMeasured[1]);
   const serverCpu = cpuMs() - cpuMeasured;
   const serverSys = cpuMs([12]) - sysMeasured;
   const serverJit = jitMs() - jitMeasured;
@@ -348,24 +385,39 @@ async function main() {
   webhooks.destroy();
 
   const lat = [];
+  const byNode = (urls ?? [o.url]).map(() => []);
   const perBroadcast = Array.from({ length: B }, () => []);
   let stray = 0;
   let matched = 0;
   let disconnects = 0;
+  // webhook receipts name their broadcast (each number once, in any order: messages of different customers are
+  // processed concurrently, so one may overtake another); a stray one is of no measured broadcast (another pass's,
+  // a priming message processed late), a second copy of one, or one that arrived before it was sent
+  const strays = { other: 0, duplicate: 0, early: 0, outOfOrder: 0 };
   for (const r of reports) {
     disconnects += r.disconnects;
     for (const c of r.clients) {
       let j = 0;
+      const seen = new Set();
       for (let k = 0; k < c.t.length; k++) {
         let m = j;
-        while (m < B && value[m] !== c.s[k]) m++;
-        if (m >= B || sent[m] > c.t[k]) { stray++; continue; }
+        if (sc.http) {
+          m = c.s[k];
+          if (!(m >= 0 && m < B)) { stray++; strays.other++; continue; }
+          if (seen.has(m)) { stray++; strays.duplicate++; continue; }
+          seen.add(m);
+          if (m < j) strays.outOfOrder++; // counted, not stray
+        } else {
+          while (m < B && value[m] !== c.s[k]) m++;
+        }
+        if (m >= B || sent[m] > c.t[k]) { stray++; if (m < B) strays.early++; continue; }
         if (m >= warmup) {
           lat.push(c.t[k] - sent[m]);
+          byNode[c.node ?? 0].push(c.t[k] - sent[m]);
           matched++;
         }
         if (o.verbose) perBroadcast[m].push(c.t[k] - sent[m]);
-        j = m + 1;
+        j = Math.max(j, m + 1);
       }
     }
   }
@@ -384,12 +436,22 @@ async function main() {
   }
   ackMs.sort((a, b) => a - b);
   const pct = (p, a = lat) => (a.length ? a[Math.min(a.length - 1, Math.ceil(p * a.length) - 1)] : NaN);
+  // per node, and the trigger's node ("same", the node of --url) against the others ("cross")
+  const home = urls ? urls.indexOf(o.url) : 0;
+  const summary = (a) => {
+    a.sort((x, y) => x - y);
+    return { delivered: a.length, p50: pct(0.5, a), p99: pct(0.99, a), max: a.length ? a[a.length - 1] : NaN };
+  };
+  const nodes = byNode.map((a, i) => ({ url: (urls ?? [o.url])[i], ...summary(a) }));
+  const same = summary(home >= 0 ? [...byNode[home]] : []);
+  const cross = summary(byNode.filter((_, i) => i !== home).flat());
   const perConn = (k) => (before && after ? (after[k] - before[k]) / Math.max(1, connected) : null);
   const result = {
     label: o.label, pass: o.pass, round: Number(o.round), cycle: Number(o.cycle), scenario: o.scenario, clients: C,
     connected, workers: W, connectMs, broadcasts: N, warmup, interval,
-    delivered: lat.length, expected: C * N, stray, disconnects, acked: ackMs.length, ackFailed, ackP50: pct(0.5, ackMs),
+    delivered: lat.length, expected: C * N, stray, strays, disconnects, acked: ackMs.length, ackFailed, ackP50: pct(0.5, ackMs),
     p50: pct(0.5), p99: pct(0.99), max: lat.length ? lat[lat.length - 1] : NaN,
+    nodes, same, cross, othersCpuShare: othersShare,
     quietMs, serverCpuMs: serverCpu, serverSysMs: serverSys, serverJitMs: serverJit,
     cpuUsPerDelivery: (serverCpu * 1000) / Math.max(1, matched),
     clientCpuUsPerEvent: client.cpuUs / Math.max(1, client.received),
@@ -402,11 +464,15 @@ async function main() {
     + `driver's ack p50 ${result.ackP50.toFixed(2)} ms (${ackMs.length}/${N}); server CPU ${result.cpuUsPerDelivery.toFixed(1)} µs per delivery (`
     + `${Math.round((100 * serverSys) / serverCpu)}% system, after ${(quietMs / 1000).toFixed(1)} s for the server to go idle`
     + (Number.isFinite(serverJit) ? `; JIT compilers ${Math.round(serverJit)} ms` : "") + "); "
+    + `other processes on the machine: ${Math.round(100 * othersShare)}% of its cores; `
     + `clients: ${result.clientCpuUsPerEvent.toFixed(1)} µs CPU per event (${Math.round((100 * client.sysUs) / Math.max(1, client.cpuUs))}% `
     + `system), ${result.clientEventsPerWake.toFixed(1)} events `
     + `per wake-up, preempted ${client.preempted} times; `
     + `per connection: heap ${kb(result.memory.heapPerConn)}, `
-    + `rss ${kb(result.memory.rssPerConn)}` + (stray ? `; ${stray} unmatched receipts` : "")
+    + `rss ${kb(result.memory.rssPerConn)}` + (stray ? `; ${stray} unmatched receipts ${JSON.stringify(strays)}` : "")
+    + (strays.outOfOrder ? `; ${strays.outOfOrder} receipts after a later broadcast's` : "")
+    + (urls && urls.length > 1 ? `; clients on the trigger's node: p50 ${same.p50?.toFixed(2)} ms, p99 ${same.p99?.toFixed(2)} ms`
+      + ` (${same.delivered}), on the other nodes: p50 ${cross.p50?.toFixed(2)} ms, p99 ${cross.p99?.toFixed(2)} ms (${cross.delivered})` : "")
     + (disconnects ? `; ${disconnects} disconnects` : ""));
   if (o.out) appendFileSync(o.out, JSON.stringify(result) + "\n");
   setTimeout(() => process.exit(0), 200);
