@@ -6,6 +6,7 @@ import crm.bus.Bus;
 import crm.bus.CrmException;
 import crm.bus.ErrorCode;
 import crm.socket.SocketRoutes;
+import crm.socket.engineio.EngineOptions;
 import crm.storage.Mongo;
 import crm.whatsapp.WebhookRoutes;
 import io.vertx.core.Future;
@@ -30,6 +31,7 @@ import org.slf4j.LoggerFactory;
 public final class HttpVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(HttpVerticle.class);
   public static final String API_PREFIX = "/api/v2";
+  private static final String SAME_ORIGIN = "crm.sameOrigin";
   public static final String RUNTIME_MAP = "crm.runtime";
   /** Key of {@link #RUNTIME_MAP} present while {@code crm.App} is still starting: /ready answers 503 meanwhile. */
   public static final String STARTING = "starting";
@@ -80,15 +82,23 @@ public final class HttpVerticle extends VerticleBase {
       root.route().handler(HttpVerticle::checkQuery);
       // browsers call the API; /health, /ready and /metrics are for probes and scrapers, which send no Origin
       List<String> origins = origins(cfg.getString("CORS_ORIGINS", "http://localhost:4200"));
+      // a page of the server's own origin (the built-in console, crm.console) is not cross-origin: no CORS_ORIGINS entry
       root.route(API_PREFIX + "/*").handler(ctx -> {
         String origin = ctx.request().getHeader("Origin");
-        if (origin != null && !origins.contains("*") && !origins.contains(origin)) {
+        if (origin != null && EngineOptions.sameOrigin(origin, ctx.request().getHeader("Host"))) {
+          ctx.put(SAME_ORIGIN, true);
+          ctx.next();
+        } else if (origin != null && !origins.contains("*") && !origins.contains(origin)) {
           ctx.fail(new CrmException(ErrorCode.ORIGIN_NOT_ALLOWED, "Origin " + origin + " is not allowed (CORS_ORIGINS)"));
         } else {
           ctx.next();
         }
       });
-      root.route(API_PREFIX + "/*").handler(cors(origins));
+      CorsHandler cors = cors(origins);
+      root.route(API_PREFIX + "/*").handler(ctx -> {
+        if (Boolean.TRUE.equals(ctx.get(SAME_ORIGIN))) ctx.next();
+        else cors.handle(ctx);
+      });
 
       root.get("/health").handler(ctx -> Http.ok(ctx, new JsonObject().put("status", "UP")));
       root.get("/ready").handler(ctx -> {
@@ -134,6 +144,7 @@ public final class HttpVerticle extends VerticleBase {
           .putHeader("Content-Type", "application/json; charset=utf-8").end(openapiDoc));
 
       root.route(API_PREFIX + "/*").subRouter(apiRouter);
+      crm.console.ConsoleRoutes.mount(vertx, root); // the agent console at / (crm.console), last: it shadows nothing
 
       for (Router r : List.of(root, apiRouter)) {
         r.route().failureHandler(ErrorEnvelope::handle);

@@ -46,7 +46,7 @@ class MetricsTest {
     for (int i = 0; i < 3; i++) {
       assertThat(app.get("/health", null).statusCode()).isEqualTo(200);
     }
-    assertThat(app.get("/no-such-route", null).statusCode()).isEqualTo(404);
+    assertThat(app.get("/api/v2/no-such-route", null).statusCode()).isEqualTo(404);
     String text = scrape();
 
     List<String> lines = Arrays.asList(text.split("\n"));

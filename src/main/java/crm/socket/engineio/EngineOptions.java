@@ -29,4 +29,21 @@ public record EngineOptions(int pingInterval, int pingTimeout, int maxPayload, i
   public boolean originAllowed(String origin) {
     return origin == null || anyOrigin() || corsOrigins.contains(origin);
   }
+
+  /** As {@link #originAllowed(String)}, and a page of the server's own origin (the built-in console) is always allowed. */
+  public boolean originAllowed(String origin, String host) {
+    return originAllowed(origin) || sameOrigin(origin, host);
+  }
+
+  /**
+   * Whether a browser's {@code Origin} names the host the request went to ({@code Host}): a page the server served
+   * itself, which needs no CORS_ORIGINS entry. {@code http://h:5000} and {@code Host: h:5000}; {@code https://h} and
+   * {@code Host: h}.
+   */
+  public static boolean sameOrigin(String origin, String host) {
+    if (origin == null || host == null || host.isEmpty()) return false;
+    int scheme = origin.indexOf("://");
+    if (scheme < 0) return false;
+    return origin.substring(scheme + 3).equalsIgnoreCase(host);
+  }
 }

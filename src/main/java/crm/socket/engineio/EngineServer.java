@@ -64,7 +64,7 @@ public final class EngineServer {
     HttpServerRequest req = ctx.request();
     HttpServerResponse res = ctx.response();
     String origin = req.getHeader("Origin");
-    if (!options.originAllowed(origin)) {
+    if (!options.originAllowed(origin, req.getHeader("Host"))) {
       fail(res, EngineError.FORBIDDEN);
       return;
     }
