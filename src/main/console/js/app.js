@@ -95,8 +95,12 @@ function renderShell() {
       else showError(new Error((ack && ack.error && ack.error.message) || 'agent:status'));
     },
   });
-  const lang = select('lang', languages.map(l => [l, l.toUpperCase()]), getLang(), {
-    onchange() { setLang(lang.value, true); renderShell(); route(); },
+  // '' follows the active preset's language; a choice is remembered in this browser
+  const lang = select('lang', [['', 'Auto'], ...languages.map(l => [l, l.toUpperCase()])], chosenLang() || '', {
+    async onchange() {
+      if (lang.value) setLang(lang.value, true); else { localStorage.removeItem('crm_lang'); await loadLanguage(); }
+      renderShell(); route();
+    },
   });
   const nav = h('nav.tabs', { 'aria-label': 'Main' },
     h('a', { href: '#/', 'data-nav': 'inbox' }, t('inbox')),

@@ -47,7 +47,7 @@ export async function renderDashboard(container) {
     num(t('conversations'), c.total), num(t('open'), c.open), num(t('assigned'), c.assigned), num(t('resolved'), c.resolved),
     num(t('messagesToday'), m.totalToday), num(t('avgResponse'), round(m.averageResponseTime)),
     num(t('responseRate'), m.responseRate == null ? '—' : round(m.responseRate) + ' %'),
-    num(t('ticketsOpen'), tk.open), num(t('ticketsResolved'), tk.resolved), num(t('agentsOnline'), `${a.online ?? 0} / ${a.total ?? 0}`));
+    num(t('ticketsOpen'), tk.open), num(t('ticketsResolved'), tk.resolved), num(t('agentsOnline'), `${a.online ?? 0} / ${a.total ?? 0}`), num(t('busy'), a.busy ?? 0));
   const overTime = (ch.conversationsOverTime || []).map(p => ({ label: p.date, short: String(p.date).slice(5), value: p.count || 0 }));
   const byHour = (ch.responseTimesByHour || []).map(p => ({ label: p.hour + 'h', short: String(p.hour), value: Math.round((p.averageTime || 0) * 10) / 10 }));
   const byStatus = stats && stats.byStatus

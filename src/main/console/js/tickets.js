@@ -61,16 +61,30 @@ async function loadTickets() {
 
 function ticketEl(tk) {
   const id = tk._id || tk.id;
+  const summary = h('input', { type: 'text', testid: 'ticket-resolution' });
+  const resolveForm = h('form.resolve-form', {
+    hidden: true,
+    async onsubmit(ev) {
+      ev.preventDefault();
+      if (!summary.value.trim()) { summary.focus(); return; }
+      await setStatus({ status: 'resolved', resolutionSummary: summary.value.trim() });
+      resolveForm.hidden = true;
+    },
+  }, ...labelled(t('resolution'), summary), h('button', { type: 'submit' }, t('resolve')));
+  async function setStatus(body) {
+    try {
+      const res = await api.put(`/tickets/${id}/status`, body);
+      tk.status = res.ticket ? res.ticket.status : body.status;
+      announce(t('ticketStatus') + ': ' + t('s_' + tk.status));
+    } catch (e) { showError(e); }
+    status.value = tk.status;
+  }
   const status = select('ticket-status', STATUSES.map(s => [s, t('s_' + s)]), tk.status, {
-    async onchange() {
-      const body = { status: status.value };
-      if (status.value === 'resolved') {
-        const summary = prompt(t('resolution'));
-        if (!summary) { status.value = tk.status; return; }
-        body.resolutionSummary = summary;
-      }
-      try { const res = await api.put(`/tickets/${id}/status`, body); tk.status = res.ticket ? res.ticket.status : status.value; announce(t('ticketStatus') + ': ' + t('s_' + tk.status)); }
-      catch (e) { status.value = tk.status; showError(e); }
+    onchange() {
+      // resolving needs a summary (it is sent to the customer): ask for it inline first
+      if (status.value === 'resolved') { resolveForm.hidden = false; summary.focus(); status.value = tk.status; return; }
+      resolveForm.hidden = true;
+      setStatus({ status: status.value });
     },
   });
   const noteText = h('input', { testid: 'ticket-note-text', type: 'text' });
@@ -91,7 +105,7 @@ function ticketEl(tk) {
   h('button', { testid: 'ticket-note-add', type: 'submit' }, t('addNote')));
   return h('li.ticket', { testid: 'ticket-item', 'data-ticket-id': id },
     h('div.ticket-head', {}, h('strong', {}, tk.ticketId || id), ' ', h('span', {}, tk.subject || '')),
-    h('div.field', {}, ...labelled(t('ticketStatus'), status)), notes, addNote);
+    h('div.field', {}, ...labelled(t('ticketStatus'), status)), resolveForm, notes, addNote);
 }
 
 function noteEl(n) {
