@@ -3,7 +3,7 @@ import { api, request } from './api.js';
 import * as sock from './socket.js';
 import { t } from './i18n.js';
 import { h, labelled, alertMsg, announce, fmtTime } from './dom.js';
-import { state, handlerOf, customerName, showError, upsertConversation, markActiveRow, isSupervisor } from './app.js';
+import { state, handlerOf, customerName, showError, upsertConversation, markActiveRow, isSupervisor, reloadInboxSoon } from './app.js';
 import { renderTicketPanel } from './tickets.js';
 
 const PAGE = 30;
@@ -37,22 +37,26 @@ export async function openConversation(id, container) {
   sock.emit('join:conversation', { conversationId: id });
   await loadOlder();
   scrollToEnd();
-  api.post('/conversations/' + id + '/read', {}).catch(() => {});
+  markRead();
+  // keyboard users who opened it from the list land on its heading
+  if (document.activeElement && document.activeElement.closest && document.activeElement.closest('.inbox-list')) cur.el.querySelector('h2').focus();
 }
+
+function markRead() { if (cur) api.post('/conversations/' + cur.id + '/read', {}).then(reloadInboxSoon, () => {}); }
 
 // re-join after a reconnection (a new socket is in no conversation room)
 sock.on('connect', () => { if (cur) sock.emit('join:conversation', { conversationId: cur.id }); });
 
 function render(container) {
   const c = cur.conv;
-  const list = h('ol.message-list', { testid: 'message-list', 'aria-label': t('conversations'), tabindex: '0', 'aria-live': 'polite', 'aria-relevant': 'additions' });
+  const list = h('ol.message-list', { testid: 'message-list', 'aria-label': t('messages'), tabindex: '0' });
   list.addEventListener('scroll', () => { if (list.scrollTop < 60) loadOlder(); });
   const typing = h('p.typing', { testid: 'typing-indicator', hidden: true, 'aria-live': 'polite' }, customerName(c.customer) + ' ' + t('typing'));
   const handler = h('span.handler', { testid: 'handler-label' });
   const actions = h('div.actions', {});
   const header = h('header.conv-head', {},
     h('a.back', { href: '#/', 'aria-label': t('back') }, '←'),
-    h('div.who', {}, h('h2', {}, customerName(c.customer)), h('span.phone', {}, c.customer && c.customer.phoneNumber ? '+' + c.customer.phoneNumber : '')),
+    h('div.who', {}, h('h2', { tabindex: '-1' }, customerName(c.customer)), h('span.phone', {}, c.customer && c.customer.phoneNumber ? '+' + c.customer.phoneNumber : '')),
     h('div.handled', {}, t('handledBy') + ': ', handler), actions);
   const composer = h('div.composer');
   const turns = isSupervisor() ? h('details.turns', { testid: 'turns', ontoggle: ev => { if (ev.target.open) loadTurns(); } },
@@ -192,7 +196,8 @@ function messageEl(m) {
   if (m.content) body.append(h('p.text', {}, m.content));
   const meta = h('div.meta', {}, h('time', { datetime: m.timestamp }, fmtTime(m.timestamp)));
   if (m.direction === 'outbound') {
-    const who = m.metadata && m.metadata.sentBy === 'assistant' ? t('handlerAssistant') : m.agent ? [m.agent.firstName, m.agent.lastName].filter(Boolean).join(' ') : '';
+    const by = m.metadata && m.metadata.sentBy;
+    const who = by === 'assistant' ? t('handlerAssistant') : by === 'system' ? t('system') : m.agent ? [m.agent.firstName, m.agent.lastName].filter(Boolean).join(' ') : '';
     if (who) meta.prepend(h('span.sender', {}, who));
     meta.append(h('span.ticks', { testid: 'message-ticks', title: t(status), 'aria-label': t(status) }, TICKS[status] || ''));
   }
@@ -231,7 +236,8 @@ sock.on('conversation:new_message', d => {
     cur.conv.lastInboundAt = d.message.timestamp || new Date().toISOString();
     showTyping(false);
     if (cur.composer.querySelector('[data-testid=reply-text]')?.disabled) renderComposer();
-    api.post('/conversations/' + cur.id + '/read', {}).catch(() => {});
+    markRead();
+    announce(customerName(cur.conv.customer) + ': ' + (d.message.content || d.message.type));
   }
 });
 sock.on('message:status_update', d => setStatus(d.messageId, d.status));
