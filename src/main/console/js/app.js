@@ -7,7 +7,7 @@ import { openConversation, closeConversation, currentConversationId } from './co
 import { renderDashboard } from './dashboard.js';
 
 const root = document.getElementById('root');
-export const state = { me: null, scope: 'all', status: '', conversations: [], agentStatus: 'online', expiredNotice: false };
+export const state = { me: null, scope: 'all', status: '', pages: 1, hasMore: false, conversations: [], agentStatus: 'online', expiredNotice: false };
 
 export function fullName(p) { return p ? [p.firstName, p.lastName].filter(Boolean).join(' ') || p.name || p.email || '' : ''; }
 export function customerName(c) { return c ? (fullName(c) || c.profileName || c.phoneNumber || '') : ''; }
@@ -113,9 +113,9 @@ function renderShell() {
       h('button', { testid: 'logout', type: 'button', async onclick() { await api.logout(); endSession(false); } }, t('logout'))));
 
   const scope = select('inbox-filter-scope', [['mine', t('mine')], ['unassigned', t('unassigned')], ['all', t('all')]], state.scope,
-    { onchange() { state.scope = scope.value; loadInbox(); } });
+    { onchange() { state.scope = scope.value; state.pages = 1; loadInbox(); } });
   const st = select('inbox-filter-status', [['', t('any')], ...['open', 'assigned', 'resolved', 'closed'].map(s => [s, t(s)])], state.status,
-    { onchange() { state.status = st.value; loadInbox(); } });
+    { onchange() { state.status = st.value; state.pages = 1; loadInbox(); } });
   const list = h('ul.inbox-list', { testid: 'inbox-list', 'aria-label': t('inbox') });
   const inbox = h('section.inbox', { 'aria-label': t('inbox') },
     h('div.filters', {}, h('div.field', {}, ...labelled(t('scope'), scope)), h('div.field', {}, ...labelled(t('convStatus'), st))), list);
@@ -132,9 +132,18 @@ export async function loadInbox() {
   const query = { limit: 50, status: state.status };
   if (state.scope !== 'all') query.assignedAgent = state.scope === 'mine' ? state.me._id : 'unassigned';
   try {
-    const res = await api.get('/conversations', query);
-    if (seq !== loadSeq) return;
-    state.conversations = res.conversations || [];
+    // page 1, and the further pages the agent asked for with "more"
+    let all = [], more = false;
+    for (let page = 1; page <= state.pages; page++) {
+      const res = await api.get('/conversations', { ...query, page });
+      if (seq !== loadSeq) return;
+      all = all.concat(res.conversations || []);
+      more = !!(res.pagination && res.pagination.hasNext);
+      if (!more) break;
+    }
+    const seen = new Set();
+    state.conversations = all.filter(c => !seen.has(c._id) && seen.add(c._id));
+    state.hasMore = more;
     renderInbox();
   } catch (e) { showError(e); }
 }
@@ -159,6 +168,7 @@ function renderInbox() {
         c.unreadCount ? h('span.unread', { 'aria-label': c.unreadCount + ' unread' }, c.unreadCount) : null));
     return h('li.inbox-row', { testid: 'inbox-row', 'data-conversation-id': id, class: 'inbox-row' + (id === current ? ' active' : '') }, a);
   });
+  if (state.hasMore) rows.push(h('li.more', {}, h('button', { type: 'button', onclick() { state.pages++; loadInbox(); } }, t('more'))));
   els.list.replaceChildren(...(rows.length ? rows : [h('li.empty', {}, t('noConversations'))]));
 }
 export function markActiveRow() { renderInbox(); }

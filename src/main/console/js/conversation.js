@@ -3,7 +3,7 @@ import { api, request } from './api.js';
 import * as sock from './socket.js';
 import { t } from './i18n.js';
 import { h, labelled, alertMsg, announce, fmtTime } from './dom.js';
-import { state, handlerOf, customerName, showError, upsertConversation, markActiveRow, isSupervisor, reloadInboxSoon } from './app.js';
+import { state, handlerOf, customerName, showError, upsertConversation, markActiveRow, isSupervisor } from './app.js';
 import { renderTicketPanel } from './tickets.js';
 
 const PAGE = 30;
@@ -42,7 +42,11 @@ export async function openConversation(id, container) {
   if (document.activeElement && document.activeElement.closest && document.activeElement.closest('.inbox-list')) cur.el.querySelector('h2').focus();
 }
 
-function markRead() { if (cur) api.post('/conversations/' + cur.id + '/read', {}).then(reloadInboxSoon, () => {}); }
+function markRead() {
+  if (!cur) return;
+  api.post('/conversations/' + cur.id + '/read', {})
+    .then(res => { if (res.conversation) upsertConversation({ ...res.conversation, unreadCount: 0 }); }, () => {});
+}
 
 // re-join after a reconnection (a new socket is in no conversation room)
 sock.on('connect', () => { if (cur) sock.emit('join:conversation', { conversationId: cur.id }); });
