@@ -89,7 +89,26 @@ function renderState() {
     btn('ai-toggle', c.isAIEnabled ? t('aiOff') : t('aiOn'), () => api.put(`/conversations/${cur.id}/ai`, { enabled: !c.isAIEnabled }), done),
     btn('handoff', t('handoff'), () => api.put(`/conversations/${cur.id}/ai`, { enabled: false }), !c.isAIEnabled || done));
   cur.actions.querySelector('[data-testid=ai-toggle]').setAttribute('aria-pressed', String(!!c.isAIEnabled));
-  renderComposer();
+  // the composer is rebuilt only when the 24 h window opens or closes (a rebuild would drop a half-typed reply)
+  const open = !!windowOpen();
+  if (cur.windowWasOpen !== open) { cur.windowWasOpen = open; renderComposer(); }
+}
+
+/** Reads the conversation again (handler, status): there is no socket event for AI or status changes. */
+let refreshTimer = null;
+function refreshSoon() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(async () => {
+    const me = cur;
+    if (!me) return;
+    try {
+      const conv = (await api.get('/conversations/' + me.id)).conversation;
+      if (cur !== me || !conv) return;
+      me.conv = conv;
+      renderState();
+      if (me.turns && me.turns.open) loadTurns();
+    } catch (e) { showError(e); }
+  }, 400);
 }
 
 async function act(fn) {
@@ -236,10 +255,11 @@ function scrollToEnd() { if (cur) cur.list.scrollTop = cur.list.scrollHeight; }
 sock.on('conversation:new_message', d => {
   if (!cur || d.conversationId !== cur.id || !d.message) return;
   addMessage(d.message, false);
+  refreshSoon();
   if (d.message.direction === 'inbound') {
     cur.conv.lastInboundAt = d.message.timestamp || new Date().toISOString();
     showTyping(false);
-    if (cur.composer.querySelector('[data-testid=reply-text]')?.disabled) renderComposer();
+    renderState();
     markRead();
     announce(customerName(cur.conv.customer) + ': ' + (d.message.content || d.message.type));
   }
