@@ -36,9 +36,10 @@ export async function renderDashboard(container) {
   const box = h('section.dashboard', { testid: 'dashboard', 'aria-label': t('dashboard') }, h('h2', {}, t('dashboard')), h('p', {}, '…'));
   container.replaceChildren(box);
   let d;
-  let stats = null;
+  let stats = null, assistant = null;
   try {
-    [d, stats] = await Promise.all([api.get('/analytics/dashboard'), api.get('/tickets/statistics').catch(() => null)]);
+    [d, stats, assistant] = await Promise.all([api.get('/analytics/dashboard'), api.get('/tickets/statistics').catch(() => null),
+      api.get('/assistant/status').catch(() => null)]); // assistant status: admins only
   } catch (e) { showError(e); box.lastChild.textContent = e.message; return; }
   const c = d.conversations || {}, m = d.messages || {}, tk = d.tickets || {}, a = d.agents || {}, ch = d.charts || {};
   const num = (label, value) => h('div.num', {}, h('dt', {}, label), h('dd', {}, value ?? '—'));
@@ -48,6 +49,9 @@ export async function renderDashboard(container) {
     num(t('messagesToday'), m.totalToday), num(t('avgResponse'), round(m.averageResponseTime)),
     num(t('responseRate'), m.responseRate == null ? '—' : round(m.responseRate) + ' %'),
     num(t('ticketsOpen'), tk.open), num(t('ticketsResolved'), tk.resolved), num(t('agentsOnline'), `${a.online ?? 0} / ${a.total ?? 0}`), num(t('busy'), a.busy ?? 0));
+  if (assistant) numbers.append(num(t('handlerAssistant'), assistant.enabled
+    ? `${t('on')}${assistant.model ? ' · ' + assistant.model : ''}${assistant.pending != null ? ' · ' + assistant.pending + ' ' + t('pendingTurns') : ''}`
+    : `${t('off')}${assistant.reason ? ' (' + assistant.reason + ')' : ''}`));
   const overTime = (ch.conversationsOverTime || []).map(p => ({ label: p.date, short: String(p.date).slice(5), value: p.count || 0 }));
   const byHour = (ch.responseTimesByHour || []).map(p => ({ label: p.hour + 'h', short: String(p.hour), value: Math.round((p.averageTime || 0) * 10) / 10 }));
   const byStatus = stats && stats.byStatus
