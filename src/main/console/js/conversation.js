@@ -25,7 +25,7 @@ export function closeConversation() {
 export async function openConversation(id, container) {
   if (cur && cur.id === id && container.contains(cur.el)) return;
   closeConversation();
-  const me = cur = { id, ids: new Set(), hasMore: true, loading: false };
+  const me = cur = { id, ids: new Set(), early: new Map(), hasMore: true, loading: false };
   container.replaceChildren(h('p.placeholder', {}, '…'));
   let conv;
   try { conv = (await api.get('/conversations/' + id)).conversation; }
@@ -233,18 +233,21 @@ function addMessage(m, own) {
   const id = m._id || m.id;
   if (!cur || cur.ids.has(id)) return;
   cur.ids.add(id);
+  if (cur.early.has(id)) { m = { ...m, status: later(m.status, cur.early.get(id)) }; cur.early.delete(id); }
   const nearEnd = cur.list.scrollHeight - cur.list.scrollTop - cur.list.clientHeight < 120;
   cur.list.append(messageEl(m));
   if (!cur.oldest) cur.oldest = id;
   if (nearEnd || own) scrollToEnd();
 }
 
+const RANK = { pending: 0, sent: 1, delivered: 2, failed: 3, read: 4 }; // statuses only move forward (as the server's)
+const later = (a, b) => ((RANK[b] ?? 0) > (RANK[a] ?? 0) ? b : a);
+
 function setStatus(messageId, status) {
   if (!cur) return;
   const li = cur.list.querySelector(`[data-message-id="${CSS.escape(messageId)}"]`);
-  if (!li) return;
-  const rank = { pending: 0, sent: 1, delivered: 2, failed: 3, read: 4 };
-  if ((rank[status] ?? 0) < (rank[li.dataset.status] ?? 0)) return; // statuses only move forward
+  if (!li) { cur.early.set(messageId, later(cur.early.get(messageId), status)); return; } // before its message: kept
+  if (later(li.dataset.status, status) !== status || li.dataset.status === status) return;
   li.dataset.status = status;
   const ticks = li.querySelector('[data-testid=message-ticks]');
   if (ticks) { ticks.textContent = TICKS[status] || ''; ticks.title = t(status); ticks.setAttribute('aria-label', t(status)); }
