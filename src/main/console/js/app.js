@@ -1,0 +1,229 @@
+// The console: login, shell (status, language, logout), inbox list with live updates, routing.
+import { api, session, setExpiredHandler, ApiError } from './api.js';
+import * as sock from './socket.js';
+import { t, setLang, getLang, chosenLang, languages } from './i18n.js';
+import { h, labelled, select, alertMsg, announce, fmtTime } from './dom.js';
+import { openConversation, closeConversation, currentConversationId } from './conversation.js';
+import { renderDashboard } from './dashboard.js';
+
+const root = document.getElementById('root');
+export const state = { me: null, scope: 'all', status: '', pages: 1, hasMore: false, conversations: [], agentStatus: 'online', expiredNotice: false };
+
+export function fullName(p) { return p ? [p.firstName, p.lastName].filter(Boolean).join(' ') || p.name || p.email || '' : ''; }
+export function customerName(c) { return c ? (fullName(c) || c.profileName || c.phoneNumber || '') : ''; }
+export const isSupervisor = () => state.me && ['admin', 'supervisor'].includes(state.me.role);
+
+/** Who handles a conversation: the agent's name, the assistant, or nobody yet (waiting for a person). */
+export function handlerOf(c) {
+  if (c.assignedAgent) {
+    const id = c.assignedAgent._id || c.assignedAgent.id;
+    return { kind: 'agent', text: (state.me && id === state.me._id ? t('you') + ': ' : '') + fullName(c.assignedAgent) };
+  }
+  if (c.isAIEnabled) return { kind: 'assistant', text: t('handlerAssistant') };
+  return { kind: 'waiting', text: t('handlerWaiting') };
+}
+
+/** Errors go to the aria-live region; auth failures are handled by the expiry handler. */
+export function showError(e) {
+  if (e instanceof ApiError && e.status === 401) return;
+  alertMsg(`${t('error')}: ${e.message || e}${e.code ? ' (' + e.code + ')' : ''}`);
+}
+
+// ---- session expiry: back to the login page
+setExpiredHandler(() => endSession(true));
+function endSession(expired) {
+  sock.disconnect();
+  session.clear();
+  state.me = null;
+  state.expiredNotice = expired;
+  if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+  renderLogin();
+}
+
+// ---- language from the active preset
+async function loadLanguage() {
+  if (chosenLang()) { setLang(chosenLang(), true); return; }
+  try { const res = await api.get('/config/assistant'); setLang(res.config && res.config.language); }
+  catch { /* agents without read:config keep the browser's language */ }
+}
+
+// ---- login
+function renderLogin() {
+  document.title = 'WhatsApp CRM';
+  const email = h('input', { testid: 'login-email', type: 'email', autocomplete: 'username', required: true });
+  const password = h('input', { testid: 'login-password', type: 'password', autocomplete: 'current-password', required: true });
+  const error = h('p.form-error', { testid: 'login-error', role: 'alert', hidden: !state.expiredNotice }, state.expiredNotice ? t('expired') : '');
+  const submit = h('button.primary', { testid: 'login-submit', type: 'submit' }, t('login'));
+  const form = h('form.login', {
+    async onsubmit(ev) {
+      ev.preventDefault();
+      submit.disabled = true; error.hidden = true;
+      try {
+        await api.login(email.value.trim(), password.value);
+        state.expiredNotice = false;
+        await start();
+      } catch (e) {
+        error.textContent = e.code === 'AUTH_CREDENTIALS_INVALID' ? t('loginFailed') : `${e.message} (${e.code})`;
+        error.hidden = false; submit.disabled = false; password.focus();
+      }
+    },
+  }, h('h1', {}, t('title')), ...labelled(t('email'), email), ...labelled(t('password'), password), error, submit);
+  root.replaceChildren(h('main.login-page', {}, form));
+  email.focus();
+}
+
+// ---- shell
+let els = {};
+async function start() {
+  try {
+    const me = await api.get('/auth/me');
+    state.me = me.agent; session.save({ agent: me.agent });
+  } catch (e) { if (!(e instanceof ApiError && e.status === 401)) { showError(e); renderLogin(); } return; }
+  await loadLanguage();
+  state.agentStatus = state.me.status && state.me.status !== 'offline' ? state.me.status : 'online';
+  renderShell();
+  sock.connect(() => endSession(true));
+  route();
+}
+
+function renderShell() {
+  document.title = t('title');
+  const status = select('agent-status', ['online', 'busy', 'away', 'offline'].map(s => [s, t(s)]), state.agentStatus, {
+    async onchange() {
+      const ack = await sock.emit('agent:status', { status: status.value });
+      if (ack && ack.success) { state.agentStatus = status.value; announce(t('status') + ': ' + t(status.value)); }
+      else showError(new Error((ack && ack.error && ack.error.message) || 'agent:status'));
+    },
+  });
+  // '' follows the active preset's language; a choice is remembered in this browser
+  const lang = select('lang', [['', 'Auto'], ...languages.map(l => [l, l.toUpperCase()])], chosenLang() || '', {
+    async onchange() {
+      if (lang.value) setLang(lang.value, true); else { localStorage.removeItem('crm_lang'); await loadLanguage(); }
+      renderShell(); route();
+    },
+  });
+  const nav = h('nav.tabs', { 'aria-label': 'Main' },
+    h('a', { href: '#/', 'data-nav': 'inbox' }, t('inbox')),
+    h('a', { href: '#/dashboard', 'data-nav': 'dashboard' }, t('dashboard')));
+  const header = h('header.topbar', {},
+    h('h1.brand', {}, t('title')), nav,
+    h('div.top-controls', {},
+      h('span.me', {}, fullName(state.me)),
+      ...labelled(t('status'), status), ...labelled(t('language'), lang),
+      h('button', { testid: 'logout', type: 'button', async onclick() { await api.logout(); endSession(false); } }, t('logout'))));
+
+  const scope = select('inbox-filter-scope', [['mine', t('mine')], ['unassigned', t('unassigned')], ['all', t('all')]], state.scope,
+    { onchange() { state.scope = scope.value; state.pages = 1; loadInbox(); } });
+  const st = select('inbox-filter-status', [['', t('any')], ...['open', 'assigned', 'resolved', 'closed'].map(s => [s, t(s)])], state.status,
+    { onchange() { state.status = st.value; state.pages = 1; loadInbox(); } });
+  const list = h('ul.inbox-list', { testid: 'inbox-list', 'aria-label': t('inbox') });
+  const inbox = h('section.inbox', { 'aria-label': t('inbox') },
+    h('div.filters', {}, h('div.field', {}, ...labelled(t('scope'), scope)), h('div.field', {}, ...labelled(t('convStatus'), st))), list);
+  const detail = h('div.detail');
+  const main = h('main.workspace', {}, inbox, detail);
+  els = { list, detail, main, inbox };
+  root.replaceChildren(h('div.app', { testid: 'app' }, header, main));
+}
+
+// ---- inbox
+let loadSeq = 0;
+export async function loadInbox() {
+  const seq = ++loadSeq;
+  const query = { limit: 50, status: state.status };
+  if (state.scope !== 'all') query.assignedAgent = state.scope === 'mine' ? state.me._id : 'unassigned';
+  try {
+    // page 1, and the further pages the agent asked for with "more"
+    let all = [], more = false;
+    for (let page = 1; page <= state.pages; page++) {
+      const res = await api.get('/conversations', { ...query, page });
+      if (seq !== loadSeq) return;
+      all = all.concat(res.conversations || []);
+      more = !!(res.pagination && res.pagination.hasNext);
+      if (!more) break;
+    }
+    const seen = new Set();
+    state.conversations = all.filter(c => !seen.has(c._id) && seen.add(c._id));
+    state.hasMore = more;
+    renderInbox();
+  } catch (e) { showError(e); }
+}
+let reloadTimer = null;
+export function reloadInboxSoon() { clearTimeout(reloadTimer); reloadTimer = setTimeout(loadInbox, 250); }
+
+function renderInbox() {
+  if (!els.list) return;
+  const current = currentConversationId();
+  const rows = state.conversations.map(c => {
+    const id = c._id || c.id;
+    const handler = handlerOf(c);
+    const last = c.lastMessage || {};
+    const a = h('a.row-link', { href: '#/c/' + id, 'aria-current': id === current ? 'true' : null },
+      h('span.row-top', {},
+        h('span.name', { testid: 'inbox-row-name' }, customerName(c.customer)),
+        h('time', { datetime: last.timestamp || '' }, fmtTime(last.timestamp))),
+      h('span.last', { testid: 'inbox-row-last' }, last.content || ''),
+      h('span.row-bottom', {},
+        h('span.handler.' + handler.kind, { testid: 'inbox-row-handler' }, handler.text),
+        h('span.badge.status-' + c.status, {}, t(c.status)),
+        c.unreadCount ? h('span.unread', { 'aria-label': c.unreadCount + ' unread' }, c.unreadCount) : null));
+    return h('li.inbox-row', { testid: 'inbox-row', 'data-conversation-id': id, class: 'inbox-row' + (id === current ? ' active' : '') }, a);
+  });
+  if (state.hasMore) rows.push(h('li.more', {}, h('button', { type: 'button', onclick() { state.pages++; loadInbox(); } }, t('more'))));
+  els.list.replaceChildren(...(rows.length ? rows : [h('li.empty', {}, t('noConversations'))]));
+}
+export function markActiveRow() { renderInbox(); }
+
+/** Patches one conversation in the list (from a socket event or an action's answer). */
+export function upsertConversation(conv) {
+  const id = conv._id || conv.id;
+  const i = state.conversations.findIndex(c => (c._id || c.id) === id);
+  if (i >= 0) state.conversations[i] = { ...state.conversations[i], ...conv };
+  renderInbox();
+  reloadInboxSoon();
+}
+
+// ---- live events for the list
+sock.on('conversation:new_message', data => {
+  const c = state.conversations.find(x => (x._id || x.id) === data.conversationId);
+  if (c && data.message) {
+    c.lastMessage = { content: data.message.content, timestamp: data.message.timestamp, type: data.message.type };
+    state.conversations = [c, ...state.conversations.filter(x => x !== c)];
+    renderInbox();
+  }
+  reloadInboxSoon();
+});
+sock.on('conversation:assigned', () => reloadInboxSoon());
+sock.on('connect', () => reloadInboxSoon());
+sock.on('agent:status_change', d => {
+  if (state.me && d.agentId === state.me._id && els.main) {
+    const s = document.querySelector('[data-testid=agent-status]');
+    if (s && d.status !== s.value) { s.value = d.status; state.agentStatus = d.status; }
+  }
+});
+
+// ---- routing: #/ inbox, #/c/<id> conversation, #/dashboard
+function route() {
+  if (!state.me) return;
+  const hash = location.hash.replace(/^#/, '');
+  document.querySelectorAll('[data-nav]').forEach(a => a.setAttribute('aria-current',
+    (hash.startsWith('/dashboard') ? 'dashboard' : 'inbox') === a.dataset.nav ? 'page' : 'false'));
+  if (hash.startsWith('/dashboard')) {
+    closeConversation();
+    els.main.classList.add('dash-mode');
+    renderDashboard(els.detail);
+    return;
+  }
+  els.main.classList.remove('dash-mode');
+  const m = hash.match(/^\/c\/([\w-]+)/);
+  if (m) { els.main.classList.add('has-conversation'); openConversation(m[1], els.detail); }
+  else {
+    els.main.classList.remove('has-conversation');
+    closeConversation();
+    els.detail.replaceChildren(h('p.placeholder', {}, t('pickConversation')));
+  }
+  if (!state.conversations.length || !els.list.childElementCount) loadInbox(); else renderInbox();
+}
+window.addEventListener('hashchange', route);
+
+// ---- boot
+if (session.token) start(); else { setLang(chosenLang() || getLang()); renderLogin(); }

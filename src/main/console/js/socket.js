@@ -1,0 +1,38 @@
+// Socket.IO connection with the access token; an expired token is refreshed once, else the session ends.
+import { io } from '../vendor/socket.io.esm.min.js';
+import { API_ORIGIN, session, refresh } from './api.js';
+
+let socket = null;
+const handlers = new Map();
+
+export function connect(onExpired) {
+  disconnect();
+  socket = io(API_ORIGIN || location.origin, { auth: cb => cb({ token: session.token }) });
+  for (const [ev, fns] of handlers) for (const fn of fns) socket.on(ev, fn);
+  socket.on('connect_error', async err => {
+    const code = err && err.data && err.data.code;
+    if (!code || !/AUTH_TOKEN/.test(code)) return; // network trouble: socket.io retries by itself
+    if (/EXPIRED/.test(code) && await refresh()) socket.connect();
+    else onExpired(err);
+  });
+  return socket;
+}
+
+export function disconnect() { if (socket) { socket.removeAllListeners(); socket.disconnect(); socket = null; } }
+
+/** Listens on every connection made from now on. */
+export function on(ev, fn) {
+  if (!handlers.has(ev)) handlers.set(ev, new Set());
+  handlers.get(ev).add(fn);
+  if (socket) socket.on(ev, fn);
+}
+
+export function emit(ev, data) {
+  return new Promise(resolve => {
+    if (!socket) return resolve({ success: false });
+    socket.timeout(5000).emit(ev, data, (err, ack) => resolve(err ? { success: false, error: { message: String(err) } } : ack));
+  });
+}
+
+/** Re-joins the open conversation's room after a reconnect. */
+export function onConnect(fn) { on('connect', fn); }
