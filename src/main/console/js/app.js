@@ -2,7 +2,7 @@
 import { api, session, setExpiredHandler, ApiError } from './api.js';
 import * as sock from './socket.js';
 import { t, setLang, getLang, chosenLang, languages } from './i18n.js';
-import { h, labelled, select, alertMsg, announce, fmtTime } from './dom.js';
+import { h, labelled, select, alertMsg, announce, fmtTime, throttle } from './dom.js';
 import { openConversation, closeConversation, currentConversationId } from './conversation.js';
 import { renderDashboard } from './dashboard.js';
 
@@ -147,8 +147,7 @@ export async function loadInbox() {
     renderInbox();
   } catch (e) { showError(e); }
 }
-let reloadTimer = null;
-export function reloadInboxSoon() { clearTimeout(reloadTimer); reloadTimer = setTimeout(loadInbox, 250); }
+export const reloadInboxSoon = throttle(() => loadInbox(), 2000);
 
 function renderInbox() {
   if (!els.list) return;
@@ -177,20 +176,21 @@ export function markActiveRow() { renderInbox(); }
 export function upsertConversation(conv) {
   const id = conv._id || conv.id;
   const i = state.conversations.findIndex(c => (c._id || c.id) === id);
-  if (i >= 0) state.conversations[i] = { ...state.conversations[i], ...conv };
-  renderInbox();
-  reloadInboxSoon();
+  if (i >= 0) { state.conversations[i] = { ...state.conversations[i], ...conv }; renderInbox(); }
 }
 
 // ---- live events for the list
 sock.on('conversation:new_message', data => {
   const c = state.conversations.find(x => (x._id || x.id) === data.conversationId);
-  if (c && data.message) {
-    c.lastMessage = { content: data.message.content, timestamp: data.message.timestamp, type: data.message.type };
+  const m = data.message;
+  if (c && m) {
+    c.lastMessage = { content: m.content, timestamp: m.timestamp, type: m.type, from: m.direction === 'inbound' ? 'customer' : 'agent' };
+    if (m.direction === 'inbound' && (c._id || c.id) !== currentConversationId()) c.unreadCount = (c.unreadCount || 0) + 1;
     state.conversations = [c, ...state.conversations.filter(x => x !== c)];
     renderInbox();
-  }
-  reloadInboxSoon();
+    // an answer from the assistant may come with its hand-off, which has no event of its own
+    if (m.direction === 'outbound') reloadInboxSoon();
+  } else reloadInboxSoon(); // a conversation this list does not show yet
 });
 sock.on('conversation:assigned', () => reloadInboxSoon());
 sock.on('connect', () => reloadInboxSoon());

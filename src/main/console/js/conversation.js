@@ -2,7 +2,7 @@
 import { api, request } from './api.js';
 import * as sock from './socket.js';
 import { t } from './i18n.js';
-import { h, labelled, alertMsg, announce, fmtTime } from './dom.js';
+import { h, labelled, alertMsg, announce, fmtTime, throttle } from './dom.js';
 import { state, handlerOf, customerName, showError, upsertConversation, markActiveRow, isSupervisor } from './app.js';
 import { renderTicketPanel } from './tickets.js';
 
@@ -42,11 +42,11 @@ export async function openConversation(id, container) {
   if (document.activeElement && document.activeElement.closest && document.activeElement.closest('.inbox-list')) cur.el.querySelector('h2').focus();
 }
 
-function markRead() {
+const markRead = throttle(() => {
   if (!cur) return;
   api.post('/conversations/' + cur.id + '/read', {})
     .then(res => { if (res.conversation) upsertConversation({ ...res.conversation, unreadCount: 0 }); }, () => {});
-}
+}, 3000);
 
 // re-join after a reconnection (a new socket is in no conversation room)
 sock.on('connect', () => { if (cur) sock.emit('join:conversation', { conversationId: cur.id }); });
@@ -95,10 +95,7 @@ function renderState() {
 }
 
 /** Reads the conversation again (handler, status): there is no socket event for AI or status changes. */
-let refreshTimer = null;
-function refreshSoon() {
-  clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(async () => {
+const refreshSoon = throttle(() => setTimeout(async () => {
     const me = cur;
     if (!me) return;
     try {
@@ -108,8 +105,7 @@ function refreshSoon() {
       renderState();
       if (me.turns && me.turns.open) loadTurns();
     } catch (e) { showError(e); }
-  }, 400);
-}
+  }, 400), 2000);
 
 async function act(fn) {
   const id = cur.id;
@@ -258,7 +254,7 @@ function scrollToEnd() { if (cur) cur.list.scrollTop = cur.list.scrollHeight; }
 sock.on('conversation:new_message', d => {
   if (!cur || d.conversationId !== cur.id || !d.message) return;
   addMessage(d.message, false);
-  refreshSoon();
+  if (d.message.direction === 'outbound') refreshSoon(); // the assistant's hand-off comes with its last answer
   if (d.message.direction === 'inbound') {
     cur.conv.lastInboundAt = d.message.timestamp || new Date().toISOString();
     showTyping(false);

@@ -39,3 +39,13 @@ export function alertMsg(text, kind = 'error') {
 export function announce(text) { document.getElementById('status-live').textContent = text; }
 
 export const fmtTime = iso => { if (!iso) return ''; const d = new Date(iso); return isNaN(d) ? '' : d.toLocaleString([], { dateStyle: 'short', timeStyle: 'short' }); };
+
+/** At most one call per `ms`: the first at once, the last of a burst when the time is up (API rate limits). */
+export function throttle(fn, ms) {
+  let last = 0, timer = null;
+  return function run() {
+    const wait = last + ms - Date.now();
+    if (wait <= 0) { last = Date.now(); fn(); }
+    else if (!timer) timer = setTimeout(() => { timer = null; last = Date.now(); fn(); }, wait);
+  };
+}

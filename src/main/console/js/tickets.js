@@ -55,6 +55,10 @@ async function loadTickets() {
     const res = await api.get(`/conversations/${p.convId}/tickets`);
     if (panel !== p) return;
     const tickets = res.tickets || [];
+    // an event about a change already shown (our own create, status or note) leaves the list as it is
+    const sig = tickets.map(tk => `${tk._id}:${tk.status}:${(tk.notes || []).length}`).join();
+    if (sig === p.sig) return;
+    p.sig = sig;
     p.list.replaceChildren(...(tickets.length ? tickets.map(ticketEl) : [h('li.empty', {}, t('noTickets'))]));
   } catch (e) { showError(e); }
 }
@@ -75,6 +79,7 @@ function ticketEl(tk) {
     try {
       const res = await api.put(`/tickets/${id}/status`, body);
       tk.status = res.ticket ? res.ticket.status : body.status;
+      resign();
       announce(t('ticketStatus') + ': ' + t('s_' + tk.status));
     } catch (e) { showError(e); }
     status.value = tk.status;
@@ -99,13 +104,24 @@ function ticketEl(tk) {
         const res = await api.post(`/tickets/${id}/notes`, { content, isInternal: internal.checked });
         if (res.note) notes.append(noteEl(res.note));
         noteText.value = '';
+        tk.notes = [...(tk.notes || []), res.note || {}];
+        resign();
       } catch (e) { showError(e); }
     },
   }, ...labelled(t('note'), noteText), h('label.check', {}, internal, ' ' + t('internal')),
   h('button', { testid: 'ticket-note-add', type: 'submit' }, t('addNote')));
-  return h('li.ticket', { testid: 'ticket-item', 'data-ticket-id': id },
+  const li = h('li.ticket', { testid: 'ticket-item', 'data-ticket-id': id },
     h('div.ticket-head', {}, h('strong', {}, tk.ticketId || id), ' ', h('span', {}, tk.subject || '')),
     h('div.field', {}, ...labelled(t('ticketStatus'), status)), resolveForm, notes, addNote);
+  li.ticket = tk;
+  return li;
+}
+
+/** The signature of what the panel shows now, after a change made here. */
+function resign() {
+  if (!panel) return;
+  panel.sig = [...panel.list.querySelectorAll('[data-testid=ticket-item]')].map(li => li.ticket)
+    .map(tk => `${tk._id}:${tk.status}:${(tk.notes || []).length}`).join();
 }
 
 function noteEl(n) {
@@ -114,7 +130,7 @@ function noteEl(n) {
 }
 
 // other agents' changes to this conversation's tickets
-for (const ev of ['ticket_created', 'ticket_status_changed', 'ticket_resolved', 'ticket_reopened', 'ticket_assigned']) {
+for (const ev of ['ticket_created', 'ticket_status_changed', 'ticket_resolved', 'ticket_reopened', 'ticket_assigned', 'ticket_note_added']) {
   sock.on(ev, d => {
     const tk = d && d.ticket;
     const cid = tk && (tk.conversationId || (tk.conversation && (tk.conversation._id || tk.conversation)));
