@@ -58,9 +58,11 @@ export async function renderDashboard(container) {
     ? Object.entries(stats.byStatus).map(([k, v]) => ({ label: t('s_' + k), short: t('s_' + k).slice(0, 6), value: v || 0 }))
     : [{ label: t('ticketsOpen'), value: tk.open || 0 }, { label: t('ticketsResolved'), value: tk.resolved || 0 }];
   const fig = (testid, title, pts) => h('figure', {}, barChart(testid, title, pts), h('figcaption', {}, title));
-  box.replaceChildren(h('h2', {}, t('dashboard')), numbers,
+  const heading = h('h2', { tabindex: '-1' }, t('dashboard'));
+  box.replaceChildren(heading, numbers,
     h('div.charts', {},
       fig('chart-messages', t('chartConversations'), overTime),
       fig('chart-tickets', t('chartTickets'), byStatus),
       fig('chart-response', t('chartResponse'), byHour)));
+  if (document.activeElement && document.activeElement.matches('[data-nav]')) heading.focus();
 }

@@ -9,6 +9,9 @@ export function connect(onExpired) {
   disconnect();
   socket = io(API_ORIGIN || location.origin, { auth: cb => cb({ token: session.token }) });
   for (const [ev, fns] of handlers) for (const fn of fns) socket.on(ev, fn);
+  // the server closed it (logout elsewhere, deactivation, a role change): socket.io does not come back by itself;
+  // connecting again either works (new token) or ends in connect_error, which ends the session
+  socket.on('disconnect', reason => { if (reason === 'io server disconnect') setTimeout(() => socket && socket.connect(), 500); });
   socket.on('connect_error', async err => {
     const code = err && err.data && err.data.code;
     if (!code || !/AUTH_TOKEN/.test(code)) return; // network trouble: socket.io retries by itself
