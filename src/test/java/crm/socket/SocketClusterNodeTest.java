@@ -8,7 +8,6 @@ import crm.support.NodeRunner;
 import crm.support.TestApp;
 import crm.support.Wa;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
@@ -22,25 +21,21 @@ import org.junit.jupiter.api.Test;
  * online for A too, and offline everywhere once they close.
  */
 class SocketClusterNodeTest {
-  static final String CLUSTER = ClusterNode.randomClusterName();
   static final long GRACE_MS = 500;
-  static JsonObject common;
+  static ClusterNode.Pair nodes;
   static ClusterNode a;
   static ClusterNode b;
 
   @BeforeAll
   static void startCluster() throws Exception {
-    common = TestApp.defaults().mergeIn(Wa.config()).put("ASSIGN_ALLOW_OFFLINE", true).put("PRESENCE_GRACE_MS", GRACE_MS);
-    a = ClusterNode.start(common.copy(), CLUSTER);
-    b = ClusterNode.start(common.copy().put("MONGO_URI", a.mongoUri()), CLUSTER);
-    assertThat(b.cluster().getNodes()).hasSize(2);
+    nodes = ClusterNode.Pair.start(TestApp.defaults().mergeIn(Wa.config()).put("ASSIGN_ALLOW_OFFLINE", true).put("PRESENCE_GRACE_MS", GRACE_MS));
+    a = nodes.a();
+    b = nodes.b();
   }
 
   @AfterAll
   static void stopCluster() {
-    if (b != null) b.close();
-    if (a != null) a.close();
-    if (common != null) TestApp.deleteTree(Path.of(common.getString("CRM_DATA_DIR")));
+    if (nodes != null) nodes.close();
   }
 
   @Test

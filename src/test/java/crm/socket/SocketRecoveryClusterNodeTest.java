@@ -7,8 +7,6 @@ import crm.support.NodeContext;
 import crm.support.NodeRunner;
 import crm.support.TestApp;
 import crm.support.Wa;
-import io.vertx.core.json.JsonObject;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,24 +18,20 @@ import org.junit.jupiter.api.Test;
  * balancer, the path is cut, and the client comes back through node B, which claims the session kept on A.
  */
 class SocketRecoveryClusterNodeTest {
-  static final String CLUSTER = ClusterNode.randomClusterName();
-  static JsonObject common;
+  static ClusterNode.Pair nodes;
   static ClusterNode a;
   static ClusterNode b;
 
   @BeforeAll
   static void startCluster() throws Exception {
-    common = TestApp.defaults().mergeIn(Wa.config()).put("ASSIGN_ALLOW_OFFLINE", true);
-    a = ClusterNode.start(common.copy(), CLUSTER);
-    b = ClusterNode.start(common.copy().put("MONGO_URI", a.mongoUri()), CLUSTER);
-    assertThat(b.cluster().getNodes()).hasSize(2);
+    nodes = ClusterNode.Pair.start(TestApp.defaults().mergeIn(Wa.config()).put("ASSIGN_ALLOW_OFFLINE", true));
+    a = nodes.a();
+    b = nodes.b();
   }
 
   @AfterAll
   static void stopCluster() {
-    if (b != null) b.close();
-    if (a != null) a.close();
-    if (common != null) TestApp.deleteTree(Path.of(common.getString("CRM_DATA_DIR")));
+    if (nodes != null) nodes.close();
   }
 
   @Test

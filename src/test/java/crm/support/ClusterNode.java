@@ -50,6 +50,32 @@ public record ClusterNode(Vertx vertx, HazelcastClusterManager cluster, App app)
     }
   }
 
+  /**
+   * Two nodes of a new cluster: A owns the embedded database, B uses it through MONGO_URI; {@link #close} stops both
+   * and removes the data directory named in {@code common}, if any.
+   */
+  public record Pair(JsonObject common, ClusterNode a, ClusterNode b) implements AutoCloseable {
+    public static Pair start(JsonObject common) throws Exception {
+      String name = randomClusterName();
+      ClusterNode a = ClusterNode.start(common.copy(), name);
+      try {
+        ClusterNode b = ClusterNode.start(common.copy().put("MONGO_URI", a.mongoUri()), name);
+        if (b.cluster().getNodes().size() != 2) throw new AssertionError("B did not join A: " + b.cluster().getNodes());
+        return new Pair(common, a, b);
+      } catch (Exception | AssertionError e) {
+        a.close();
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() {
+      b.close();
+      a.close();
+      if (common.getString("CRM_DATA_DIR") != null) TestApp.deleteTree(java.nio.file.Path.of(common.getString("CRM_DATA_DIR")));
+    }
+  }
+
   public int port() {
     return app.httpPort();
   }
