@@ -56,6 +56,21 @@ class ConsoleRoutesTest {
   }
 
   @Test
+  void head_answers_as_get_without_the_body() throws Exception {
+    for (String path : new String[] {"/", "/conversations/abc123", "/js/app.js"}) {
+      HttpResponse<Buffer> got = get(path);
+      HttpResponse<Buffer> head = app.client.request(HttpMethod.HEAD, path).send().await(30, TimeUnit.SECONDS);
+      assertThat(head.statusCode()).as(path).isEqualTo(200);
+      assertThat(head.getHeader("Content-Type").replace(" ", "")).as(path)
+          .isEqualToIgnoringCase(got.getHeader("Content-Type").replace(" ", ""));
+      assertThat(head.getHeader("Content-Length")).as(path).isEqualTo(String.valueOf(got.body().length()));
+      assertThat(head.body() == null ? 0 : head.body().length()).as(path).isZero();
+    }
+    assertThat(app.client.request(HttpMethod.HEAD, "/js/no-such-module.js").send().await(30, TimeUnit.SECONDS)
+        .statusCode()).isEqualTo(404);
+  }
+
+  @Test
   void the_servers_own_paths_are_never_shadowed() throws Exception {
     assertThat(get("/health").bodyAsJsonObject().getString("status")).isEqualTo("UP");
     assertThat(get("/ready").getHeader("Content-Type")).contains("json");
