@@ -45,6 +45,8 @@ final class Upload {
 
   private HttpServerFileUpload part;
   private Buffer head = Buffer.buffer();
+  /** File bytes delivered after the part was paused for detection (a decoder may hand over what it decoded already). */
+  private Buffer late;
   private boolean partEnded;
   private boolean requestEnded;
   private boolean detecting;
@@ -127,8 +129,11 @@ final class Upload {
   }
 
   private void onHead(Buffer buf) {
-    if (head == null) { // bytes after the part was paused for detection: a broken stream contract, not the client's
-      abort(new IllegalStateException("file bytes arrived after the upload was paused for detection"));
+    if (head == null) {
+      // bytes the part had decoded already when it was paused for detection: kept, they follow the head
+      if (late == null) late = Buffer.buffer();
+      late.appendBuffer(buf);
+      lastProgress = System.nanoTime();
       return;
     }
     head.appendBuffer(buf);
@@ -154,7 +159,17 @@ final class Upload {
       FileType type = ar.result();
       String filename = type.filenameFor(MediaStore.safeFilename(part.filename()));
       Function<Buffer, Throwable> check = FileTypes.tailCheck(type, bytes);
-      stream = new JoinedStream(Buffer.buffer(bytes), partEnded ? null : part, null, buf -> {
+      Buffer first = Buffer.buffer(bytes);
+      if (late != null) {
+        Throwable bad = check == null ? null : check.apply(late);
+        if (bad != null) {
+          abort(bad);
+          return;
+        }
+        first.appendBuffer(late);
+        late = null;
+      }
+      stream = new JoinedStream(first, partEnded ? null : part, null, buf -> {
         lastProgress = System.nanoTime();
         return check == null ? null : check.apply(buf);
       });
