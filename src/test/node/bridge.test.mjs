@@ -133,6 +133,47 @@ test("conversation:new_message from a signed webhook has the spec's payload; una
   }
 });
 
+test("conversation:updated: an agent who saw it unassigned learns it was assigned to someone else; the assignee learns of the assistant's toggle; an agent who cannot see it gets nothing", async () => {
+  const sockets = await connect(agentA, agentB, supervisor, admin);
+  const [a, b, sup, adm] = sockets;
+  try {
+    const { conversationId } = await newConversation(a);
+    const ofThis = (x) => x.conversationId === conversationId;
+    const KEYS = ["assignedAgentId", "conversationId", "isAIEnabled", "status", "updatedAt"];
+
+    // open and unassigned: agents A and B both see it; the supervisor gives it to B
+    const assigned = [a, b, sup, adm].map((s) => next(s, "conversation:updated", ofThis));
+    await assign(conversationId, agentB);
+    const events = await Promise.all(assigned);
+    for (const e of events) assert.deepEqual(e, events[0]);
+    assert.deepEqual(Object.keys(events[0]).sort(), KEYS);
+    assert.equal(events[0].status, "assigned");
+    assert.equal(events[0].assignedAgentId, agentB.id);
+    assert.equal(events[0].isAIEnabled, false);
+    assert.match(events[0].updatedAt, ISO);
+
+    // now B's: the supervisor turns the assistant on; B is told, A (who no longer sees it) is not
+    const toA = record(a, "conversation:updated", ofThis);
+    const toggled = [b, sup].map((s) => next(s, "conversation:updated", (x) => ofThis(x) && x.isAIEnabled === true));
+    const on = await api("PUT", `/conversations/${conversationId}/ai`, supervisor, { enabled: true });
+    assert.equal(on.status, 200, JSON.stringify(on.body));
+    for (const e of await Promise.all(toggled)) {
+      assert.deepEqual(e.assignedAgentId, agentB.id);
+      assert.equal(e.status, "assigned");
+      assert.ok(Date.parse(e.updatedAt) >= Date.parse(events[0].updatedAt), JSON.stringify(e));
+    }
+    await assertNone("an agent who cannot see the conversation", toA);
+
+    // reopened unassigned: every agent sees it again, so A is told too, and B (it was B's)
+    const reopened = [a, b].map((s) => next(s, "conversation:updated", (x) => ofThis(x) && x.status === "open"));
+    const open = await api("PUT", `/conversations/${conversationId}/status`, supervisor, { status: "open" });
+    assert.equal(open.status, 200, JSON.stringify(open.body));
+    for (const e of await Promise.all(reopened)) assert.equal(e.assignedAgentId, null);
+  } finally {
+    closeAll(sockets);
+  }
+});
+
 test("message:status_update reaches the sockets in the conversation room, with the spec's payload", async () => {
   const sockets = await connect(agentA, agentA, supervisor);
   const [inRoom, notInRoom, sup] = sockets;

@@ -220,7 +220,12 @@ public final class Addresses {
   public static final String EVT_CUSTOMER_CREATED = "crm.events.customer.created";
   /** A customer was changed by someone other than the inbound path: customerId. */
   public static final String EVT_CUSTOMER_UPDATED = "crm.events.customer.updated";
-  /** A conversation's status or assignment changed: conversationId, customerId. */
+  /**
+   * A conversation's status, assignee or assistant changed (published by every such change, after it is stored):
+   * {conversationId, customerId, status, assignedAgentId (null when none), isAIEnabled, handoff? ({at, reason, by?}),
+   * updatedAt (ISO)}, and for routing: previousAgentId (null when none), previousStatus, wasOpenToAll (it was open and
+   * unassigned before: every agent saw it). Socket.IO {@code conversation:updated} (crm.socket.Delivery).
+   */
   public static final String EVT_CONVERSATION_UPDATED = "crm.events.conversation.updated";
   public static final String EVT_CONVERSATION_CREATED = "crm.events.conversation.created";
   /** Payload as the spec's socket event {@code conversation:assigned}: conversationId, assignedAgent, assignedBy. */

@@ -582,11 +582,23 @@ final class ConversationApi {
         .map(doc -> {
           conversations.evict(doc.getString("_id"), doc.getString("customerId"));
           if (index != null) index.put(doc);
-          bus.publish(Addresses.EVT_CONVERSATION_UPDATED, new JsonObject().put("conversationId", doc.getString("_id"))
-              .put("customerId", doc.getString("customerId")).put("status", doc.getString("status"))
-              .put("assignedAgentId", doc.getString("assignedAgentId")));
+          bus.publish(Addresses.EVT_CONVERSATION_UPDATED, updatedEvent(conv, doc));
           return doc;
         });
+  }
+
+  /** See {@link Addresses#EVT_CONVERSATION_UPDATED}: the conversation after a change, and what routing needs of before. */
+  static JsonObject updatedEvent(JsonObject before, JsonObject after) {
+    JsonObject event = new JsonObject().put("conversationId", after.getString("_id"))
+        .put("customerId", after.getString("customerId")).put("status", after.getString("status"))
+        .put("assignedAgentId", after.getString("assignedAgentId"))
+        .put("isAIEnabled", after.getBoolean("isAIEnabled", false));
+    if (after.getValue("handoff") instanceof JsonObject handoff) event.put("handoff", Mongo.toApi(handoff));
+    Instant updatedAt = Mongo.instant(after.getValue("updatedAt"));
+    return event.put("updatedAt", (updatedAt == null ? Instant.now() : updatedAt).toString())
+        .put("previousAgentId", before.getString("assignedAgentId"))
+        .put("previousStatus", before.getString("status"))
+        .put("wasOpenToAll", before.getString("assignedAgentId") == null && "open".equals(before.getString("status")));
   }
 
   /** {caller, conversationId}: unread to 0, and a read receipt for the newest inbound message (best effort). */
