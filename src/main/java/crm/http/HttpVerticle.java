@@ -131,7 +131,8 @@ public final class HttpVerticle extends VerticleBase {
           .setBodyLimit(cfg.getInteger("JSON_BODY_LIMIT", 1_048_576))));
       AuthRoutes.mount(api, bus);
       AgentRoutes.mount(api, bus);
-      InboxRoutes.mount(api, bus);
+      crm.conversation.CustomerRoutes.mount(api, bus); // /customers (crm.conversation)
+      crm.conversation.ConversationRoutes.mount(api, bus); // /conversations (crm.conversation)
       ConfigRoutes.mount(api, bus); // /config: categories, assistant, presets (crm.config)
       TicketRoutes.mount(api, bus);
       crm.whatsapp.WhatsappApiRoutes.mount(api, bus); // stats, dead letters (crm.whatsapp)
