@@ -133,7 +133,7 @@ test("conversation:new_message from a signed webhook has the spec's payload; una
   }
 });
 
-test("conversation:updated: an agent who saw it unassigned learns it was assigned to someone else; the assignee learns of the assistant's toggle; an agent who cannot see it gets nothing", async () => {
+test("conversation:updated: an agent who saw it unassigned learns it was assigned to someone else; the assignee learns of the assistant's toggle and of a hand-off; an agent who cannot see it gets nothing", async () => {
   const sockets = await connect(agentA, agentB, supervisor, admin);
   const [a, b, sup, adm] = sockets;
   try {
@@ -161,6 +161,15 @@ test("conversation:updated: an agent who saw it unassigned learns it was assigne
       assert.deepEqual(e.assignedAgentId, agentB.id);
       assert.equal(e.status, "assigned");
       assert.ok(Date.parse(e.updatedAt) >= Date.parse(events[0].updatedAt), JSON.stringify(e));
+    }
+    // B asks for a person (REST hand-off): the assistant is off and the event says why
+    const handed = [b, sup].map((s) => next(s, "conversation:updated", (x) => ofThis(x) && x.handoff));
+    const off = await api("POST", `/conversations/${conversationId}/handoff`, agentB, { reason: "Quiere hablar con una persona" });
+    assert.equal(off.status, 200, JSON.stringify(off.body));
+    for (const e of await Promise.all(handed)) {
+      assert.equal(e.isAIEnabled, false);
+      assert.equal(e.handoff.reason, "Quiere hablar con una persona");
+      assert.match(e.handoff.at, ISO);
     }
     await assertNone("an agent who cannot see the conversation", toA);
 

@@ -67,7 +67,11 @@ public final class Addresses {
    * what one turn of the assistant reads (the last {@code limit} messages, oldest first).
    */
   public static final String CONVERSATION_ASSISTANT_CONTEXT = "crm.conversation.assistant_context";
-  /** {conversationId, reason} -> {conversation, assignedAgentId}: AI off, then auto-assigned when AUTO_ASSIGN is on. */
+  /**
+   * {conversationId, reason?, caller?} -> {conversation, assignedAgentId}: AI off with {@code handoff: {at, reason, by?}},
+   * then auto-assigned when AUTO_ASSIGN is on; a no-op when the assistant is already off. The assistant asks without a
+   * caller; a person (REST) with one, who must see the conversation.
+   */
   public static final String CONVERSATION_HANDOFF = "crm.conversation.handoff";
   /**
    * {limit} -> {conversations:[{conversationId, seq}]}: open or assigned conversations with the assistant on whose last

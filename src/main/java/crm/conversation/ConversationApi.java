@@ -387,19 +387,23 @@ final class ConversationApi {
   }
 
   /**
-   * {conversationId, reason} -> {conversation, assignedAgentId}: the assistant hands the conversation to people: AI
-   * off, then auto-assigned when {@code AUTO_ASSIGN} is on (or left unassigned for whoever takes it), with the usual
-   * events. Handing off a conversation already without the assistant changes nothing.
+   * {conversationId, reason, caller?} -> {conversation, assignedAgentId}: the conversation goes to people: AI off with
+   * {@code handoff: {at, reason, by?}}, then auto-assigned when {@code AUTO_ASSIGN} is on (or left as it is for whoever
+   * takes it), with the usual events. Asked by the assistant (no caller) or by a person (REST: the caller must see the
+   * conversation; {@code by} is them). Handing off a conversation already without the assistant changes nothing.
    */
   private Future<JsonObject> handoff(JsonObject body) {
+    Caller caller = body.containsKey("caller") ? caller(body) : null;
     String id = Check.requiredString(body, "conversationId", 64);
     String reason = Check.optionalString(body, "reason", 500);
-    return locked(id, () -> conversations.byId(id).compose(conv -> {
+    return locked(id, () -> (caller != null ? visible(body) : conversations.byId(id)).compose(conv -> {
       if (conv == null) throw CrmException.notFound(ErrorCode.CONVERSATION_NOT_FOUND, "Conversation");
       if (!conv.getBoolean("isAIEnabled", false)) return Future.succeededFuture(conv);
       JsonObject now = Mongo.now();
+      JsonObject handoff = new JsonObject().put("at", now).put("reason", reason == null ? "" : reason);
+      if (caller != null) handoff.put("by", caller.agentId());
       return change(conv, new JsonObject().put("$set", new JsonObject().put("isAIEnabled", false).put("updatedAt", now)
-          .put("handoff", new JsonObject().put("at", now).put("reason", reason == null ? "" : reason))));
+          .put("handoff", handoff)));
     })).compose(doc -> (autoAssignCap > 0 ? autoAssign(id, autoAssignCap) : Future.<Void>succeededFuture())
         .compose(v -> conversations.byId(id)))
         .compose(doc -> populate(List.of(doc)))
@@ -655,7 +659,7 @@ final class ConversationApi {
    */
   private final TtlCache<String, Boolean> typingShown = new TtlCache<>(10_000, 10_000);
 
-  /** {caller, conversationId, enabled}: supervisors, admins and the assignee. */
+  /** {caller, conversationId, enabled}: supervisors, admins and the assignee; turning it on clears a hand-off. */
   private Future<JsonObject> setAi(JsonObject body) {
     Caller caller = caller(body);
     Boolean enabled = Check.optionalBoolean(body, "enabled");
@@ -664,7 +668,10 @@ final class ConversationApi {
       if (!caller.seesAll() && !caller.agentId().equals(conv.getString("assignedAgentId"))) {
         throw new CrmException(ErrorCode.AUTH_INSUFFICIENT_PERMISSIONS, "Only the assignee or a supervisor changes the assistant");
       }
-      return change(conv, new JsonObject().put("$set", new JsonObject().put("isAIEnabled", enabled).put("updatedAt", Mongo.now())));
+      JsonObject update = new JsonObject().put("$set", new JsonObject().put("isAIEnabled", enabled).put("updatedAt", Mongo.now()));
+      // the assistant back on ends a hand-off: nobody is waiting for a person any more
+      if (enabled && conv.containsKey("handoff")) update.put("$unset", new JsonObject().put("handoff", ""));
+      return change(conv, update);
     }).compose(doc -> populate(List.of(doc))).map(l -> reply(l.get(0)));
   }
 }

@@ -90,6 +90,13 @@ public final class ConversationRoutes {
       if (enabled == null) throw CrmException.validation("enabled", "enabled (true or false) is required");
       Http.reply(ctx, bus.request(Addresses.CONVERSATION_SET_AI, conversation(ctx).put("enabled", enabled)));
     });
+    // a person asks for a person (the agent watching the assistant, a supervisor): whoever sees it may turn it over
+    api.post("/conversations/:conversationId/handoff", Permission.WRITE_CONVERSATIONS, ctx -> {
+      String reason = Check.optionalString(Http.body(ctx), "reason", 500);
+      JsonObject req = conversation(ctx);
+      if (reason != null) req.put("reason", reason);
+      Http.reply(ctx, bus.request(Addresses.CONVERSATION_HANDOFF, req));
+    });
   }
 
   private static JsonObject conversation(RoutingContext ctx) {
