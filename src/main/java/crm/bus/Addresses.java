@@ -84,6 +84,12 @@ public final class Addresses {
   public static final String WHATSAPP_INTAKE = "crm.whatsapp.intake";
   /** Send a message to a customer through the Graph API (or the sandbox). */
   public static final String WHATSAPP_SEND = "crm.whatsapp.send";
+  /**
+   * {} -> {templates:[{name, language, category, status, parameters (how many {{n}} the body has), body}], source
+   * ("whatsapp" | "sandbox" | "unconfigured"), message?}: the templates agents may send (crm.whatsapp.TemplateCatalog);
+   * a Graph API error fails with EXTERNAL_API_ERROR.
+   */
+  public static final String WHATSAPP_TEMPLATES = "crm.whatsapp.templates";
   /** Webhook backlog and message counts, for operations and the ingest benchmark. */
   public static final String WHATSAPP_STATS = "crm.whatsapp.stats";
   /** {page, limit} -> {deadLetters, pagination}: messages, statuses and bodies set aside because they cannot be recorded. */

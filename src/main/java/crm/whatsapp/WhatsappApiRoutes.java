@@ -11,13 +11,19 @@ import crm.http.Pagination;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-/** {@code /api/v2/whatsapp}: intake statistics, and the dead letters with their retry (admins). */
+/**
+ * {@code /api/v2/whatsapp}: intake statistics, the dead letters with their retry (admins), and the templates agents may
+ * send.
+ */
 public final class WhatsappApiRoutes {
   private WhatsappApiRoutes() {}
 
   public static void mount(ApiRouter api, Bus bus) {
     api.get("/whatsapp/stats", Permission.READ_ANALYTICS, ctx ->
         Http.reply(ctx, bus.request(Addresses.WHATSAPP_STATS, new JsonObject())));
+    // whoever sends messages picks a template when the 24 h window is closed (Meta is asked within DEADLINE_MS)
+    api.get("/whatsapp/templates", Permission.WRITE_MESSAGES, ctx -> Http.reply(ctx,
+        bus.request(Addresses.WHATSAPP_TEMPLATES, new JsonObject(), TemplateCatalog.DEADLINE_MS + 5_000)));
     api.get("/whatsapp/dead-letters", Permission.MANAGE_WHATSAPP, ctx -> {
       Pagination p = Pagination.of(ctx);
       Http.reply(ctx, bus.request(Addresses.WHATSAPP_DEAD_LETTERS,
