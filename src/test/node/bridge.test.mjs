@@ -183,6 +183,28 @@ test("conversation:updated: an agent who saw it unassigned learns it was assigne
   }
 });
 
+test("customer:typing (sandbox: POST /whatsapp/sandbox/typing plays the customer) reaches the room and the assignee with the spec's payload, nobody else", async () => {
+  const sockets = await connect(agentA, agentB, supervisor);
+  const [a, b, sup] = sockets;
+  try {
+    const { conversationId, phone: customerPhone } = await newConversation(a);
+    await assign(conversationId, agentA);
+    assert.deepEqual(await ask(sup, "join:conversation", { conversationId }), { success: true, conversationId });
+    const ofThis = (x) => x.conversationId === conversationId;
+    const seen = [a, sup].map((s) => next(s, "customer:typing", ofThis));
+    const toB = record(b, "customer:typing", ofThis);
+    const res = await api("POST", "/whatsapp/sandbox/typing", agentA, { conversationId, isTyping: true });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    for (const e of await Promise.all(seen)) assert.deepEqual(e, { conversationId, customerPhone, isTyping: true });
+    const stopped = next(a, "customer:typing", (x) => ofThis(x) && x.isTyping === false);
+    assert.equal((await api("POST", "/whatsapp/sandbox/typing", supervisor, { conversationId, isTyping: false })).status, 200);
+    await stopped;
+    await assertNone("an agent who neither is in the room nor holds the conversation", toB);
+  } finally {
+    closeAll(sockets);
+  }
+});
+
 test("message:status_update reaches the sockets in the conversation room, with the spec's payload", async () => {
   const sockets = await connect(agentA, agentA, supervisor);
   const [inRoom, notInRoom, sup] = sockets;

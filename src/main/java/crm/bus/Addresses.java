@@ -59,6 +59,12 @@ public final class Addresses {
    * customer's WhatsApp shows the typing indicator (best effort; the Cloud API has no "stopped typing").
    */
   public static final String CONVERSATION_AGENT_TYPING = "crm.conversation.agent_typing";
+  /**
+   * {caller, conversationId, isTyping} -> {conversationId, customerPhone, isTyping}: says that the customer of a
+   * conversation the caller may see is (or stopped) typing: publishes {@link #EVT_CUSTOMER_TYPING}. WhatsApp's Cloud API
+   * reports no customer typing, so only the sandbox's "play the customer" route asks (POST /whatsapp/sandbox/typing).
+   */
+  public static final String CONVERSATION_CUSTOMER_TYPING = "crm.conversation.customer_typing";
   /** {conversationId, agentId, role} -> {visible}: the visibility rule, for the socket bridge. */
   public static final String CONVERSATION_VISIBLE = "crm.conversation.visible";
   /**

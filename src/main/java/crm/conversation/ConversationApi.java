@@ -65,6 +65,7 @@ final class ConversationApi {
     bus.serve(Addresses.CONVERSATION_MARK_READ, this::markRead);
     bus.serve(Addresses.CONVERSATION_SET_AI, this::setAi);
     bus.serve(Addresses.CONVERSATION_AGENT_TYPING, this::agentTyping);
+    bus.serve(Addresses.CONVERSATION_CUSTOMER_TYPING, this::customerTyping);
     bus.serve(Addresses.CONVERSATION_ASSISTANT_CONTEXT, this::assistantContext);
     bus.serve(Addresses.CONVERSATION_HANDOFF, this::handoff);
     bus.serve(Addresses.CONVERSATION_AWAITING_ASSISTANT, this::awaitingAssistant);
@@ -651,6 +652,19 @@ final class ConversationApi {
             })
             .recover(err -> Future.succeededFuture(new JsonObject().put("sent", false)));
       }));
+  }
+
+  /** See {@link Addresses#CONVERSATION_CUSTOMER_TYPING}. */
+  private Future<JsonObject> customerTyping(JsonObject body) {
+    Boolean typing = Check.optionalBoolean(body, "isTyping");
+    if (typing == null) throw CrmException.validation("isTyping", "isTyping (true or false) is required");
+    return visible(body).compose(conv -> customers.byId(conv.getString("customerId")).map(customer -> {
+      String phone = customer == null ? null : customer.getString("phoneNumber");
+      JsonObject event = new JsonObject().put("conversationId", conv.getString("_id")).put("customerPhone", phone)
+          .put("isTyping", typing);
+      bus.publish(Addresses.EVT_CUSTOMER_TYPING, event.copy().put("assignedAgentId", conv.getString("assignedAgentId")));
+      return event;
+    }));
   }
 
   /**
