@@ -98,8 +98,8 @@ test("conversation:new_message from a signed webhook has the spec's payload; una
     const m = e.message;
     for (const key of ["id", "content", "type", "direction", "timestamp", "status"]) assert.ok(key in m, `message.${key} in ${JSON.stringify(m)}`);
     for (const key of Object.keys(m)) {
-      assert.ok(["id", "_id", "content", "type", "direction", "timestamp", "status", "whatsappMessageId", "attachments", "location"]
-        .includes(key), `message.${key} is not in the spec`);
+      assert.ok(["id", "_id", "content", "type", "direction", "timestamp", "status", "whatsappMessageId", "attachments", "location",
+        "metadata", "agent"].includes(key), `message.${key} is not in the spec`);
     }
     assert.match(m.id, /^[0-9a-f]{24}$/);
     assert.equal(m.content, "Necesito ayuda");

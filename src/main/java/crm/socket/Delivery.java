@@ -121,11 +121,14 @@ public final class Delivery {
     return e.getString("assignedAgentId") == null && "open".equals(e.getString("status"));
   }
 
-  /** The spec's message in conversation:new_message: its six keys, and the Message type's optional ones when present. */
+  /**
+   * The spec's message in conversation:new_message: its six keys, and the Message type's optional ones when present
+   * ({@code metadata} with {@code sentBy} and {@code agent}: who sent an outbound message, so it is labelled at once).
+   */
   static JsonObject message(JsonObject m) {
     JsonObject out = pick(m, "id", "content", "type", "direction", "timestamp", "status");
     if (!out.containsKey("id") && m.getString("_id") != null) out.put("id", m.getString("_id"));
-    for (String optional : List.of("_id", "whatsappMessageId", "attachments", "location")) {
+    for (String optional : List.of("_id", "whatsappMessageId", "attachments", "location", "metadata", "agent")) {
       if (m.getValue(optional) != null) out.put(optional, m.getValue(optional));
     }
     return out;

@@ -43,7 +43,17 @@ class DeliveryTest {
     JsonObject payload = r.payload().apply(event);
     assertThat(payload.fieldNames()).containsExactlyInAnyOrder("conversationId", "message", "customer");
     assertThat(payload.getJsonObject("message").fieldNames())
-        .containsExactlyInAnyOrder("id", "_id", "content", "type", "direction", "timestamp", "status");
+        .containsExactlyInAnyOrder("id", "_id", "content", "type", "direction", "timestamp", "status", "metadata");
+    // an outbound message says who sent it (the assistant, or an agent's name), as the spec's Message does
+    JsonObject byAssistant = event.copy();
+    byAssistant.getJsonObject("message").put("direction", "outbound").put("metadata", new JsonObject().put("sentBy", "assistant"))
+        .put("internal", "x");
+    assertThat(r.payload().apply(byAssistant).getJsonObject("message").getJsonObject("metadata").getString("sentBy"))
+        .isEqualTo("assistant");
+    assertThat(r.payload().apply(byAssistant).getJsonObject("message").containsKey("internal")).isFalse();
+    JsonObject agent = new JsonObject().put("_id", "a1").put("firstName", "María").put("lastName", "García");
+    byAssistant.getJsonObject("message").put("agent", agent);
+    assertThat(r.payload().apply(byAssistant).getJsonObject("message").getJsonObject("agent")).isEqualTo(agent);
     assertThat(payload.getJsonObject("customer")).isEqualTo(new JsonObject().put("phoneNumber", "5299")
         .put("firstName", "Juan").put("lastName", "Pérez"));
   }
