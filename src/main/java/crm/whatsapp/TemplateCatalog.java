@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
 
 /**
  * {@link Addresses#WHATSAPP_TEMPLATES}: the message templates an agent may send, as {@code {templates:[{name, language,
- * category, status, parameters, body}], source, message?}}. With credentials and {@code WHATSAPP_BUSINESS_ACCOUNT_ID},
+ * category, status, parameters, parameterNames, body}], source, message?}} ({@code parameterNames}: the body's
+ * placeholders in order of appearance, {@code ["1","2"]} or named ones, which a send gives as an object). With credentials and {@code WHATSAPP_BUSINESS_ACCOUNT_ID},
  * the approved ones of that account from Meta ({@code GET /{version}/{waba-id}/message_templates}, following
  * {@code paging.next} on the same host for up to {@link #MAX_PAGES} pages), kept {@link #TTL_MS} on this node
  * ({@code source: "whatsapp"}); a Graph API error is EXTERNAL_API_ERROR with Meta's error in words. With credentials but
@@ -136,23 +137,26 @@ final class TemplateCatalog {
         }
       }
     }
-    return new JsonObject().put("name", name).put("language", language)
-        .put("category", t.getValue("category") instanceof String c ? c : null).put("status", "APPROVED")
-        .put("parameters", placeholders(body)).put("body", body);
+    return entry(name, language, t.getValue("category") instanceof String c ? c : null, body);
   }
 
-  /** How many different {{1}} / {{name}} placeholders a template text has. */
-  static int placeholders(String text) {
+  private static JsonObject entry(String name, String language, String category, String body) {
+    Set<String> names = placeholders(body);
+    return new JsonObject().put("name", name).put("language", language).put("category", category).put("status", "APPROVED")
+        .put("parameters", names.size()).put("parameterNames", new JsonArray(List.copyOf(names))).put("body", body);
+  }
+
+  /** The different {{1}} / {{name}} placeholders of a template text, in order of appearance. */
+  static Set<String> placeholders(String text) {
     Set<String> names = new LinkedHashSet<>();
     Matcher m = PLACEHOLDER.matcher(text);
     while (m.find()) names.add(m.group(1));
-    return names.size();
+    return names;
   }
 
   /** hello_world, and the ticket resolution notice's template in the language the notice would use. */
   private Future<JsonObject> sandboxList() {
-    JsonArray templates = new JsonArray().add(new JsonObject().put("name", "hello_world").put("language", "en_US")
-        .put("category", "UTILITY").put("status", "APPROVED").put("parameters", 0).put("body", HELLO_WORLD_BODY));
+    JsonArray templates = new JsonArray().add(entry("hello_world", "en_US", "UTILITY", HELLO_WORLD_BODY));
     if (tickets.resolvedTemplate().isEmpty()) return Future.succeededFuture(answer(templates, "sandbox"));
     Future<String> language = !tickets.resolvedTemplateLanguage().isEmpty()
         ? Future.succeededFuture(tickets.resolvedTemplateLanguage())
@@ -161,7 +165,6 @@ final class TemplateCatalog {
             .recover(err -> Future.succeededFuture("es"));
     // the parameters crm.ticket fills: customer name, ticket id, resolution summary
     String body = "Hola {{1}}, tu caso {{2}} fue resuelto: {{3}}";
-    return language.map(lang -> answer(templates.add(new JsonObject().put("name", tickets.resolvedTemplate()).put("language", lang)
-        .put("category", "UTILITY").put("status", "APPROVED").put("parameters", placeholders(body)).put("body", body)), "sandbox"));
+    return language.map(lang -> answer(templates.add(entry(tickets.resolvedTemplate(), lang, "UTILITY", body)), "sandbox"));
   }
 }

@@ -99,10 +99,13 @@ class TemplateListTest {
           .containsExactly("appointment_reminder", "hello_world", "order_update");
       assertThat(named(templates, "order_update")).isEqualTo(new JsonObject().put("name", "order_update").put("language", "es")
           .put("category", "UTILITY").put("status", "APPROVED").put("parameters", 3)
+          .put("parameterNames", new JsonArray().add("1").add("2").add("3"))
           .put("body", "Hola {{1}}, tu pedido {{2}} va en camino y llega el {{3}}."));
       assertThat(named(templates, "hello_world").getInteger("parameters")).isZero();
       assertThat(named(templates, "hello_world").getString("body")).startsWith("Welcome and congratulations!!");
       assertThat(named(templates, "appointment_reminder").getInteger("parameters")).as("named, one used twice").isEqualTo(3);
+      assertThat(named(templates, "appointment_reminder").getJsonArray("parameterNames"))
+          .isEqualTo(new JsonArray().add("name").add("date").add("time"));
 
       // within the minute: from this node's copy, Meta is not asked again
       fake.templates(new JsonArray());
