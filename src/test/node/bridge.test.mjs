@@ -98,8 +98,8 @@ test("conversation:new_message from a signed webhook has the spec's payload; una
     const m = e.message;
     for (const key of ["id", "content", "type", "direction", "timestamp", "status"]) assert.ok(key in m, `message.${key} in ${JSON.stringify(m)}`);
     for (const key of Object.keys(m)) {
-      assert.ok(["id", "_id", "content", "type", "direction", "timestamp", "status", "whatsappMessageId", "attachments", "location"]
-        .includes(key), `message.${key} is not in the spec`);
+      assert.ok(["id", "_id", "content", "type", "direction", "timestamp", "status", "whatsappMessageId", "attachments", "location",
+        "metadata", "agent"].includes(key), `message.${key} is not in the spec`);
     }
     assert.match(m.id, /^[0-9a-f]{24}$/);
     assert.equal(m.content, "Necesito ayuda");
@@ -128,6 +128,78 @@ test("conversation:new_message from a signed webhook has the spec's payload; una
     await inboundText(p, "Juan Pérez", "¿Siguen ahí?");
     for (const got of await Promise.all(second)) assert.equal(got.conversationId, conversationId);
     await assertNone("plain agents other than the assignee (B had joined the room before) get nothing", toB, toC);
+  } finally {
+    closeAll(sockets);
+  }
+});
+
+test("conversation:updated: an agent who saw it unassigned learns it was assigned to someone else; the assignee learns of the assistant's toggle and of a hand-off; an agent who cannot see it gets nothing", async () => {
+  const sockets = await connect(agentA, agentB, supervisor, admin);
+  const [a, b, sup, adm] = sockets;
+  try {
+    const { conversationId } = await newConversation(a);
+    const ofThis = (x) => x.conversationId === conversationId;
+    const KEYS = ["assignedAgentId", "conversationId", "isAIEnabled", "status", "updatedAt"];
+
+    // open and unassigned: agents A and B both see it; the supervisor gives it to B
+    const assigned = [a, b, sup, adm].map((s) => next(s, "conversation:updated", ofThis));
+    await assign(conversationId, agentB);
+    const events = await Promise.all(assigned);
+    for (const e of events) assert.deepEqual(e, events[0]);
+    assert.deepEqual(Object.keys(events[0]).sort(), KEYS);
+    assert.equal(events[0].status, "assigned");
+    assert.equal(events[0].assignedAgentId, agentB.id);
+    assert.equal(events[0].isAIEnabled, false);
+    assert.match(events[0].updatedAt, ISO);
+
+    // now B's: the supervisor turns the assistant on; B is told, A (who no longer sees it) is not
+    const toA = record(a, "conversation:updated", ofThis);
+    const toggled = [b, sup].map((s) => next(s, "conversation:updated", (x) => ofThis(x) && x.isAIEnabled === true));
+    const on = await api("PUT", `/conversations/${conversationId}/ai`, supervisor, { enabled: true });
+    assert.equal(on.status, 200, JSON.stringify(on.body));
+    for (const e of await Promise.all(toggled)) {
+      assert.deepEqual(e.assignedAgentId, agentB.id);
+      assert.equal(e.status, "assigned");
+      assert.ok(Date.parse(e.updatedAt) >= Date.parse(events[0].updatedAt), JSON.stringify(e));
+    }
+    // B asks for a person (REST hand-off): the assistant is off and the event says why
+    const handed = [b, sup].map((s) => next(s, "conversation:updated", (x) => ofThis(x) && x.handoff));
+    const off = await api("POST", `/conversations/${conversationId}/handoff`, agentB, { reason: "Quiere hablar con una persona" });
+    assert.equal(off.status, 200, JSON.stringify(off.body));
+    for (const e of await Promise.all(handed)) {
+      assert.equal(e.isAIEnabled, false);
+      assert.equal(e.handoff.reason, "Quiere hablar con una persona");
+      assert.match(e.handoff.at, ISO);
+    }
+    await assertNone("an agent who cannot see the conversation", toA);
+
+    // reopened unassigned: every agent sees it again, so A is told too, and B (it was B's)
+    const reopened = [a, b].map((s) => next(s, "conversation:updated", (x) => ofThis(x) && x.status === "open"));
+    const open = await api("PUT", `/conversations/${conversationId}/status`, supervisor, { status: "open" });
+    assert.equal(open.status, 200, JSON.stringify(open.body));
+    for (const e of await Promise.all(reopened)) assert.equal(e.assignedAgentId, null);
+  } finally {
+    closeAll(sockets);
+  }
+});
+
+test("customer:typing (sandbox: POST /whatsapp/sandbox/typing plays the customer) reaches the room and the assignee with the spec's payload, nobody else", async () => {
+  const sockets = await connect(agentA, agentB, supervisor);
+  const [a, b, sup] = sockets;
+  try {
+    const { conversationId, phone: customerPhone } = await newConversation(a);
+    await assign(conversationId, agentA);
+    assert.deepEqual(await ask(sup, "join:conversation", { conversationId }), { success: true, conversationId });
+    const ofThis = (x) => x.conversationId === conversationId;
+    const seen = [a, sup].map((s) => next(s, "customer:typing", ofThis));
+    const toB = record(b, "customer:typing", ofThis);
+    const res = await api("POST", "/whatsapp/sandbox/typing", agentA, { conversationId, isTyping: true });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    for (const e of await Promise.all(seen)) assert.deepEqual(e, { conversationId, customerPhone, isTyping: true });
+    const stopped = next(a, "customer:typing", (x) => ofThis(x) && x.isTyping === false);
+    assert.equal((await api("POST", "/whatsapp/sandbox/typing", supervisor, { conversationId, isTyping: false })).status, 200);
+    await stopped;
+    await assertNone("an agent who neither is in the room nor holds the conversation", toB);
   } finally {
     closeAll(sockets);
   }

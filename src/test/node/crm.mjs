@@ -175,8 +175,11 @@ export async function webhook(body, url = ctx.url) {
   assert.equal(res.status, 200, `webhook answered ${res.status}: ${await res.text()}`);
 }
 
-/** One customer text message in Meta's format (crm.whatsapp.WebhookPayloads.text); resolves with its wamid. */
-export async function inboundText(from, profileName, text, url = ctx.url) {
+/**
+ * One customer text message in Meta's format (crm.whatsapp.WebhookPayloads.text), sent by WhatsApp at `epochSeconds`
+ * (default now; 25 h ago closes the customer's 24 h window); resolves with its wamid.
+ */
+export async function inboundText(from, profileName, text, url = ctx.url, epochSeconds = Math.floor(Date.now() / 1000)) {
   const wamid = "wamid.NODE" + randomInt(1e12) + randomInt(1e12);
   await webhook({
     object: "whatsapp_business_account",
@@ -188,7 +191,7 @@ export async function inboundText(from, profileName, text, url = ctx.url) {
           messaging_product: "whatsapp",
           metadata: { display_phone_number: "15550001111", phone_number_id: ctx.phoneNumberId },
           contacts: [{ profile: { name: profileName }, wa_id: from }],
-          messages: [{ from, id: wamid, timestamp: String(Math.floor(Date.now() / 1000)), type: "text", text: { body: text } }],
+          messages: [{ from, id: wamid, timestamp: String(epochSeconds), type: "text", text: { body: text } }],
         },
       }],
     }],

@@ -17,10 +17,48 @@ export const isSupervisor = () => state.me && ['admin', 'supervisor'].includes(s
 export function handlerOf(c) {
   if (c.assignedAgent) {
     const id = c.assignedAgent._id || c.assignedAgent.id;
-    return { kind: 'agent', text: (state.me && id === state.me._id ? t('you') + ': ' : '') + fullName(c.assignedAgent) };
+    return { kind: 'agent', text: (state.me && id === state.me._id ? t('you') + ': ' : '') + (fullName(c.assignedAgent) || t('anAgent')) };
   }
   if (c.isAIEnabled) return { kind: 'assistant', text: t('handlerAssistant') };
-  return { kind: 'waiting', text: t('handlerWaiting') };
+  return { kind: 'waiting', text: t('handlerWaiting'), title: c.handoff && c.handoff.reason ? t('handoffReason') + ': ' + c.handoff.reason : null };
+}
+
+// ---- agents' names: conversation:updated names the assignee by id only; lists, conversation:assigned and the login
+// say who that is
+const agentNames = new Map();
+export function rememberAgent(a) {
+  const id = a && (a._id || a.id);
+  if (id && fullName(a)) agentNames.set(id, { _id: id, firstName: a.firstName, lastName: a.lastName });
+}
+
+// REST answers and socket events race: an answer computed before a change may arrive after the change's event (a read
+// receipt's answer after an assignment). The last event of each conversation is kept, and a conversation object from
+// the API gets it when the event is newer (by updatedAt, which every change moves).
+const lastUpdate = new Map();
+const newer = (a, b) => !b || (a && Date.parse(a) > Date.parse(b));
+
+/** A conversation as the API answered it, with any later conversation:updated applied; returns it. */
+export function reconcile(c) {
+  const d = c && lastUpdate.get(c._id || c.id);
+  return d && newer(d.updatedAt, c.updatedAt) ? applyUpdate(c, d) : c;
+}
+
+/**
+ * Applies a conversation:updated event ({conversationId, status, assignedAgentId, isAIEnabled, handoff?, updatedAt})
+ * to a conversation object as the REST API answers it; returns it.
+ */
+export function applyUpdate(c, d) {
+  c.status = d.status;
+  c.isAIEnabled = d.isAIEnabled;
+  c.updatedAt = d.updatedAt;
+  if (d.handoff) c.handoff = d.handoff; else delete c.handoff;
+  const current = assigneeOf(c);
+  if (!d.assignedAgentId) { delete c.assignedAgent; delete c.assignedAgentId; }
+  else if (current !== d.assignedAgentId || !fullName(c.assignedAgent)) {
+    c.assignedAgentId = d.assignedAgentId;
+    c.assignedAgent = agentNames.get(d.assignedAgentId) || (state.me && state.me._id === d.assignedAgentId ? state.me : { _id: d.assignedAgentId });
+  }
+  return c;
 }
 
 /** Errors go to the aria-live region; auth failures are handled by the expiry handler. */
@@ -77,7 +115,7 @@ let els = {};
 async function start() {
   try {
     const me = await api.get('/auth/me');
-    state.me = me.agent; session.save({ agent: me.agent });
+    state.me = me.agent; session.save({ agent: me.agent }); rememberAgent(me.agent);
   } catch (e) { if (!(e instanceof ApiError && e.status === 401)) { showError(e); renderLogin(); } return; }
   await loadLanguage();
   state.agentStatus = state.me.status && state.me.status !== 'offline' ? state.me.status : 'online';
@@ -142,7 +180,8 @@ export async function loadInbox() {
       if (!more) break;
     }
     const seen = new Set();
-    state.conversations = all.filter(c => !seen.has(c._id) && seen.add(c._id));
+    state.conversations = all.filter(c => !seen.has(c._id) && seen.add(c._id)).map(reconcile).filter(inView);
+    state.conversations.forEach(c => rememberAgent(c.assignedAgent));
     state.hasMore = more;
     renderInbox();
   } catch (e) { showError(e); }
@@ -162,7 +201,7 @@ function renderInbox() {
         h('time', { datetime: last.timestamp || '' }, fmtTime(last.timestamp))),
       h('span.last', { testid: 'inbox-row-last' }, last.content || ''),
       h('span.row-bottom', {},
-        h('span.handler.' + handler.kind, { testid: 'inbox-row-handler' }, handler.text),
+        h('span.handler.' + handler.kind, { testid: 'inbox-row-handler', title: handler.title }, handler.text),
         h('span.badge.status-' + c.status, {}, t(c.status)),
         c.unreadCount ? h('span.unread', { 'aria-label': c.unreadCount + ' unread' }, c.unreadCount) : null));
     return h('li.inbox-row', { testid: 'inbox-row', 'data-conversation-id': id, class: 'inbox-row' + (id === current ? ' active' : '') }, a);
@@ -172,11 +211,28 @@ function renderInbox() {
 }
 export function markActiveRow() { renderInbox(); }
 
-/** Patches one conversation in the list (from a socket event or an action's answer). */
+/** Patches one conversation in the list from the API's answer (a whole conversation: what it lacks, it has not). */
 export function upsertConversation(conv) {
   const id = conv._id || conv.id;
   const i = state.conversations.findIndex(c => (c._id || c.id) === id);
-  if (i >= 0) { state.conversations[i] = { ...state.conversations[i], ...conv }; renderInbox(); }
+  if (i < 0) return;
+  reconcile(conv);
+  const next = { ...state.conversations[i], ...conv };
+  for (const k of ['assignedAgent', 'handoff']) if (!(k in conv)) delete next[k];
+  state.conversations[i] = next;
+  renderInbox();
+}
+
+/** The assigned agent's id, or undefined. */
+export const assigneeOf = c => (c.assignedAgent ? (c.assignedAgent._id || c.assignedAgent.id) : c.assignedAgentId);
+
+/** Whether a conversation belongs in the list as filtered now (scope, status, and what a plain agent may see). */
+function inView(c) {
+  const assignee = assigneeOf(c);
+  if (!isSupervisor() && assignee !== state.me._id && !(!assignee && c.status === 'open')) return false;
+  if (state.scope === 'mine' && assignee !== state.me._id) return false;
+  if (state.scope === 'unassigned' && assignee) return false;
+  return !state.status || c.status === state.status;
 }
 
 // ---- live events for the list
@@ -188,11 +244,30 @@ sock.on('conversation:new_message', data => {
     if (m.direction === 'inbound' && (c._id || c.id) !== currentConversationId()) c.unreadCount = (c.unreadCount || 0) + 1;
     state.conversations = [c, ...state.conversations.filter(x => x !== c)];
     renderInbox();
-    // an answer from the assistant may come with its hand-off, which has no event of its own
-    if (m.direction === 'outbound') reloadInboxSoon();
   } else reloadInboxSoon(); // a conversation this list does not show yet
 });
-sock.on('conversation:assigned', () => reloadInboxSoon());
+// status, assignee, assistant or hand-off: the row in place; out of the list when it no longer matches the filters, and
+// the list read again when it now matches one it is not in (the event does not carry the row's customer and message)
+sock.on('conversation:updated', d => {
+  if (!state.me) return;
+  const known = lastUpdate.get(d.conversationId);
+  if (known && Date.parse(d.updatedAt) < Date.parse(known.updatedAt)) return; // overtaken by a later change
+  lastUpdate.set(d.conversationId, d);
+  const c = state.conversations.find(x => (x._id || x.id) === d.conversationId);
+  const updated = applyUpdate(c ? { ...c } : { _id: d.conversationId }, d);
+  if (!inView(updated)) {
+    if (c) { state.conversations = state.conversations.filter(x => x !== c); renderInbox(); }
+  } else if (c) {
+    state.conversations = state.conversations.map(x => (x === c ? updated : x));
+    renderInbox();
+  } else reloadInboxSoon();
+});
+// conversation:updated named the new assignee by id: this says who they are
+sock.on('conversation:assigned', d => {
+  rememberAgent(d.assignedAgent);
+  const c = state.conversations.find(x => (x._id || x.id) === d.conversationId);
+  if (c && d.assignedAgent && assigneeOf(c) === d.assignedAgent.id) { c.assignedAgent = agentNames.get(d.assignedAgent.id) || c.assignedAgent; renderInbox(); }
+});
 sock.on('connect', () => reloadInboxSoon());
 sock.on('agent:status_change', d => {
   if (state.me && d.agentId === state.me._id && els.main) {

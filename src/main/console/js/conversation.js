@@ -3,13 +3,13 @@ import { api, request } from './api.js';
 import * as sock from './socket.js';
 import { t } from './i18n.js';
 import { h, labelled, alertMsg, announce, fmtTime, throttle } from './dom.js';
-import { state, handlerOf, customerName, showError, upsertConversation, markActiveRow, isSupervisor } from './app.js';
+import { state, handlerOf, customerName, showError, upsertConversation, markActiveRow, isSupervisor, applyUpdate, reconcile, assigneeOf } from './app.js';
 import { renderTicketPanel } from './tickets.js';
 
 const PAGE = 30;
 const DAY_MS = 24 * 3600 * 1000;
 const TICKS = { pending: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓', failed: '⚠' };
-const TEMPLATES = ['hello_world', 'ticket_resolved']; // the public API has no template list: approved names are typed or picked here
+const TYPING_MS = 10_000; // WhatsApp's own indicator lasts up to 25 s; without a new event, ours ends sooner
 
 let cur = null; // {id, conv, el, list, oldest, hasMore, loading, typingTimer, ids:Set}
 
@@ -28,7 +28,7 @@ export async function openConversation(id, container) {
   const me = cur = { id, ids: new Set(), early: new Map(), hasMore: true, loading: false };
   container.replaceChildren(h('p.placeholder', {}, '…'));
   let conv;
-  try { conv = (await api.get('/conversations/' + id)).conversation; }
+  try { conv = reconcile((await api.get('/conversations/' + id)).conversation); }
   catch (e) { showError(e); if (cur === me) container.replaceChildren(h('p.placeholder', {}, e.message)); return; }
   if (cur !== me) return;
   me.conv = conv;
@@ -80,6 +80,7 @@ function renderState() {
   const hd = handlerOf(c);
   cur.handler.textContent = hd.text;
   cur.handler.className = 'handler ' + hd.kind;
+  if (hd.title) cur.handler.title = hd.title; else cur.handler.removeAttribute('title');
   const mine = c.assignedAgent && (c.assignedAgent._id || c.assignedAgent.id) === state.me._id;
   const done = ['resolved', 'closed'].includes(c.status);
   const btn = (testid, label, fn, disabled) => h('button', { testid, type: 'button', disabled, onclick: () => act(fn) }, label);
@@ -87,32 +88,22 @@ function renderState() {
     btn('assign-me', t('assignMe'), () => api.post(`/conversations/${cur.id}/assign`, { agentId: state.me._id, ...(isSupervisor() ? { force: true } : {}) }), mine || done),
     btn('resolve', t('resolve'), () => api.put(`/conversations/${cur.id}/status`, { status: 'resolved' }), done),
     btn('ai-toggle', c.isAIEnabled ? t('aiOff') : t('aiOn'), () => api.put(`/conversations/${cur.id}/ai`, { enabled: !c.isAIEnabled }), done),
-    btn('handoff', t('handoff'), () => api.put(`/conversations/${cur.id}/ai`, { enabled: false }), !c.isAIEnabled || done));
+    btn('handoff', t('handoff'), () => api.post(`/conversations/${cur.id}/handoff`, {}), !c.isAIEnabled || done));
   cur.actions.querySelector('[data-testid=ai-toggle]').setAttribute('aria-pressed', String(!!c.isAIEnabled));
   // the composer is rebuilt only when the 24 h window opens or closes (a rebuild would drop a half-typed reply)
   const open = !!windowOpen();
   if (cur.windowWasOpen !== open) { cur.windowWasOpen = open; renderComposer(); }
 }
 
-/** Reads the conversation again (handler, status): there is no socket event for AI or status changes. */
-const refreshSoon = throttle(() => setTimeout(async () => {
-    const me = cur;
-    if (!me) return;
-    try {
-      const conv = (await api.get('/conversations/' + me.id)).conversation;
-      if (cur !== me || !conv) return;
-      me.conv = conv;
-      renderState();
-      if (me.turns && me.turns.open) loadTurns();
-    } catch (e) { showError(e); }
-  }, 400), 2000);
+/** The assistant's turns, when shown, after each of its answers (turns have no event of their own). */
+const refreshTurnsSoon = throttle(() => { if (cur && cur.turns && cur.turns.open) loadTurns(); }, 2000);
 
 async function act(fn) {
   const id = cur.id;
   try {
     const res = await fn();
     if (!cur || cur.id !== id) return;
-    if (res.conversation) { cur.conv = { ...cur.conv, ...res.conversation }; upsertConversation(cur.conv); }
+    if (res.conversation) { cur.conv = reconcile(res.conversation); upsertConversation(cur.conv); }
     renderState();
     announce(handlerOf(cur.conv).text);
   } catch (e) { showError(e); }
@@ -158,19 +149,75 @@ function renderComposer() {
     typingTimer = setTimeout(() => { typingOn = false; if (cur) sock.emit('agent:typing', { conversationId: cur.id, isTyping: false }); }, 3000);
   });
 
-  const picker = h('select', { testid: 'template-picker' }, ...TEMPLATES.map(n => h('option', { value: n }, n)));
-  const params = h('input', { type: 'text' });
-  const tplForm = h('form.template', {
-    async onsubmit(ev) {
-      ev.preventDefault();
-      const p = params.value.split('|').map(s => s.trim()).filter(Boolean);
-      try { await sendMessage({ type: 'template', templateName: picker.value, templateParams: p, content: picker.value }); params.value = ''; }
-      catch (e) { showError(e); }
-    },
-  }, h('div.field', {}, ...labelled(t('template'), picker)), h('div.field', {}, ...labelled(t('templateParams'), params)),
-  h('button', { type: 'submit' }, t('sendTemplate')));
+  const tplForm = h('form.template', {}, h('p.placeholder', {}, '…'));
   const tpl = h('details.template-box', { open: !open }, h('summary', {}, t('template')), tplForm);
   cur.composer.replaceChildren(...(open ? [] : [h('p.notice', { role: 'status' }, t('windowClosed'))]), form, tpl);
+  const me = cur;
+  loadTemplates().then(list => { if (cur === me) renderTemplateForm(tplForm, list); });
+}
+
+// ---- templates: the approved ones (GET /whatsapp/templates), or a name typed in when the server lists none
+let templates = null; // the list's promise, for the page's life (the server keeps Meta's answer a minute)
+function loadTemplates() {
+  templates ??= api.get('/whatsapp/templates').then(res => res.templates || [], e => {
+    templates = null; // asked again next time
+    showError(e);
+    return [];
+  });
+  return templates;
+}
+
+/** {{1}} / {{name}} in a template's text, filled in with the values given so far (the conversation shows the text). */
+const fillBody = (body, values) => body.replace(/\{\{\s*([^{}\s]+)\s*\}\}/g, (m, k) => values[k] || m);
+
+function renderTemplateForm(form, list) {
+  const send = h('button', { testid: 'template-send', type: 'submit' }, t('sendTemplate'));
+  if (!list.length) { // none listed (no WHATSAPP_BUSINESS_ACCOUNT_ID): a name, its language and '|'-separated parameters
+    const name = h('input', { testid: 'template-name', type: 'text', required: true, pattern: '[a-z0-9_]+', maxlength: 512 });
+    const lang = h('input', { testid: 'template-language', type: 'text', required: true, value: 'es', size: 6, maxlength: 16 });
+    const params = h('input', { testid: 'template-params-text', type: 'text' });
+    form.onsubmit = async ev => {
+      ev.preventDefault();
+      const p = params.value.split('|').map(x => x.trim()).filter(Boolean);
+      try { await sendMessage({ type: 'template', templateName: name.value.trim(), language: lang.value.trim(), templateParams: p }); params.value = ''; }
+      catch (e) { showError(e); }
+    };
+    form.replaceChildren(h('p.hint', {}, t('noTemplates')), h('div.field', {}, ...labelled(t('templateName'), name)),
+      h('div.field', {}, ...labelled(t('templateLanguage'), lang)), h('div.field', {}, ...labelled(t('templateParams'), params)), send);
+    return;
+  }
+  const picker = h('select', { testid: 'template-picker' },
+    ...list.map((tp, i) => h('option', { value: String(i) }, `${tp.name} · ${tp.language}`)));
+  const preview = h('p.template-body', { testid: 'template-body' });
+  const params = h('div.template-params', { testid: 'template-params' });
+  let inputs = [];
+  const chosen = () => list[Number(picker.value)];
+  const values = () => Object.fromEntries(inputs.map(i => [i.dataset.param, i.value.trim()]));
+  const show = () => {
+    const tp = chosen();
+    const names = tp.parameterNames || Array.from({ length: tp.parameters || 0 }, (_, i) => String(i + 1));
+    inputs = names.map(n => h('input', { testid: 'template-param', type: 'text', required: true, maxlength: 1024, 'data-param': n }));
+    inputs.forEach(i => i.addEventListener('input', () => { preview.textContent = fillBody(tp.body || '', values()); }));
+    params.replaceChildren(...inputs.map(i => h('div.field', {}, ...labelled(t('templateParam') + ' ' + i.dataset.param, i))));
+    preview.textContent = tp.body || '';
+  };
+  picker.addEventListener('change', show);
+  form.onsubmit = async ev => {
+    ev.preventDefault();
+    const tp = chosen();
+    const v = values();
+    // positional {{1}}, {{2}}: an array in number order; named ones: an object
+    const positional = inputs.every(i => /^\d+$/.test(i.dataset.param));
+    const templateParams = positional ? inputs.map(i => i.dataset.param).sort((a, b) => a - b).map(k => v[k]) : v;
+    try {
+      await sendMessage({ type: 'template', templateName: tp.name, language: tp.language, templateParams,
+        content: fillBody(tp.body || '', v) || undefined });
+      inputs.forEach(i => { i.value = ''; });
+      preview.textContent = tp.body || '';
+    } catch (e) { showError(e); }
+  };
+  form.replaceChildren(h('div.field', {}, ...labelled(t('template'), picker)), preview, params, send);
+  show();
 }
 
 async function sendMessage(body) {
@@ -254,7 +301,7 @@ function scrollToEnd() { if (cur) cur.list.scrollTop = cur.list.scrollHeight; }
 sock.on('conversation:new_message', d => {
   if (!cur || d.conversationId !== cur.id || !d.message) return;
   addMessage(d.message, false);
-  if (d.message.direction === 'outbound') refreshSoon(); // the assistant's hand-off comes with its last answer
+  if (d.message.direction === 'outbound') refreshTurnsSoon();
   if (d.message.direction === 'inbound') {
     cur.conv.lastInboundAt = d.message.timestamp || new Date().toISOString();
     showTyping(false);
@@ -265,18 +312,26 @@ sock.on('conversation:new_message', d => {
 });
 sock.on('message:status_update', d => setStatus(d.messageId, d.status));
 sock.on('customer:typing', d => { if (cur && d.conversationId === cur.id) showTyping(d.isTyping !== false); });
+// status, assignee, assistant, hand-off: the header and actions in place (app.js patches the inbox row)
+sock.on('conversation:updated', d => {
+  if (!cur || d.conversationId !== cur.id || !cur.conv) return; // still loading: reconcile() applies it then
+  applyUpdate(cur.conv, d);
+  renderState();
+  announce(handlerOf(cur.conv).text);
+});
+// conversation:updated named the assignee by id; this names them
 sock.on('conversation:assigned', d => {
-  if (!cur || d.conversationId !== cur.id) return;
-  cur.conv.assignedAgent = d.assignedAgent || null;
-  if (d.assignedAgent) cur.conv.status = 'assigned';
+  if (!cur || d.conversationId !== cur.id || !cur.conv || !d.assignedAgent || assigneeOf(cur.conv) !== d.assignedAgent.id) return;
+  cur.conv.assignedAgent = { _id: d.assignedAgent.id, firstName: d.assignedAgent.firstName, lastName: d.assignedAgent.lastName };
   renderState();
 });
 
+/** Shown on isTyping true, hidden on false, or TYPING_MS after the last event (the customer may just leave). */
 function showTyping(on) {
   if (!cur) return;
   cur.typing.hidden = !on;
   clearTimeout(cur.typingTimer);
-  if (on) cur.typingTimer = setTimeout(() => { if (cur) cur.typing.hidden = true; }, 8000);
+  if (on) cur.typingTimer = setTimeout(() => { if (cur) cur.typing.hidden = true; }, TYPING_MS);
 }
 
 // ---- assistant turns (supervisors and admins)

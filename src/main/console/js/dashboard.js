@@ -61,7 +61,7 @@ export async function renderDashboard(container) {
   const heading = h('h2', { tabindex: '-1' }, t('dashboard'));
   box.replaceChildren(heading, numbers,
     h('div.charts', {},
-      fig('chart-messages', t('chartConversations'), overTime),
+      fig('chart-conversations', t('chartConversations'), overTime),
       fig('chart-tickets', t('chartTickets'), byStatus),
       fig('chart-response', t('chartResponse'), byHour)));
   if (document.activeElement && document.activeElement.matches('[data-nav]')) heading.focus();

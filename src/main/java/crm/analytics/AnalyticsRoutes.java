@@ -1,13 +1,11 @@
 package crm.analytics;
 
 import crm.auth.Permission;
-import crm.auth.Principal;
 import crm.bus.Addresses;
 import crm.bus.Bus;
 import crm.bus.CrmException;
 import crm.http.ApiRouter;
 import crm.http.Http;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
@@ -30,9 +28,7 @@ public final class AnalyticsRoutes {
   }
 
   private static JsonObject request(RoutingContext ctx) {
-    Principal p = Http.principal(ctx);
-    JsonObject req = new JsonObject().put("caller", new JsonObject().put("agentId", p.agentId()).put("role", p.role())
-        .put("permissions", new JsonArray(List.copyOf(p.permissions()))));
+    JsonObject req = Http.withCaller(ctx);
     for (String name : PARAMS) {
       List<String> values = ctx.queryParam(name);
       if (values.size() > 1) throw CrmException.validation(name, name + " must be given once");

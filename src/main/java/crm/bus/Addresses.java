@@ -59,6 +59,12 @@ public final class Addresses {
    * customer's WhatsApp shows the typing indicator (best effort; the Cloud API has no "stopped typing").
    */
   public static final String CONVERSATION_AGENT_TYPING = "crm.conversation.agent_typing";
+  /**
+   * {caller, conversationId, isTyping} -> {conversationId, customerPhone, isTyping}: says that the customer of a
+   * conversation the caller may see is (or stopped) typing: publishes {@link #EVT_CUSTOMER_TYPING}. WhatsApp's Cloud API
+   * reports no customer typing, so only the sandbox's "play the customer" route asks (POST /whatsapp/sandbox/typing).
+   */
+  public static final String CONVERSATION_CUSTOMER_TYPING = "crm.conversation.customer_typing";
   /** {conversationId, agentId, role} -> {visible}: the visibility rule, for the socket bridge. */
   public static final String CONVERSATION_VISIBLE = "crm.conversation.visible";
   /**
@@ -67,7 +73,11 @@ public final class Addresses {
    * what one turn of the assistant reads (the last {@code limit} messages, oldest first).
    */
   public static final String CONVERSATION_ASSISTANT_CONTEXT = "crm.conversation.assistant_context";
-  /** {conversationId, reason} -> {conversation, assignedAgentId}: AI off, then auto-assigned when AUTO_ASSIGN is on. */
+  /**
+   * {conversationId, reason?, caller?} -> {conversation, assignedAgentId}: AI off with {@code handoff: {at, reason, by?}},
+   * then auto-assigned when AUTO_ASSIGN is on; a no-op when the assistant is already off. The assistant asks without a
+   * caller; a person (REST) with one, who must see the conversation.
+   */
   public static final String CONVERSATION_HANDOFF = "crm.conversation.handoff";
   /**
    * {limit} -> {conversations:[{conversationId, seq}]}: open or assigned conversations with the assistant on whose last
@@ -80,6 +90,12 @@ public final class Addresses {
   public static final String WHATSAPP_INTAKE = "crm.whatsapp.intake";
   /** Send a message to a customer through the Graph API (or the sandbox). */
   public static final String WHATSAPP_SEND = "crm.whatsapp.send";
+  /**
+   * {} -> {templates:[{name, language, category, status, parameters (how many {{n}} the body has), body}], source
+   * ("whatsapp" | "sandbox" | "unconfigured"), message?}: the templates agents may send (crm.whatsapp.TemplateCatalog);
+   * a Graph API error fails with EXTERNAL_API_ERROR.
+   */
+  public static final String WHATSAPP_TEMPLATES = "crm.whatsapp.templates";
   /** Webhook backlog and message counts, for operations and the ingest benchmark. */
   public static final String WHATSAPP_STATS = "crm.whatsapp.stats";
   /** {page, limit} -> {deadLetters, pagination}: messages, statuses and bodies set aside because they cannot be recorded. */
@@ -220,7 +236,12 @@ public final class Addresses {
   public static final String EVT_CUSTOMER_CREATED = "crm.events.customer.created";
   /** A customer was changed by someone other than the inbound path: customerId. */
   public static final String EVT_CUSTOMER_UPDATED = "crm.events.customer.updated";
-  /** A conversation's status or assignment changed: conversationId, customerId. */
+  /**
+   * A conversation's status, assignee or assistant changed (published by every such change, after it is stored):
+   * {conversationId, customerId, status, assignedAgentId (null when none), isAIEnabled, handoff? ({at, reason, by?}),
+   * updatedAt (ISO)}, and for routing: previousAgentId (null when none), previousStatus, wasOpenToAll (it was open and
+   * unassigned before: every agent saw it). Socket.IO {@code conversation:updated} (crm.socket.Delivery).
+   */
   public static final String EVT_CONVERSATION_UPDATED = "crm.events.conversation.updated";
   public static final String EVT_CONVERSATION_CREATED = "crm.events.conversation.created";
   /** Payload as the spec's socket event {@code conversation:assigned}: conversationId, assignedAgent, assignedBy. */

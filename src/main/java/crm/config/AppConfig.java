@@ -47,6 +47,7 @@ public record AppConfig(
     String whatsappApiUrl,
     String whatsappApiVersion,
     String whatsappPhoneNumberId,
+    String whatsappBusinessAccountId,
     String whatsappAccessToken,
     String whatsappAppSecret,
     String whatsappVerifyToken,
@@ -80,7 +81,7 @@ public record AppConfig(
       "CRM_ADMIN_EMAIL", "CRM_ADMIN_PASSWORD", "PASSWORD_HASH_MEMORY_KB", "PASSWORD_HASH_ITERATIONS",
       "RATE_LIMIT_WINDOW_SECONDS", "RATE_LIMIT_AUTH", "RATE_LIMIT_MESSAGES", "RATE_LIMIT_UPLOAD",
       "RATE_LIMIT_DEFAULT", "JSON_BODY_LIMIT", "JSON_MAX_DEPTH", "TRUSTED_PROXIES", "SHUTDOWN_GRACE_SECONDS", "WEBHOOK_LEASE_SECONDS",
-      "WHATSAPP_API_URL", "WHATSAPP_API_VERSION", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_ACCESS_TOKEN",
+      "WHATSAPP_API_URL", "WHATSAPP_API_VERSION", "WHATSAPP_PHONE_NUMBER_ID", "WHATSAPP_BUSINESS_ACCOUNT_ID", "WHATSAPP_ACCESS_TOKEN",
       "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_WEBHOOK_BODY_LIMIT", "WHATSAPP_MEDIA_HOSTS",
       "WHATSAPP_MEDIA_MAX_BYTES", "WHATSAPP_SEND_RATE", "WHATSAPP_SEND_MAX_ATTEMPTS", "WHATSAPP_RETRY_BASE_MS",
       "WHATSAPP_HTTP_TIMEOUT_MS", "WHATSAPP_SEND_DEADLINE_MS", "WHATSAPP_SANDBOX_DELAY_MS",
@@ -128,6 +129,10 @@ public record AppConfig(
     if (!phoneId.isEmpty() && !phoneId.matches("^\\d{1,32}$")) {
       throw new InvalidConfigException("WHATSAPP_PHONE_NUMBER_ID", "must be the numeric phone number id");
     }
+    String wabaId = r.string("WHATSAPP_BUSINESS_ACCOUNT_ID", "").trim();
+    if (!wabaId.isEmpty() && !wabaId.matches("^\\d{1,32}$")) {
+      throw new InvalidConfigException("WHATSAPP_BUSINESS_ACCOUNT_ID", "must be the numeric WhatsApp Business Account id");
+    }
     List<String> mediaHosts = Arrays.stream(r.string("WHATSAPP_MEDIA_HOSTS",
             "lookaside.fbsbx.com,*.fbsbx.com,*.fbcdn.net,*.whatsapp.net").split(","))
         .map(String::trim).map(h -> h.toLowerCase(Locale.ROOT)).filter(h -> !h.isEmpty()).toList();
@@ -172,6 +177,7 @@ public record AppConfig(
         apiUrl,
         version,
         phoneId,
+        wabaId,
         r.string("WHATSAPP_ACCESS_TOKEN", "").trim(),
         r.string("WHATSAPP_APP_SECRET", "").trim(),
         r.string("WHATSAPP_VERIFY_TOKEN", ""),
@@ -234,7 +240,8 @@ public record AppConfig(
         .mergeIn(clustering.toJson())
         .put("SHUTDOWN_GRACE_SECONDS", shutdownGraceSeconds).put("WEBHOOK_LEASE_SECONDS", webhookLeaseSeconds)
         .put("WHATSAPP_API_URL", whatsappApiUrl).put("WHATSAPP_API_VERSION", whatsappApiVersion)
-        .put("WHATSAPP_PHONE_NUMBER_ID", whatsappPhoneNumberId).put("WHATSAPP_ACCESS_TOKEN", whatsappAccessToken)
+        .put("WHATSAPP_PHONE_NUMBER_ID", whatsappPhoneNumberId).put("WHATSAPP_BUSINESS_ACCOUNT_ID", whatsappBusinessAccountId)
+        .put("WHATSAPP_ACCESS_TOKEN", whatsappAccessToken)
         .put("WHATSAPP_APP_SECRET", whatsappAppSecret).put("WHATSAPP_VERIFY_TOKEN", whatsappVerifyToken)
         .put("WHATSAPP_WEBHOOK_BODY_LIMIT", whatsappWebhookBodyLimit)
         .put("WHATSAPP_MEDIA_HOSTS", String.join(",", whatsappMediaHosts))

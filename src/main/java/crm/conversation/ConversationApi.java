@@ -65,6 +65,7 @@ final class ConversationApi {
     bus.serve(Addresses.CONVERSATION_MARK_READ, this::markRead);
     bus.serve(Addresses.CONVERSATION_SET_AI, this::setAi);
     bus.serve(Addresses.CONVERSATION_AGENT_TYPING, this::agentTyping);
+    bus.serve(Addresses.CONVERSATION_CUSTOMER_TYPING, this::customerTyping);
     bus.serve(Addresses.CONVERSATION_ASSISTANT_CONTEXT, this::assistantContext);
     bus.serve(Addresses.CONVERSATION_HANDOFF, this::handoff);
     bus.serve(Addresses.CONVERSATION_AWAITING_ASSISTANT, this::awaitingAssistant);
@@ -387,19 +388,23 @@ final class ConversationApi {
   }
 
   /**
-   * {conversationId, reason} -> {conversation, assignedAgentId}: the assistant hands the conversation to people: AI
-   * off, then auto-assigned when {@code AUTO_ASSIGN} is on (or left unassigned for whoever takes it), with the usual
-   * events. Handing off a conversation already without the assistant changes nothing.
+   * {conversationId, reason, caller?} -> {conversation, assignedAgentId}: the conversation goes to people: AI off with
+   * {@code handoff: {at, reason, by?}}, then auto-assigned when {@code AUTO_ASSIGN} is on (or left as it is for whoever
+   * takes it), with the usual events. Asked by the assistant (no caller) or by a person (REST: the caller must see the
+   * conversation; {@code by} is them). Handing off a conversation already without the assistant changes nothing.
    */
   private Future<JsonObject> handoff(JsonObject body) {
+    Caller caller = body.containsKey("caller") ? caller(body) : null;
     String id = Check.requiredString(body, "conversationId", 64);
     String reason = Check.optionalString(body, "reason", 500);
-    return locked(id, () -> conversations.byId(id).compose(conv -> {
+    return locked(id, () -> (caller != null ? visible(body) : conversations.byId(id)).compose(conv -> {
       if (conv == null) throw CrmException.notFound(ErrorCode.CONVERSATION_NOT_FOUND, "Conversation");
       if (!conv.getBoolean("isAIEnabled", false)) return Future.succeededFuture(conv);
       JsonObject now = Mongo.now();
+      JsonObject handoff = new JsonObject().put("at", now).put("reason", reason == null ? "" : reason);
+      if (caller != null) handoff.put("by", caller.agentId());
       return change(conv, new JsonObject().put("$set", new JsonObject().put("isAIEnabled", false).put("updatedAt", now)
-          .put("handoff", new JsonObject().put("at", now).put("reason", reason == null ? "" : reason))));
+          .put("handoff", handoff)));
     })).compose(doc -> (autoAssignCap > 0 ? autoAssign(id, autoAssignCap) : Future.<Void>succeededFuture())
         .compose(v -> conversations.byId(id)))
         .compose(doc -> populate(List.of(doc)))
@@ -582,11 +587,23 @@ final class ConversationApi {
         .map(doc -> {
           conversations.evict(doc.getString("_id"), doc.getString("customerId"));
           if (index != null) index.put(doc);
-          bus.publish(Addresses.EVT_CONVERSATION_UPDATED, new JsonObject().put("conversationId", doc.getString("_id"))
-              .put("customerId", doc.getString("customerId")).put("status", doc.getString("status"))
-              .put("assignedAgentId", doc.getString("assignedAgentId")));
+          bus.publish(Addresses.EVT_CONVERSATION_UPDATED, updatedEvent(conv, doc));
           return doc;
         });
+  }
+
+  /** See {@link Addresses#EVT_CONVERSATION_UPDATED}: the conversation after a change, and what routing needs of before. */
+  static JsonObject updatedEvent(JsonObject before, JsonObject after) {
+    JsonObject event = new JsonObject().put("conversationId", after.getString("_id"))
+        .put("customerId", after.getString("customerId")).put("status", after.getString("status"))
+        .put("assignedAgentId", after.getString("assignedAgentId"))
+        .put("isAIEnabled", after.getBoolean("isAIEnabled", false));
+    if (after.getValue("handoff") instanceof JsonObject handoff) event.put("handoff", Mongo.toApi(handoff));
+    Instant updatedAt = Mongo.instant(after.getValue("updatedAt"));
+    return event.put("updatedAt", (updatedAt == null ? Instant.now() : updatedAt).toString())
+        .put("previousAgentId", before.getString("assignedAgentId"))
+        .put("previousStatus", before.getString("status"))
+        .put("wasOpenToAll", before.getString("assignedAgentId") == null && "open".equals(before.getString("status")));
   }
 
   /** {caller, conversationId}: unread to 0, and a read receipt for the newest inbound message (best effort). */
@@ -637,13 +654,26 @@ final class ConversationApi {
       }));
   }
 
+  /** See {@link Addresses#CONVERSATION_CUSTOMER_TYPING}. */
+  private Future<JsonObject> customerTyping(JsonObject body) {
+    Boolean typing = Check.optionalBoolean(body, "isTyping");
+    if (typing == null) throw CrmException.validation("isTyping", "isTyping (true or false) is required");
+    return visible(body).compose(conv -> customers.byId(conv.getString("customerId")).map(customer -> {
+      String phone = customer == null ? null : customer.getString("phoneNumber");
+      JsonObject event = new JsonObject().put("conversationId", conv.getString("_id")).put("customerPhone", phone)
+          .put("isTyping", typing);
+      bus.publish(Addresses.EVT_CUSTOMER_TYPING, event.copy().put("assignedAgentId", conv.getString("assignedAgentId")));
+      return event;
+    }));
+  }
+
   /**
    * Conversations whose customer was shown the typing indicator in the last 10 s: agents' apps send agent:typing on
    * every burst of keys, and one Graph API call per burst would spend the number's request budget on nothing.
    */
   private final TtlCache<String, Boolean> typingShown = new TtlCache<>(10_000, 10_000);
 
-  /** {caller, conversationId, enabled}: supervisors, admins and the assignee. */
+  /** {caller, conversationId, enabled}: supervisors, admins and the assignee; turning it on clears a hand-off. */
   private Future<JsonObject> setAi(JsonObject body) {
     Caller caller = caller(body);
     Boolean enabled = Check.optionalBoolean(body, "enabled");
@@ -652,7 +682,10 @@ final class ConversationApi {
       if (!caller.seesAll() && !caller.agentId().equals(conv.getString("assignedAgentId"))) {
         throw new CrmException(ErrorCode.AUTH_INSUFFICIENT_PERMISSIONS, "Only the assignee or a supervisor changes the assistant");
       }
-      return change(conv, new JsonObject().put("$set", new JsonObject().put("isAIEnabled", enabled).put("updatedAt", Mongo.now())));
+      JsonObject update = new JsonObject().put("$set", new JsonObject().put("isAIEnabled", enabled).put("updatedAt", Mongo.now()));
+      // the assistant back on ends a hand-off: nobody is waiting for a person any more
+      if (enabled && conv.containsKey("handoff")) update.put("$unset", new JsonObject().put("handoff", ""));
+      return change(conv, update);
     }).compose(doc -> populate(List.of(doc))).map(l -> reply(l.get(0)));
   }
 }

@@ -216,7 +216,7 @@ final class InboundRecorder {
         .put("content", m.getString("content")).put("type", m.getString("type"))
         .put("direction", m.getString("direction")).put("timestamp", m.getString("timestamp"))
         .put("status", m.getString("status"));
-    for (String f : List.of("attachments", "location", "whatsappMessageId", "metadata", "replyTo")) {
+    for (String f : List.of("attachments", "location", "whatsappMessageId", "metadata", "replyTo", "agent")) {
       if (m.getValue(f) != null) message.put(f, m.getValue(f));
     }
     JsonObject event = new JsonObject().put("conversationId", messageDoc.getString("conversationId"))

@@ -92,6 +92,13 @@ public final class Http {
     return ctx.get(PRINCIPAL);
   }
 
+  /** {@code {caller: {agentId, role, permissions}}}: who is asking, as the domains' visibility rules need it. */
+  public static JsonObject withCaller(RoutingContext ctx) {
+    Principal p = principal(ctx);
+    return new JsonObject().put("caller", new JsonObject().put("agentId", p.agentId()).put("role", p.role())
+        .put("permissions", new io.vertx.core.json.JsonArray(java.util.List.copyOf(p.permissions()))));
+  }
+
   public static void ok(RoutingContext ctx, JsonObject body) {
     send(ctx, 200, body);
   }

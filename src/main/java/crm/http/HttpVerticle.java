@@ -131,10 +131,11 @@ public final class HttpVerticle extends VerticleBase {
           .setBodyLimit(cfg.getInteger("JSON_BODY_LIMIT", 1_048_576))));
       AuthRoutes.mount(api, bus);
       AgentRoutes.mount(api, bus);
-      InboxRoutes.mount(api, bus);
+      crm.conversation.CustomerRoutes.mount(api, bus); // /customers (crm.conversation)
+      crm.conversation.ConversationRoutes.mount(api, bus); // /conversations (crm.conversation)
       ConfigRoutes.mount(api, bus); // /config: categories, assistant, presets (crm.config)
       TicketRoutes.mount(api, bus);
-      crm.whatsapp.WhatsappApiRoutes.mount(api, bus); // stats, dead letters (crm.whatsapp)
+      crm.whatsapp.WhatsappApiRoutes.mount(api, bus, cfg); // stats, dead letters, templates, sandbox typing (crm.whatsapp)
       crm.knowledge.KnowledgeRoutes.mount(api, bus); // /knowledge-articles (crm.knowledge)
       crm.assistant.AssistantRoutes.mount(api, bus); // turns, status (crm.assistant)
       crm.commerce.CommerceRoutes.mount(api, bus); // catalog and orders (crm.commerce)

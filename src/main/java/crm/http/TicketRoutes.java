@@ -34,7 +34,7 @@ final class TicketRoutes {
     api.get("/tickets/:id", Permission.READ_TICKETS, ctx ->
         Http.reply(ctx, bus.request(Addresses.TICKET_GET, ticket(ctx))));
     api.post("/tickets", Permission.WRITE_TICKETS, ctx -> {
-      JsonObject req = Http.body(ctx).copy().put("caller", InboxRoutes.withCaller(ctx).getJsonObject("caller"));
+      JsonObject req = Http.body(ctx).copy().put("caller", Http.withCaller(ctx).getJsonObject("caller"));
       bus.request(Addresses.TICKET_CREATE, req).onSuccess(res -> Http.created(ctx, res)).onFailure(ctx::fail);
     });
     api.put("/tickets/:id/status", Permission.WRITE_TICKETS, ctx ->
@@ -55,27 +55,27 @@ final class TicketRoutes {
 
     // :customerId is the customer id or a phone number (NOTES row 8)
     api.get("/customers/:customerId/tickets", Permission.READ_TICKETS, ctx -> {
-      JsonObject req = InboxRoutes.withCaller(ctx).put("customer", ctx.pathParam("customerId"));
+      JsonObject req = Http.withCaller(ctx).put("customer", ctx.pathParam("customerId"));
       copy(ctx, req, "status", "businessType");
       String limit = ctx.request().getParam("limit");
       if (limit != null && !limit.isEmpty()) req.put("limit", Pagination.of(ctx).limit());
       Http.reply(ctx, bus.request(Addresses.TICKET_LIST_FOR_CUSTOMER, req));
     });
     api.get("/conversations/:conversationId/tickets", Permission.READ_TICKETS, ctx -> {
-      JsonObject req = InboxRoutes.withCaller(ctx).put("conversationId", ctx.pathParam("conversationId"));
+      JsonObject req = Http.withCaller(ctx).put("conversationId", ctx.pathParam("conversationId"));
       copy(ctx, req, "businessType");
       Http.reply(ctx, bus.request(Addresses.TICKET_LIST_FOR_CONVERSATION, req));
     });
   }
 
   private static JsonObject filters(RoutingContext ctx) {
-    JsonObject req = InboxRoutes.withCaller(ctx);
+    JsonObject req = Http.withCaller(ctx);
     copy(ctx, req, FILTERS.toArray(String[]::new));
     return req;
   }
 
   private static JsonObject ticket(RoutingContext ctx) {
-    return InboxRoutes.withCaller(ctx).put("id", ctx.pathParam("id"));
+    return Http.withCaller(ctx).put("id", ctx.pathParam("id"));
   }
 
   /** The JSON body with the caller and the ticket id set by the server (a body cannot choose them). */

@@ -22,6 +22,10 @@ import java.util.function.Function;
  * conversation.assigned              conversation:assigned     conversation:id, agent:assignee, agent:previous,
  *                                                              role:supervisor, role:admin, and role:agent when it
  *                                                              was unassigned (every agent saw it: now it is taken)
+ * conversation.updated               conversation:updated      conversation:id, agent:assignee, agent:previous,
+ *   (status, assignee or assistant                             role:supervisor, role:admin, and role:agent when it
+ *   changed; not in the spec: a                                is or was open and unassigned (whoever saw it in
+ *   superset the Angular app ignores)                          their list before or after learns of it)
  * agent.status_changed               agent:status_change       everyone
  * customer.typing                    customer:typing           conversation:id, agent:assignee
  * message.status_updated             message:status_update     conversation:id
@@ -68,6 +72,11 @@ public final class Delivery {
           e -> new JsonObject().put("conversationId", e.getString("conversationId"))
               .put("assignedAgent", pick(e.getJsonObject("assignedAgent", new JsonObject()), "id", "firstName", "lastName"))
               .put("assignedBy", e.getString("assignedBy"))),
+      new Rule(Addresses.EVT_CONVERSATION_UPDATED, "conversation:updated",
+          e -> rooms(conversationRoom(e.getString("conversationId")), agent(e.getString("assignedAgentId")),
+              agent(e.getString("previousAgentId")), SUPERVISORS, ADMINS,
+              openToAll(e) || e.getBoolean("wasOpenToAll", false) ? AGENTS : null),
+          Delivery::conversationUpdated),
       new Rule(Addresses.EVT_AGENT_STATUS_CHANGED, "agent:status_change",
           e -> rooms(EVERYONE),
           e -> pick(e, "agentId", "status", "lastSeen")),
@@ -97,11 +106,29 @@ public final class Delivery {
     return new Rule(address, event, e -> rooms(EVERYONE), e -> pick(e, keys));
   }
 
-  /** The spec's message in conversation:new_message: its six keys, and the Message type's optional ones when present. */
+  /**
+   * conversation:updated: {conversationId, status, assignedAgentId (null when none), isAIEnabled, handoff ({at, reason}
+   * when there is one), updatedAt}.
+   */
+  static JsonObject conversationUpdated(JsonObject e) {
+    JsonObject out = new JsonObject().put("conversationId", e.getString("conversationId")).put("status", e.getString("status"))
+        .put("assignedAgentId", e.getString("assignedAgentId")).put("isAIEnabled", e.getBoolean("isAIEnabled", false));
+    if (e.getValue("handoff") instanceof JsonObject handoff) out.put("handoff", handoff);
+    return out.put("updatedAt", e.getString("updatedAt"));
+  }
+
+  private static boolean openToAll(JsonObject e) {
+    return e.getString("assignedAgentId") == null && "open".equals(e.getString("status"));
+  }
+
+  /**
+   * The spec's message in conversation:new_message: its six keys, and the Message type's optional ones when present
+   * ({@code metadata} with {@code sentBy} and {@code agent}: who sent an outbound message, so it is labelled at once).
+   */
   static JsonObject message(JsonObject m) {
     JsonObject out = pick(m, "id", "content", "type", "direction", "timestamp", "status");
     if (!out.containsKey("id") && m.getString("_id") != null) out.put("id", m.getString("_id"));
-    for (String optional : List.of("_id", "whatsappMessageId", "attachments", "location")) {
+    for (String optional : List.of("_id", "whatsappMessageId", "attachments", "location", "metadata", "agent")) {
       if (m.getValue(optional) != null) out.put(optional, m.getValue(optional));
     }
     return out;

@@ -58,6 +58,27 @@ public final class MetaErrors {
     return out;
   }
 
+  /** A Graph API answer that is not 2xx: its {@code error} described, with the HTTP status. */
+  static JsonObject ofResponse(io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer> res) {
+    JsonObject body = bodyOf(res);
+    return describe(body == null ? null : body.getJsonObject("error")).put("httpStatus", res.statusCode());
+  }
+
+  /** A Graph API call that got no answer (connection refused or closed, timeout). */
+  static JsonObject network(Throwable cause) {
+    return new JsonObject().put("code", 0).put("title", "network").put("message", String.valueOf(cause.getMessage()))
+        .put("userMessage", "WhatsApp could not be reached");
+  }
+
+  /** A Graph API answer's JSON object body, or null when it has none or another kind. */
+  static JsonObject bodyOf(io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer> res) {
+    try {
+      return res.body() == null ? null : res.bodyAsJsonObject();
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
   private static String str(Object v, String def) {
     return v instanceof String s ? s : def;
   }

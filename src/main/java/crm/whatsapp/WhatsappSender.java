@@ -50,7 +50,7 @@ final class WhatsappSender {
         .setIdleTimeout(60).setKeepAlive(true).setUserAgent("whatsapp-crm"));
     this.token = cfg.getString("WHATSAPP_ACCESS_TOKEN", "");
     String phoneId = cfg.getString("WHATSAPP_PHONE_NUMBER_ID", "");
-    this.sandbox = token.isEmpty() || phoneId.isEmpty();
+    this.sandbox = sandbox(cfg);
     this.messagesUrl = cfg.getString("WHATSAPP_API_URL", "https://graph.facebook.com") + "/"
         + cfg.getString("WHATSAPP_API_VERSION", "v21.0") + "/" + phoneId + "/messages";
     this.maxAttempts = cfg.getInteger("WHATSAPP_SEND_MAX_ATTEMPTS", 5);
@@ -64,6 +64,16 @@ final class WhatsappSender {
 
   private final long timeoutMs;
   private final long deadlineMs;
+
+  /** No Graph API credentials (WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID): nothing leaves the machine. */
+  static boolean sandbox(JsonObject cfg) {
+    return cfg.getString("WHATSAPP_ACCESS_TOKEN", "").isEmpty() || cfg.getString("WHATSAPP_PHONE_NUMBER_ID", "").isEmpty();
+  }
+
+  /** The Graph API client (timeouts, keep-alive, user agent), for the other calls this package makes to Meta. */
+  WebClient client() {
+    return client;
+  }
 
   /** {type, conversationId | to, ...} -> {success, message, whatsappResponse} (see {@link GraphPayloads}). */
   Future<JsonObject> send(JsonObject body) {
@@ -214,21 +224,17 @@ final class WhatsappSender {
             .sendJsonObject(payload))
         .transform(ar -> {
           if (ar.succeeded() && ar.result().statusCode() / 100 == 2) {
-            JsonObject body = bodyOf(ar.result());
+            JsonObject body = MetaErrors.bodyOf(ar.result());
             return Future.succeededFuture(body == null ? new JsonObject() : body);
           }
           JsonObject error;
           boolean retryable;
           if (ar.failed()) {
-            error = new JsonObject().put("code", 0).put("title", "network")
-                .put("message", String.valueOf(ar.cause().getMessage()))
-                .put("userMessage", "WhatsApp could not be reached");
+            error = MetaErrors.network(ar.cause());
             retryable = true;
           } else {
             HttpResponse<Buffer> res = ar.result();
-            JsonObject body = bodyOf(res);
-            JsonObject metaError = body == null ? null : body.getJsonObject("error");
-            error = MetaErrors.describe(metaError).put("httpStatus", res.statusCode());
+            error = MetaErrors.ofResponse(res);
             retryable = res.statusCode() == 429 || res.statusCode() >= 500 || MetaErrors.retryable(error.getInteger("code"));
           }
           long delay = backoff(attempt);
@@ -248,14 +254,6 @@ final class WhatsappSender {
     double exp = retryBaseMs * Math.pow(2, attempt - 1);
     double jitter = 0.5 + ThreadLocalRandom.current().nextDouble();
     return (long) Math.min(30_000, exp * jitter);
-  }
-
-  private static JsonObject bodyOf(HttpResponse<Buffer> res) {
-    try {
-      return res.body() == null ? null : res.bodyAsJsonObject();
-    } catch (RuntimeException e) {
-      return null;
-    }
   }
 
   // ---- sandbox

@@ -75,6 +75,7 @@ public final class WhatsappVerticle extends VerticleBase {
         .compose(v -> Future.all(List.of(
             bus.serve(Addresses.WHATSAPP_INTAKE, this::intake).completion(),
             bus.serve(Addresses.WHATSAPP_SEND, sender::send).completion(),
+            bus.serve(Addresses.WHATSAPP_TEMPLATES, new TemplateCatalog(cfg, sender.client(), bus)::list).completion(),
             bus.serve(Addresses.WHATSAPP_STATS, this::stats).completion(),
             bus.serve(Addresses.WHATSAPP_DEAD_LETTERS, this::listDeadLetters).completion(),
             bus.serve(Addresses.WHATSAPP_DEAD_LETTER_GET, this::getDeadLetter).completion(),

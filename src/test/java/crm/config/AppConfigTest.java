@@ -35,6 +35,8 @@ class AppConfigTest {
     assertThat(cfg.dbBackend()).isEqualTo("memory");
     assertThat(cfg.adminEmail()).isEqualTo("boss@example.com");
     assertThat(cfg.mongoDb()).isEqualTo("00123");
+    assertThat(AppConfig.from(new JsonObject().put("WHATSAPP_BUSINESS_ACCOUNT_ID", " 102290129340398 ")).whatsappBusinessAccountId())
+        .isEqualTo("102290129340398");
     assertThat(cfg.httpInstances()).as("blank means default").isZero();
     assertThat(cfg.toJson().getValue("MONGO_DB")).isEqualTo("00123");
   }
@@ -74,6 +76,8 @@ class AppConfigTest {
         Arguments.of("CRM_CLUSTER_NAME", "no spaces"),
         Arguments.of("CRM_NODE_NAME", "a-b"),
         Arguments.of("SHUTDOWN_GRACE_SECONDS", "ten"),
+        Arguments.of("WHATSAPP_BUSINESS_ACCOUNT_ID", "waba-102290129340398"),
+        Arguments.of("WHATSAPP_BUSINESS_ACCOUNT_ID", "1".repeat(33)),
         Arguments.of("COMMERCE_CURRENCY", "dollars"),
         Arguments.of("COMMERCE_CURRENCY", "XYZ"),
         Arguments.of("COMMERCE_CURRENCY", "XAU"),

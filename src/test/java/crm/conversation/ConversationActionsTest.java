@@ -3,6 +3,7 @@ package crm.conversation;
 import static crm.support.ApiErrors.assertError;
 import static crm.support.ApiErrors.assertFieldError;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import crm.bus.Addresses;
 import crm.support.FakeGraphApi;
@@ -585,6 +586,76 @@ class ConversationActionsTest {
     // the assistant turned on, assigned, then the assistant changed once
     List<JsonObject> updated = awaitEvents(updatedEvents, c.conversationId(), 3);
     assertThat(updated).hasSize(3);
+  }
+
+  // ---- hand-off to a person (REST)
+
+  static HttpResponse<Buffer> handoff(String token, String conversationId, Object body) {
+    return app.post(conv(conversationId) + "/handoff", token, body);
+  }
+
+  @Test
+  void an_agent_who_sees_the_conversation_hands_it_to_a_person_and_lists_and_events_say_so() {
+    Customer c = customerWhoWrote();
+    ok(setAi(sup1, c.conversationId(), new JsonObject().put("enabled", true))); // off by default without a model
+    int before = awaitEvents(updatedEvents, c.conversationId(), 1).size();
+
+    // unassigned and open: agent A sees it (but could not toggle the assistant); a hand-off only asks for a person
+    JsonObject handed = ok(handoff(agentA, c.conversationId(), new JsonObject().put("reason", "Pide hablar con alguien")));
+    assertThat(handed.getBoolean("isAIEnabled")).isFalse();
+    JsonObject h = handed.getJsonObject("handoff");
+    assertThat(h.getString("reason")).isEqualTo("Pide hablar con alguien");
+    assertThat(h.getString("by")).isEqualTo(agentAId);
+    assertThat(Instant.parse(h.getString("at"))).isCloseTo(Instant.now(), within(30, java.time.temporal.ChronoUnit.SECONDS));
+    assertThat(stored(c.conversationId()).getBoolean("isAIEnabled")).isFalse();
+
+    // GET and the list items carry it
+    assertThat(get(sup1, c.conversationId()).getJsonObject("handoff")).isEqualTo(h);
+    HttpResponse<Buffer> list = app.get("/api/v2/conversations?assignedAgent=unassigned&limit=100", agentB);
+    assertThat(list.statusCode()).as(list.bodyAsString()).isEqualTo(200);
+    JsonObject row = list.bodyAsJsonObject().getJsonArray("conversations").stream().map(o -> (JsonObject) o)
+        .filter(x -> c.conversationId().equals(x.getString("_id"))).findFirst().orElseThrow();
+    assertThat(row.getJsonObject("handoff")).isEqualTo(h);
+
+    // the update event carries it, for conversation:updated
+    List<JsonObject> updated = awaitEvents(updatedEvents, c.conversationId(), before + 1);
+    JsonObject event = updated.get(updated.size() - 1);
+    assertThat(event.getBoolean("isAIEnabled")).isFalse();
+    assertThat(event.getJsonObject("handoff")).isEqualTo(h);
+    assertThat(event.getBoolean("wasOpenToAll")).isTrue();
+
+    // again: the assistant is off already, nothing changes and nothing is published
+    JsonObject again = ok(handoff(sup1, c.conversationId(), null));
+    assertThat(again.getJsonObject("handoff")).isEqualTo(h);
+    assertThat(awaitEvents(updatedEvents, c.conversationId(), before + 2, 300)).hasSize(before + 1);
+
+    // the assistant back on ends the hand-off
+    JsonObject on = ok(setAi(sup1, c.conversationId(), new JsonObject().put("enabled", true)));
+    assertThat(on.containsKey("handoff")).isFalse();
+    assertThat(stored(c.conversationId()).containsKey("handoff")).isFalse();
+  }
+
+  @Test
+  void a_handoff_needs_a_conversation_the_caller_sees_and_a_short_string_reason() {
+    Customer c = customerWhoWrote();
+    ok(setAi(sup1, c.conversationId(), new JsonObject().put("enabled", true)));
+    ok(assign(sup1, c.conversationId(), agentAId));
+    String path = conv(c.conversationId()) + "/handoff";
+    assertError(handoff(agentB, c.conversationId(), new JsonObject()), 404, "CONVERSATION_NOT_FOUND", path);
+    assertFieldError(handoff(agentA, c.conversationId(), new JsonObject().put("reason", 42)), 400, "VALIDATION_FAILED", path, "reason");
+    assertFieldError(handoff(agentA, c.conversationId(), new JsonObject().put("reason", new JsonObject().put("$ne", ""))), 400,
+        "VALIDATION_FAILED", path, "reason");
+    assertFieldError(handoff(agentA, c.conversationId(), new JsonObject().put("reason", "x".repeat(501))), 400, "VALIDATION_FAILED",
+        path, "reason");
+    assertError(handoff(agentA, c.conversationId(), "{\"reason\":"), 400, "VALIDATION_FAILED", path);
+    assertThat(stored(c.conversationId()).getBoolean("isAIEnabled")).as("nothing changed").isTrue();
+    assertError(handoff(sup1, "0123456789abcdef01234567", new JsonObject()), 404, "CONVERSATION_NOT_FOUND",
+        conv("0123456789abcdef01234567") + "/handoff");
+    assertError(handoff(sup1, "$where", new JsonObject()), 404, "CONVERSATION_NOT_FOUND", conv("$where") + "/handoff");
+    // the assignee hands it off with a reason that merely looks like an operator: it is text
+    JsonObject handed = ok(handoff(agentA, c.conversationId(), new JsonObject().put("reason", "$set: {x: 1}")));
+    assertThat(handed.getJsonObject("handoff").getString("reason")).isEqualTo("$set: {x: 1}");
+    assertThat(handed.getString("status")).isEqualTo("assigned");
   }
 
   // ---- the agents' assignedConversations

@@ -164,6 +164,8 @@ final class Routes {
       case "POST /conversations/:conversationId/assign" -> b.put("agentId", env.agent.id()).put("note", "note").put("force", true);
       case "PUT /conversations/:conversationId/status" -> b.put("status", "open").put("note", "note");
       case "PUT /conversations/:conversationId/ai" -> b.put("enabled", true).put("isAIEnabled", true);
+      case "POST /conversations/:conversationId/handoff" -> b.put("reason", "hostile hand-off");
+      case "POST /whatsapp/sandbox/typing" -> b.put("conversationId", env.conversationId).put("isTyping", true);
       case "POST /commerce/products/import" -> b.put("products", new JsonArray().add(new JsonObject().put("sku", "HOSTILE-1")
           .put("name", "Hostile product").put("description", "imported by the hostile suite").put("price", 1.5).put("stock", 3)
           .put("tags", new JsonArray().add("hostile")).put("image_url", "https://example.invalid/p.png").put("active", true)));

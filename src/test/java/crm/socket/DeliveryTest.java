@@ -21,7 +21,7 @@ class DeliveryTest {
   @Test
   void every_spec_event_has_one_rule() {
     assertThat(Delivery.RULES).extracting(Delivery.Rule::event).containsExactlyInAnyOrder(
-        "conversation:new_message", "conversation:assigned", "agent:status_change", "customer:typing",
+        "conversation:new_message", "conversation:assigned", "conversation:updated", "agent:status_change", "customer:typing",
         "message:status_update", "ticket_created", "ticket_status_changed", "ticket_assigned", "ticket_note_added",
         "ticket_resolved", "ticket_reopened", "order_status_changed");
     assertThat(BY_ADDRESS).hasSize(Delivery.RULES.size());
@@ -43,7 +43,17 @@ class DeliveryTest {
     JsonObject payload = r.payload().apply(event);
     assertThat(payload.fieldNames()).containsExactlyInAnyOrder("conversationId", "message", "customer");
     assertThat(payload.getJsonObject("message").fieldNames())
-        .containsExactlyInAnyOrder("id", "_id", "content", "type", "direction", "timestamp", "status");
+        .containsExactlyInAnyOrder("id", "_id", "content", "type", "direction", "timestamp", "status", "metadata");
+    // an outbound message says who sent it (the assistant, or an agent's name), as the spec's Message does
+    JsonObject byAssistant = event.copy();
+    byAssistant.getJsonObject("message").put("direction", "outbound").put("metadata", new JsonObject().put("sentBy", "assistant"))
+        .put("internal", "x");
+    assertThat(r.payload().apply(byAssistant).getJsonObject("message").getJsonObject("metadata").getString("sentBy"))
+        .isEqualTo("assistant");
+    assertThat(r.payload().apply(byAssistant).getJsonObject("message").containsKey("internal")).isFalse();
+    JsonObject agent = new JsonObject().put("_id", "a1").put("firstName", "María").put("lastName", "García");
+    byAssistant.getJsonObject("message").put("agent", agent);
+    assertThat(r.payload().apply(byAssistant).getJsonObject("message").getJsonObject("agent")).isEqualTo(agent);
     assertThat(payload.getJsonObject("customer")).isEqualTo(new JsonObject().put("phoneNumber", "5299")
         .put("firstName", "Juan").put("lastName", "Pérez"));
   }
@@ -61,6 +71,31 @@ class DeliveryTest {
     assertThat(r.payload().apply(event)).isEqualTo(new JsonObject().put("conversationId", "c1")
         .put("assignedAgent", new JsonObject().put("id", "a1").put("firstName", "María").put("lastName", "García"))
         .put("assignedBy", "s1"));
+  }
+
+  @Test
+  void a_conversation_update_reaches_whoever_could_see_it_before_or_after_and_says_what_it_is_now() {
+    JsonObject handoff = new JsonObject().put("at", "2026-01-01T00:00:00.000Z").put("reason", "quiere una persona");
+    JsonObject event = new JsonObject().put("conversationId", "c1").put("customerId", "k1").put("status", "assigned")
+        .put("assignedAgentId", "a1").put("isAIEnabled", false).put("handoff", handoff).put("updatedAt", "2026-01-01T00:00:01.000Z")
+        .put("previousAgentId", "a0").put("previousStatus", "assigned").put("wasOpenToAll", false);
+    Delivery.Rule r = rule(Addresses.EVT_CONVERSATION_UPDATED);
+    assertThat(r.event()).isEqualTo("conversation:updated");
+    assertThat(r.rooms().apply(event)).containsExactlyInAnyOrder("conversation:c1", "agent:a1", "agent:a0", "role:supervisor", "role:admin");
+    assertThat(r.payload().apply(event)).isEqualTo(new JsonObject().put("conversationId", "c1").put("status", "assigned")
+        .put("assignedAgentId", "a1").put("isAIEnabled", false).put("handoff", handoff).put("updatedAt", "2026-01-01T00:00:01.000Z"));
+
+    JsonObject taken = event.copy().put("previousAgentId", null).put("previousStatus", "open").put("wasOpenToAll", true);
+    assertThat(r.rooms().apply(taken)).as("taken from the unassigned queue every agent saw")
+        .containsExactlyInAnyOrder("conversation:c1", "agent:a1", "role:supervisor", "role:admin", "role:agent");
+    JsonObject reopened = event.copy().put("status", "open").put("assignedAgentId", null);
+    reopened.remove("handoff");
+    assertThat(r.rooms().apply(reopened)).as("reopened unassigned: every agent sees it now")
+        .containsExactlyInAnyOrder("conversation:c1", "agent:a0", "role:supervisor", "role:admin", "role:agent");
+    JsonObject payload = r.payload().apply(reopened);
+    assertThat(payload.fieldNames()).containsExactlyInAnyOrder("conversationId", "status", "assignedAgentId", "isAIEnabled", "updatedAt");
+    assertThat(payload.containsKey("assignedAgentId")).isTrue();
+    assertThat(payload.getValue("assignedAgentId")).isNull();
   }
 
   @Test

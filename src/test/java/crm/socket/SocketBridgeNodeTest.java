@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The socket bridge through the real socket.io-client 4 (src/test/node/bridge.test.mjs) on one node, events made as
  * production makes them (signed webhooks, REST, the sandbox sender): join/leave acks and refusals, the delivery rules
- * of conversation:new_message, conversation:assigned, message:status_update, agent:status_change and agent:typing,
- * 200 clients receiving one webhook's event, a deactivated agent disconnected. One app, one node process.
+ * of conversation:new_message, conversation:assigned, conversation:updated, customer:typing (sandbox),
+ * message:status_update, agent:status_change and agent:typing, 200 clients receiving one webhook's event, a deactivated agent disconnected. One app, one node process.
  */
 class SocketBridgeNodeTest {
   @Test
@@ -22,7 +22,7 @@ class SocketBridgeNodeTest {
       ctx.agent("agentB", "agent", "Bruno", "Bravo");
       ctx.agent("agentC", "agent", "Carla", "Crowd");
       ctx.agent("agentD", "agent", "Diego", "Desactivado");
-      NodeRunner.test("bridge.test.mjs", ctx.env(), 120).assertPassed(7);
+      NodeRunner.test("bridge.test.mjs", ctx.env(), 120).assertPassed(9);
     }
   }
 }

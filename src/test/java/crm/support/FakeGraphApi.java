@@ -32,6 +32,10 @@ import java.util.function.Predicate;
  *   <li>{@code GET /media-bytes/{media-id}?token=..}: the bytes (the bearer token is required, as at Meta);</li>
  *   <li>{@code POST /{version}/{phone-number-id}/messages}: a wamid, {@code {"success":true}} for read receipts, or
  *   the next scripted answer ({@link #respondNext}, {@link #failConnectionNext}).</li>
+ *   <li>{@code GET /{version}/{waba-id}/message_templates?fields=..&limit=..&after=..}: the templates of
+ *   {@link #templates()} ({@link #DEFAULT_TEMPLATES} unless replaced), {@link #TEMPLATE_PAGE} at most per page (Meta
+ *   too may answer fewer than {@code limit}) with Meta's cursor paging ({@code paging.cursors}, {@code paging.next}
+ *   while there are more), or the next scripted failure ({@link #failNextTemplateLists}).</li>
  * </ul>
  * A wrong or missing {@code Authorization: Bearer <token>} gets 401 with Meta's OAuthException body (code 190).
  * Start and stop it from the test thread ({@link #start}, {@link #close}); everything here is thread-safe.
@@ -40,6 +44,7 @@ public final class FakeGraphApi implements AutoCloseable {
   public static final String TOKEN = "fake-graph-token";
   public static final String VERSION = "v21.0";
   public static final String PHONE_NUMBER_ID = "106540352242922";
+  public static final String BUSINESS_ACCOUNT_ID = "102290129340398";
 
   /** One request as received, and the status it was answered with (0: connection closed without an answer). */
   public record Recorded(String method, String path, String query, MultiMap headers, Buffer body, int status) {
@@ -114,6 +119,8 @@ public final class FakeGraphApi implements AutoCloseable {
   private final Deque<Scripted> scripted = new ArrayDeque<>();
   private final Deque<Integer> lookupFailures = new ArrayDeque<>();
   private final Deque<Integer> downloadFailures = new ArrayDeque<>();
+  private final Deque<Integer> templateFailures = new ArrayDeque<>();
+  private volatile JsonArray templates = DEFAULT_TEMPLATES.copy();
   private final AtomicLong ids = new AtomicLong();
   private HttpServer server;
 
@@ -178,11 +185,15 @@ public final class FakeGraphApi implements AutoCloseable {
   public JsonObject config() {
     return new JsonObject().put("WHATSAPP_API_URL", baseUrl()).put("WHATSAPP_API_VERSION", VERSION)
         .put("WHATSAPP_ACCESS_TOKEN", token).put("WHATSAPP_PHONE_NUMBER_ID", PHONE_NUMBER_ID)
-        .put("WHATSAPP_MEDIA_HOSTS", "127.0.0.1");
+        .put("WHATSAPP_BUSINESS_ACCOUNT_ID", BUSINESS_ACCOUNT_ID).put("WHATSAPP_MEDIA_HOSTS", "127.0.0.1");
   }
 
   public static String messagesPath(String phoneNumberId) {
     return "/" + VERSION + "/" + phoneNumberId + "/messages";
+  }
+
+  public static String templatesPath() {
+    return "/" + VERSION + "/" + BUSINESS_ACCOUNT_ID + "/message_templates";
   }
 
   public static String mediaPath(String mediaId) {
@@ -266,6 +277,18 @@ public final class FakeGraphApi implements AutoCloseable {
     }
   }
 
+  /** The next {@code times} template lists answer {@code status} with Meta's error body for it. */
+  public void failNextTemplateLists(int times, int status) {
+    synchronized (templateFailures) {
+      for (int i = 0; i < times; i++) templateFailures.add(status);
+    }
+  }
+
+  /** What {@code message_templates} lists (Meta's shape: name, language, status, category, components, id). */
+  public JsonArray templates() { return templates.copy(); }
+
+  public void templates(JsonArray list) { templates = list.copy(); }
+
   /** The next message send is answered with this status and body (queued in order). */
   public void respondNext(int status, JsonObject body) {
     synchronized (scripted) {
@@ -342,6 +365,9 @@ public final class FakeGraphApi implements AutoCloseable {
     if (get && seg.length == 2 && seg[0].equals("media-bytes")) {
       if (!authorized) answer(req, body, 401, errorFor(401, ""));
       else bytes(req, body, seg[1]);
+    } else if (get && seg.length == 3 && version && seg[2].equals("message_templates")) {
+      if (!authorized) answer(req, body, 401, errorFor(401, ""));
+      else templatePage(req, body);
     } else if (get && seg.length == 2 && version) {
       if (!authorized) answer(req, body, 401, errorFor(401, ""));
       else lookup(req, body, seg[1]);
@@ -365,6 +391,63 @@ public final class FakeGraphApi implements AutoCloseable {
         : baseUrl() + mediaBytesPath(mediaId) + "?token=" + UUID.randomUUID().toString().replace("-", "");
     answer(req, body, 200, new JsonObject().put("messaging_product", "whatsapp").put("url", url)
         .put("mime_type", m.mimeType).put("sha256", m.sha256).put("file_size", m.fileSize).put("id", mediaId));
+  }
+
+  /** Templates per page, whatever {@code limit} asks (at most it): small, so a few templates take several pages. */
+  public static final int TEMPLATE_PAGE = 2;
+
+  /**
+   * Approved, rejected and pending templates as Meta lists them: {@code hello_world} (no parameters), {@code
+   * order_update} (header, 3 positional body parameters, footer, buttons), {@code appointment_reminder} (named
+   * parameters, one used twice: 3), and a rejected and a pending one that the CRM must leave out.
+   */
+  public static final JsonArray DEFAULT_TEMPLATES = new JsonArray()
+      .add(template("1001", "hello_world", "en_US", "APPROVED", "UTILITY", new JsonArray()
+          .add(new JsonObject().put("type", "HEADER").put("format", "TEXT").put("text", "Hello World"))
+          .add(body("Welcome and congratulations!! This message demonstrates your ability to send a WhatsApp message "
+              + "notification from the Cloud API, hosted by Meta. Thank you for taking the time to test with us."))
+          .add(new JsonObject().put("type", "FOOTER").put("text", "WhatsApp Business Platform sample message"))))
+      .add(template("1002", "promo_summer", "es", "REJECTED", "MARKETING", new JsonArray().add(body("¡{{1}}% de descuento!"))))
+      .add(template("1003", "order_update", "es", "APPROVED", "UTILITY", new JsonArray()
+          .add(new JsonObject().put("type", "HEADER").put("format", "TEXT").put("text", "Tu pedido"))
+          .add(body("Hola {{1}}, tu pedido {{2}} va en camino y llega el {{3}}."))
+          .add(new JsonObject().put("type", "FOOTER").put("text", "Gracias por tu compra"))
+          .add(new JsonObject().put("type", "BUTTONS").put("buttons", new JsonArray()
+              .add(new JsonObject().put("type", "QUICK_REPLY").put("text", "Gracias"))))))
+      .add(template("1004", "appointment_reminder", "en_US", "APPROVED", "UTILITY", new JsonArray()
+          .add(body("Hi {{name}}, see you on {{date}} at {{ time }}. Reply YES to confirm, {{name}}."))))
+      .add(template("1005", "new_feature", "en_US", "PENDING", "MARKETING", new JsonArray().add(body("Try {{1}} today"))));
+
+  private static JsonObject template(String id, String name, String language, String status, String category, JsonArray components) {
+    return new JsonObject().put("name", name).put("language", language).put("status", status).put("category", category)
+        .put("components", components).put("id", id);
+  }
+
+  private static JsonObject body(String text) {
+    return new JsonObject().put("type", "BODY").put("text", text);
+  }
+
+  private void templatePage(HttpServerRequest req, Buffer body) {
+    Integer failure = next(templateFailures);
+    if (failure != null) {
+      answer(req, body, failure, errorFor(failure, "message_templates"));
+      return;
+    }
+    JsonArray all = templates;
+    int limit = req.getParam("limit") == null ? 25 : Integer.parseInt(req.getParam("limit"));
+    int from = req.getParam("after") == null ? 0 : Integer.parseInt(new String(java.util.Base64.getDecoder().decode(req.getParam("after"))));
+    int to = Math.min(all.size(), from + Math.min(limit, TEMPLATE_PAGE));
+    JsonArray data = new JsonArray();
+    for (int i = from; i < to; i++) data.add(all.getValue(i));
+    JsonObject paging = new JsonObject().put("cursors", new JsonObject().put("before", cursor(from)).put("after", cursor(to)));
+    if (to < all.size()) {
+      paging.put("next", baseUrl() + req.path() + "?fields=" + req.getParam("fields") + "&limit=" + limit + "&after=" + cursor(to));
+    }
+    answer(req, body, 200, new JsonObject().put("data", data).put("paging", paging));
+  }
+
+  private static String cursor(int index) {
+    return java.util.Base64.getEncoder().encodeToString(String.valueOf(index).getBytes());
   }
 
   private void bytes(HttpServerRequest req, Buffer body, String mediaId) {

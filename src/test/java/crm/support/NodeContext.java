@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * What a JUnit test hands to the Node.js bridge scenarios ({@code src/test/node/crm.mjs}) in {@code CRM_TEST}: the
  * server URL(s), the webhook secret and phone number id, and agents made through the API (created by the admin,
- * logged in): {@code {url, urlB?, appSecret, phoneNumberId, agents: {name: {id, token, role, firstName, lastName}}}}.
+ * logged in): {@code {url, urlB?, appSecret, phoneNumberId, agents: {name: {id, token, role, firstName, lastName, email?,
+ * password?}}}} (email and password of the agents made here, for tests that log in through a page).
  */
 public final class NodeContext implements AutoCloseable {
   private final WebClient client;
@@ -53,7 +54,7 @@ public final class NodeContext implements AutoCloseable {
     if (res.statusCode() != 201) throw new AssertionError("create agent answered " + res.statusCode() + " " + res.bodyAsString());
     String id = res.bodyAsJsonObject().getJsonObject("agent").getString("_id");
     agents.put(name, new JsonObject().put("id", id).put("token", login(email, Inbox.PASSWORD).getString("token"))
-        .put("role", role).put("firstName", firstName).put("lastName", lastName));
+        .put("role", role).put("firstName", firstName).put("lastName", lastName).put("email", email).put("password", Inbox.PASSWORD));
     emails.put(name, email);
     return id;
   }

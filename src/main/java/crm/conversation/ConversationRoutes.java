@@ -1,4 +1,4 @@
-package crm.http;
+package crm.conversation;
 
 import crm.auth.Permission;
 import crm.auth.Principal;
@@ -6,6 +6,9 @@ import crm.bus.Addresses;
 import crm.bus.Bus;
 import crm.bus.Check;
 import crm.bus.CrmException;
+import crm.http.ApiRouter;
+import crm.http.Http;
+import crm.http.Pagination;
 import crm.http.RateLimiter.Bucket;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -13,34 +16,14 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 
-/** /customers and /conversations: the agents' inbox (spec: Customer and Conversation endpoints). */
-final class InboxRoutes {
-  private InboxRoutes() {}
+/** /conversations: the agents' inbox (spec: Conversation endpoints), served by {@link ConversationApi} on the bus. */
+public final class ConversationRoutes {
+  private ConversationRoutes() {}
 
-  static void mount(ApiRouter api, Bus bus) {
-    // ---- customers
-    api.get("/customers", Permission.READ_CUSTOMERS, ctx -> {
-      Pagination page = Pagination.of(ctx);
-      JsonObject req = new JsonObject().put("skip", page.skip()).put("limit", page.limit());
-      copy(ctx, req, "search", "sortBy", "sortOrder");
-      JsonArray tags = listParam(ctx, "tags");
-      if (tags != null) req.put("tags", tags);
-      bus.request(Addresses.CUSTOMER_LIST, req).onSuccess(res -> Http.ok(ctx, new JsonObject()
-          .put("customers", res.getJsonArray("customers")).put("pagination", page.info(res.getLong("total")))))
-          .onFailure(ctx::fail);
-    });
-    // :id is the customer id or a phone number in any usual form (the spec's GET /customers/:phoneNumber)
-    api.get("/customers/:id", Permission.READ_CUSTOMERS, ctx ->
-        Http.reply(ctx, bus.request(Addresses.CUSTOMER_GET, new JsonObject().put("id", ctx.pathParam("id")))));
-    api.post("/customers", Permission.WRITE_CUSTOMERS, ctx -> bus.request(Addresses.CUSTOMER_CREATE, Http.body(ctx))
-        .onSuccess(res -> Http.created(ctx, res)).onFailure(ctx::fail));
-    api.put("/customers/:id", Permission.WRITE_CUSTOMERS, ctx -> Http.reply(ctx, bus.request(Addresses.CUSTOMER_UPDATE,
-        new JsonObject().put("id", ctx.pathParam("id")).put("changes", Http.body(ctx)))));
-
-    // ---- conversations
+  public static void mount(ApiRouter api, Bus bus) {
     api.get("/conversations", Permission.READ_CONVERSATIONS, ctx -> {
       Pagination page = Pagination.of(ctx);
-      JsonObject req = withCaller(ctx).put("skip", page.skip()).put("limit", page.limit());
+      JsonObject req = Http.withCaller(ctx).put("skip", page.skip()).put("limit", page.limit());
       copy(ctx, req, "status", "assignedAgent", "priority", "search", "dateFrom", "dateTo");
       JsonArray tags = listParam(ctx, "tags");
       if (tags != null) req.put("tags", tags);
@@ -107,20 +90,20 @@ final class InboxRoutes {
       if (enabled == null) throw CrmException.validation("enabled", "enabled (true or false) is required");
       Http.reply(ctx, bus.request(Addresses.CONVERSATION_SET_AI, conversation(ctx).put("enabled", enabled)));
     });
-  }
-
-  /** The caller, as the inbox's visibility rule needs it. */
-  static JsonObject withCaller(RoutingContext ctx) {
-    Principal p = Http.principal(ctx);
-    return new JsonObject().put("caller", new JsonObject().put("agentId", p.agentId()).put("role", p.role())
-        .put("permissions", new JsonArray(List.copyOf(p.permissions()))));
+    // a person asks for a person (the agent watching the assistant, a supervisor): whoever sees it may turn it over
+    api.post("/conversations/:conversationId/handoff", Permission.WRITE_CONVERSATIONS, ctx -> {
+      String reason = Check.optionalString(Http.body(ctx), "reason", 500);
+      JsonObject req = conversation(ctx);
+      if (reason != null) req.put("reason", reason);
+      Http.reply(ctx, bus.request(Addresses.CONVERSATION_HANDOFF, req));
+    });
   }
 
   private static JsonObject conversation(RoutingContext ctx) {
-    return withCaller(ctx).put("conversationId", ctx.pathParam("conversationId"));
+    return Http.withCaller(ctx).put("conversationId", ctx.pathParam("conversationId"));
   }
 
-  private static void copy(RoutingContext ctx, JsonObject req, String... names) {
+  static void copy(RoutingContext ctx, JsonObject req, String... names) {
     for (String name : names) {
       String v = ctx.request().getParam(name);
       if (v != null && !v.isEmpty()) req.put(name, v);
@@ -128,7 +111,7 @@ final class InboxRoutes {
   }
 
   /** A list from a repeated parameter ({@code tags=a&tags=b}) or a comma list ({@code tags=a,b}). */
-  private static JsonArray listParam(RoutingContext ctx, String name) {
+  static JsonArray listParam(RoutingContext ctx, String name) {
     List<String> all = ctx.queryParam(name);
     if (all == null || all.isEmpty()) all = ctx.queryParam(name + "[]");
     if (all == null || all.isEmpty()) return null;
