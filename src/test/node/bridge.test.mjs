@@ -133,6 +133,31 @@ test("conversation:new_message from a signed webhook has the spec's payload; una
   }
 });
 
+test("an agent's reply reaches the others who watch as conversation:new_message (outbound, with the agent), never the sender's own sockets", async () => {
+  const sockets = await connect(agentA, agentA, supervisor, admin, agentB);
+  const [a1, a2, sup, adm, b] = sockets;
+  try {
+    const { conversationId } = await newConversation(sup, "Rosa Réplica", "¿me ayudan?");
+    await assign(conversationId, agentA);
+    const mine = (x) => x.conversationId === conversationId && x.message?.direction === "outbound";
+    const toStaff = [sup, adm].map((s) => next(s, "conversation:new_message", mine));
+    const toSender = record(a1, "conversation:new_message", mine);
+    const toSendersOtherTab = record(a2, "conversation:new_message", mine);
+    const toB = record(b, "conversation:new_message", mine);
+    const sent = await api("POST", `/conversations/${conversationId}/messages`, agentA, { content: "Claro, dígame 🙂" });
+    assert.equal(sent.status, 201, JSON.stringify(sent.body));
+    for (const e of await Promise.all(toStaff)) {
+      assert.equal(e.message.id, sent.body.message._id);
+      assert.equal(e.message.content, "Claro, dígame 🙂");
+      assert.deepEqual(e.message.agent, { _id: agentA.id, firstName: agentA.firstName, lastName: agentA.lastName });
+      assert.ok(!("senderAgentId" in e), "the routing hint is not sent");
+    }
+    await assertNone("the sender has it in the answer; B cannot see A's conversation", toSender, toSendersOtherTab, toB);
+  } finally {
+    closeAll(sockets);
+  }
+});
+
 test("conversation:updated: an agent who saw it unassigned learns it was assigned to someone else; the assignee learns of the assistant's toggle and of a hand-off; an agent who cannot see it gets nothing", async () => {
   const sockets = await connect(agentA, agentB, supervisor, admin);
   const [a, b, sup, adm] = sockets;

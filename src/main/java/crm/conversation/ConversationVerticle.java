@@ -296,9 +296,12 @@ public final class ConversationVerticle extends VerticleBase {
                 last, doc.getJsonObject("timestamp"))))
             .compose(x -> customers.touchOutbound(customer.getString("_id")))
             .map(x -> {
-              // the assistant's reply reaches the agents' screens as any new message does (an agent's own reply
-              // is in the answer to their request)
-              if (byAssistant) bus.publish(Addresses.EVT_CONVERSATION_NEW_MESSAGE, InboundRecorder.newMessageEvent(messages, doc, customer, conversation));
+              // every reply reaches the screens of whoever watches the conversation as any new message does; an
+              // agent's own sockets are left out (their app has it in the answer to this request, and an app that
+              // appended both would show it twice)
+              JsonObject event = InboundRecorder.newMessageEvent(messages, doc, customer, conversation);
+              if (!byAssistant && body.getString("agentId") != null) event.put("senderAgentId", body.getString("agentId"));
+              bus.publish(Addresses.EVT_CONVERSATION_NEW_MESSAGE, event);
               return reply.put("duplicate", false).put("messageId", doc.getString("_id")).put("message", messages.api(doc));
             });
       });

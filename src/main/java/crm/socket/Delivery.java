@@ -18,7 +18,9 @@ import java.util.function.Function;
  * <pre>
  * domain event (bus)                 socket event              rooms
  * conversation.new_message           conversation:new_message  conversation:id, agent:assignee, role:supervisor,
- *                                                              role:admin, and role:agent while unassigned
+ *   (inbound, and every reply:                                 role:admin, and role:agent while unassigned; an
+ *   the assistant's, an agent's)                               agent's reply not to that agent's own sockets
+ *                                                              (senderAgentId: it is in the answer to their send)
  * conversation.assigned              conversation:assigned     conversation:id, agent:assignee, agent:previous,
  *                                                              role:supervisor, role:admin, and role:agent when it
  *                                                              was unassigned (every agent saw it: now it is taken)

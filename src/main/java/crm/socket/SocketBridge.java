@@ -121,13 +121,15 @@ final class SocketBridge {
   private void announce(Delivery.Rule rule, JsonObject event, String eventId) {
     try {
       Set<String> rooms = rule.rooms().apply(event);
-      if (rooms.size() == 1) {
+      String sender = event.getString("senderAgentId");
+      if (rooms.size() == 1 && sender == null) {
         // one room (everyone, for statuses and tickets): straight from the room, no union of snapshots to build
         ns.emitArgsToRoom(rooms.iterator().next(), rule.event(), new JsonArray().add(rule.payload().apply(event)), eventId);
         return;
       }
       Set<Socket> targets = new LinkedHashSet<>();
       for (String room : rooms) targets.addAll(ns.socketsIn(room));
+      if (sender != null) ns.socketsIn(Delivery.agentRoom(sender)).forEach(targets::remove); // it is in their answer
       if (targets.isEmpty()) return;
       ns.emitTo(targets, rule.event(), new JsonArray().add(rule.payload().apply(event)), eventId);
     } catch (RuntimeException e) {

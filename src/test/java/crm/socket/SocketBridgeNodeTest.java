@@ -22,7 +22,7 @@ class SocketBridgeNodeTest {
       ctx.agent("agentB", "agent", "Bruno", "Bravo");
       ctx.agent("agentC", "agent", "Carla", "Crowd");
       ctx.agent("agentD", "agent", "Diego", "Desactivado");
-      NodeRunner.test("bridge.test.mjs", ctx.env(), 120).assertPassed(9);
+      NodeRunner.test("bridge.test.mjs", ctx.env(), 120).assertPassed(10);
     }
   }
 }
