@@ -168,7 +168,14 @@ function renderInbox() {
     return h('li.inbox-row', { testid: 'inbox-row', 'data-conversation-id': id, class: 'inbox-row' + (id === current ? ' active' : '') }, a);
   });
   if (state.hasMore) rows.push(h('li.more', {}, h('button', { type: 'button', onclick() { state.pages++; loadInbox(); } }, t('more'))));
+  // the rows are rebuilt: a keyboard user's focus on one stays on it (else it would fall back to the page's start)
+  const focused = els.list.contains(document.activeElement) ? document.activeElement.closest('li') : null;
+  const was = focused && (focused.dataset.conversationId || (focused.classList.contains('more') && 'more'));
   els.list.replaceChildren(...(rows.length ? rows : [h('li.empty', {}, t('noConversations'))]));
+  if (was) {
+    const again = els.list.querySelector(was === 'more' ? 'li.more button' : `li[data-conversation-id="${CSS.escape(was)}"] a`);
+    if (again) again.focus();
+  }
 }
 export function markActiveRow() { renderInbox(); }
 
