@@ -535,8 +535,12 @@ async function assertReachable(page, locator, what) {
 }
 
 for (const [size, viewport] of [["1280x800", DESKTOP], ["phone", PHONE]]) {
-  test(`${size}: inbox, conversation, ticket panel and dashboard fit the width; the main actions are reachable`, async () => {
+  test(`${size}: login, inbox, conversation, ticket panel and dashboard fit the width; the main actions are reachable`, async () => {
     const page = await newPage(viewport);
+    await page.goto(ctx.url + "/");
+    await tid(page, "login-submit").waitFor();
+    await assertNoOverflow(page, "login");
+    await assertReachable(page, tid(page, "login-submit"), "login-submit");
     const text = `Probando la pantalla ${size} ` + phone();
     const { row, id } = await loginWithNewConversation(page, "Pía Pantalla", text);
     await assertNoOverflow(page, "inbox");
