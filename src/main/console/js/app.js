@@ -127,8 +127,15 @@ function renderShell() {
 
 // ---- inbox
 let loadSeq = 0;
+// changes seen here (an action's answer, a live message) after a list read was sent: that read must not undo them
+const fresher = new Map(); // conversation id -> {at, patch}
+function remember(id, patch) {
+  const f = fresher.get(id);
+  fresher.set(id, { at: performance.now(), patch: { ...(f && f.patch), ...patch } });
+}
 export async function loadInbox() {
   const seq = ++loadSeq;
+  const sentAt = performance.now();
   const query = { limit: 50, status: state.status };
   if (state.scope !== 'all') query.assignedAgent = state.scope === 'mine' ? state.me._id : 'unassigned';
   try {
@@ -142,7 +149,9 @@ export async function loadInbox() {
       if (!more) break;
     }
     const seen = new Set();
-    state.conversations = all.filter(c => !seen.has(c._id) && seen.add(c._id));
+    for (const [id, f] of fresher) if (f.at <= sentAt) fresher.delete(id); // this read has them
+    state.conversations = all.filter(c => !seen.has(c._id) && seen.add(c._id))
+      .map(c => (fresher.has(c._id) ? { ...c, ...fresher.get(c._id).patch } : c));
     state.hasMore = more;
     renderInbox();
   } catch (e) { showError(e); }
@@ -182,6 +191,7 @@ export function markActiveRow() { renderInbox(); }
 /** Patches one conversation in the list (from a socket event or an action's answer). */
 export function upsertConversation(conv) {
   const id = conv._id || conv.id;
+  remember(id, conv);
   const i = state.conversations.findIndex(c => (c._id || c.id) === id);
   if (i >= 0) { state.conversations[i] = { ...state.conversations[i], ...conv }; renderInbox(); }
 }
@@ -193,6 +203,7 @@ sock.on('conversation:new_message', data => {
   if (c && m) {
     c.lastMessage = { content: m.content, timestamp: m.timestamp, type: m.type, from: m.direction === 'inbound' ? 'customer' : 'agent' };
     if (m.direction === 'inbound' && (c._id || c.id) !== currentConversationId()) c.unreadCount = (c.unreadCount || 0) + 1;
+    remember(c._id || c.id, { lastMessage: c.lastMessage, unreadCount: c.unreadCount });
     state.conversations = [c, ...state.conversations.filter(x => x !== c)];
     renderInbox();
     // an answer from the assistant may come with its hand-off, which has no event of its own
