@@ -259,6 +259,45 @@ test("assistant on, assign to me (an agent), resolve: who handles it follows on 
   await done(page);
 });
 
+test("an inbox read that was sent before a change and answers after it (a slow server) does not undo the change on the row", async () => {
+  const page = await newPage();
+  const text = "Una lectura lenta " + phone();
+  const { row: first, id } = await loginWithNewConversation(page, "Lento Lectura", text);
+  await open(page, first, id, text);
+  const row = page.locator(`[data-testid=inbox-row][data-conversation-id="${id}"]`);
+  // the next list reads are read from the server at once but answered only when released
+  let release, fetched;
+  const gate = new Promise((r) => { release = r; });
+  const read = new Promise((r) => { fetched = r; });
+  const isList = (url) => url.pathname === "/api/v2/conversations";
+  await page.route(isList, async (route) => {
+    const response = await route.fetch();
+    fetched();
+    await gate;
+    await route.fulfill({ response });
+  });
+  await tid(page, "inbox-filter-status").selectOption("open");
+  await read;
+  // meanwhile the customer writes again (live), then the assistant is turned on here (neither reads the list again)
+  const again = "Sigo esperando " + id;
+  await inboundTexts((await conversation(id)).customer.phoneNumber, "Lento Lectura", [again]);
+  await rowWith(page, again).waitFor();
+  await tid(page, "ai-toggle").click();
+  await page.waitForFunction(() => /^(Assistant|Asistente)$/.test(document.querySelector("[data-testid=handler-label]").textContent));
+  assert.match(await row.getByTestId("inbox-row-handler").textContent(), ASSISTANT);
+  // the old read lands (the rows are rebuilt): the row keeps both changes
+  await row.evaluate((el) => { el.__before = true; });
+  release();
+  await page.waitForFunction((id) => {
+    const el = document.querySelector(`[data-testid=inbox-row][data-conversation-id="${id}"]`);
+    return el && !el.__before;
+  }, id);
+  await page.unroute(isList);
+  assert.match(await row.getByTestId("inbox-row-handler").textContent(), ASSISTANT, "the row still says the assistant");
+  assert.equal(await row.getByTestId("inbox-row-last").textContent(), again, "the row still shows the last message");
+  await done(page);
+});
+
 test("the assistant answers (a fake model): a supervisor sees its recorded turn in the conversation, an agent sees no turns", async () => {
   const page = await newPage();
   const text = "¿A qué hora abren? " + phone();

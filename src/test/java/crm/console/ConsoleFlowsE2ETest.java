@@ -30,7 +30,7 @@ class ConsoleFlowsE2ETest {
           .put("agentEmail", ctx.email("agent")).put("supervisorEmail", ctx.email("supervisor")).put("password", Inbox.PASSWORD)
           .put("assistantText", FakeLlm.DEFAULT_TEXT)
           .put("screenshots", ConsoleE2ETest.SCREENSHOTS.toString());
-      NodeRunner.test("console-flows.e2e.test.mjs", ctx.env(), 240).assertPassed(11);
+      NodeRunner.test("console-flows.e2e.test.mjs", ctx.env(), 240).assertPassed(12);
     }
   }
 }
