@@ -47,8 +47,9 @@ export async function openConversation(id, container) {
 
 const markRead = throttle(() => {
   if (!cur) return;
-  api.post('/conversations/' + cur.id + '/read', {})
-    .then(res => { if (res.conversation) upsertConversation({ ...res.conversation, unreadCount: 0 }); }, () => {});
+  const id = cur.id;
+  // only the read state: the rest of this answer may be older than a change made meanwhile (the assistant turned on)
+  api.post('/conversations/' + id + '/read', {}).then(() => upsertConversation({ _id: id, unreadCount: 0 }), () => {});
 }, 3000);
 
 // re-join after a reconnection (a new socket is in no conversation room)
