@@ -259,25 +259,37 @@ test("assistant on, assign to me (an agent), resolve: who handles it follows on 
   await done(page);
 });
 
-test("an inbox read that was sent before a change and answers after it (a slow server) does not undo the change on the row", async () => {
-  const page = await newPage();
-  const text = "Una lectura lenta " + phone();
-  const { row: first, id } = await loginWithNewConversation(page, "Lento Lectura", text);
-  await open(page, first, id, text);
-  const row = page.locator(`[data-testid=inbox-row][data-conversation-id="${id}"]`);
-  // the next list reads are read from the server at once but answered only when released
-  let release, fetched;
+/**
+ * The first request that `match`es is sent to the server at once, but its answer reaches the page only on release()
+ * (a slow network); later ones pass, counted in `later`.
+ */
+async function holdFirstAnswer(page, match) {
+  let release, sent;
   const gate = new Promise((r) => { release = r; });
-  const read = new Promise((r) => { fetched = r; });
-  const isList = (url) => url.pathname === "/api/v2/conversations";
-  await page.route(isList, async (route) => {
+  const held = { later: 0, release, sent: new Promise((r) => { sent = r; }), stop: () => page.unroute(match) };
+  let first = true;
+  await page.route(match, async (route) => {
+    if (!first) { held.later++; return route.continue(); }
+    first = false;
     const response = await route.fetch();
-    fetched();
+    sent();
     await gate;
     await route.fulfill({ response });
   });
+  return held;
+}
+
+test("answers sent before a change that arrive after it (the inbox list, the read mark of opening) do not undo it on the row", async () => {
+  const page = await newPage();
+  const text = "Una respuesta lenta " + phone();
+  const { row: first, id } = await loginWithNewConversation(page, "Lento Lectura", text);
+  const row = page.locator(`[data-testid=inbox-row][data-conversation-id="${id}"]`);
+  const readMark = await holdFirstAnswer(page, (url) => /^\/api\/v2\/conversations\/[^/]+\/read$/.test(url.pathname));
+  await open(page, first, id, text);
+  await readMark.sent;
+  const list = await holdFirstAnswer(page, (url) => url.pathname === "/api/v2/conversations");
   await tid(page, "inbox-filter-status").selectOption("open");
-  await read;
+  await list.sent;
   // meanwhile the customer writes again (live), then the assistant is turned on here (neither reads the list again)
   const again = "Sigo esperando " + id;
   await inboundTexts((await conversation(id)).customer.phoneNumber, "Lento Lectura", [again]);
@@ -285,16 +297,20 @@ test("an inbox read that was sent before a change and answers after it (a slow s
   await tid(page, "ai-toggle").click();
   await page.waitForFunction(() => /^(Assistant|Asistente)$/.test(document.querySelector("[data-testid=handler-label]").textContent));
   assert.match(await row.getByTestId("inbox-row-handler").textContent(), ASSISTANT);
-  // the old read lands (the rows are rebuilt): the row keeps both changes
-  await row.evaluate((el) => { el.__before = true; });
-  release();
-  await page.waitForFunction((id) => {
-    const el = document.querySelector(`[data-testid=inbox-row][data-conversation-id="${id}"]`);
-    return el && !el.__before;
-  }, id);
-  await page.unroute(isList);
-  assert.match(await row.getByTestId("inbox-row-handler").textContent(), ASSISTANT, "the row still says the assistant");
-  assert.equal(await row.getByTestId("inbox-row-last").textContent(), again, "the row still shows the last message");
+  // the old answers land, one by one (each rebuilds the rows): the row keeps both changes
+  for (const [what, held] of [["the read mark", readMark], ["the list", list]]) {
+    await row.evaluate((el) => { el.__before = true; });
+    held.release();
+    await page.waitForFunction((id) => {
+      const el = document.querySelector(`[data-testid=inbox-row][data-conversation-id="${id}"]`);
+      return el && !el.__before;
+    }, id);
+    assert.match(await row.getByTestId("inbox-row-handler").textContent(), ASSISTANT, `after ${what}: still the assistant`);
+    assert.equal(await row.getByTestId("inbox-row-last").textContent(), again, `after ${what}: still the last message`);
+  }
+  assert.equal(list.later, 0, "no other list read was made meanwhile (it would have replaced the held one)");
+  await readMark.stop();
+  await list.stop();
   await done(page);
 });
 
