@@ -1,25 +1,20 @@
 // The agent console's flows beyond console.e2e.test.mjs, in headless Chromium (playwright-core); started by
 // crm.console.ConsoleFlowsE2ETest (sandbox mode, a fake model, new conversations with the assistant off), which hands
-// over CRM_TEST: {url, adminEmail, adminPassword, agentEmail, supervisorEmail, password (theirs), assistantText, screenshots,
-// appSecret, phoneNumberId, agents: {admin, agent, supervisor}}. Every wait is Playwright's own (locators, waitForFunction) with a deadline;
-// the DOM contract is the data-testid attributes. The tests run in order in one browser, each in its own context.
+// over CRM_TEST: {url, adminEmail, adminPassword, agentEmail, supervisorEmail, password (theirs), assistantText,
+// screenshots, appSecret, phoneNumberId, agents: {admin, agent, supervisor}}. Every wait is Playwright's own (locators,
+// waitForFunction) with a deadline; the DOM contract is the data-testid attributes. The tests run in this order in one
+// browser, each in contexts of its own; the dashboard's counts include what the tests before it made.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { ctx, agents, api, phone, inboundTexts } from "./crm.mjs";
+import { CHROMIUM, ARGS, DESKTOP, PHONE, WAIT, tid, rowWith } from "./console-browser.mjs";
 
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
-const WAIT = 15_000;
 const ADMIN = { email: ctx.adminEmail, password: ctx.adminPassword };
 const AGENT = { email: ctx.agentEmail, password: ctx.password };
 const SUPERVISOR = { email: ctx.supervisorEmail, password: ctx.password };
-const adminName = `${agents.admin.firstName ?? ""} ${agents.admin.lastName ?? ""}`.trim();
 // who handles a conversation, in either language
 const WAITING = /Waiting for a person|Esperando a una persona/;
 const ASSISTANT = /^(Assistant|Asistente)$/;
@@ -45,8 +40,6 @@ async function done(page) {
   await page.context().close();
 }
 
-const tid = (page, id) => page.getByTestId(id);
-
 async function shot(page, name) {
   await page.screenshot({ path: join(ctx.screenshots, "flows-" + name + ".png"), fullPage: false });
 }
@@ -66,11 +59,6 @@ async function apiLogin(who) {
   });
   assert.equal(res.status, 200);
   return { token: (await res.json()).token };
-}
-
-/** The inbox row of the conversation whose last message is `text` (it arrives live, over the socket). */
-function rowWith(page, text) {
-  return tid(page, "inbox-row").filter({ has: tid(page, "inbox-row-last").filter({ hasText: text }) });
 }
 
 /** The inbox row whose last message is `text`, once it shows; resolves with it and its conversation id. */
@@ -115,7 +103,7 @@ async function conversation(id, who = agents.admin) {
 async function allMessages(id) {
   let all = [], before;
   for (let page = 0; page < 50; page++) {
-    const res = await api("GET", `/conversations/${id}/messages?limit=100` + (before ? "&before=" + before : ""), agents.admin);
+    const res = await api("GET", `/conversations/${id}/messages?limit=100${before ? "&before=" + before : ""}`, agents.admin);
     assert.equal(res.status, 200, JSON.stringify(res.body));
     all = [...res.body.messages, ...all];
     if (!res.body.hasMore || res.body.messages.length === 0) return all;
@@ -137,6 +125,14 @@ async function until(page, check, arg) {
     return new Function("get", "arg", "return (" + check + ")(get, arg)")(get, arg);
   }, [check.toString(), arg], { polling: 100 });
 }
+
+/** Waits until the open conversation says the assistant handles it. */
+const assistantHandles = (page) => page.waitForFunction(() =>
+  /^(Assistant|Asistente)$/.test(document.querySelector("[data-testid=handler-label]").textContent));
+
+/** An outbound message of `text` once it is read (sandbox: sent, delivered, read follow). */
+const readOutbound = (page, text) =>
+  page.locator("[data-testid=message][data-direction=outbound][data-status=read]").filter({ hasText: text });
 
 const outbound = (page, text) => page.locator("[data-testid=message][data-direction=outbound]").filter({ hasText: text });
 
@@ -164,7 +160,7 @@ test("an attachment from the reply box goes through POST /upload and shows in th
   await img.waitFor();
   // the browser could fetch it: an image that failed to load has no natural size
   await page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await img.elementHandle(), { timeout: WAIT });
-  await page.locator("[data-testid=message][data-direction=outbound][data-status=read]").filter({ hasText: caption }).waitFor();
+  await readOutbound(page, caption).waitFor();
 
   const messageId = await message.getAttribute("data-message-id");
   const stored = (await allMessages(id)).find((m) => m._id === messageId);
@@ -195,7 +191,7 @@ test("24 h window closed (the customer wrote 25 h ago): the composer says so and
 
   const sent = outbound(page, "hello_world");
   await sent.waitFor();
-  await page.locator("[data-testid=message][data-direction=outbound][data-status=read]").filter({ hasText: "hello_world" }).waitFor();
+  await readOutbound(page, "hello_world").waitFor();
   const messageId = await sent.getAttribute("data-message-id");
   const stored = (await allMessages(id)).find((m) => m._id === messageId);
   assert.ok(stored, "the template message is stored");
@@ -295,7 +291,7 @@ test("answers sent before a change that arrive after it (the inbox list, the rea
   await inboundTexts((await conversation(id)).customer.phoneNumber, "Lento Lectura", [again]);
   await rowWith(page, again).waitFor();
   await tid(page, "ai-toggle").click();
-  await page.waitForFunction(() => /^(Assistant|Asistente)$/.test(document.querySelector("[data-testid=handler-label]").textContent));
+  await assistantHandles(page);
   assert.match(await row.getByTestId("inbox-row-handler").textContent(), ASSISTANT);
   // the old answers land, one by one (each rebuilds the rows): the row keeps both changes
   for (const [what, held] of [["the read mark", readMark], ["the list", list]]) {
@@ -321,7 +317,7 @@ test("the assistant answers (a fake model): a supervisor sees its recorded turn 
   const on = await api("PUT", `/conversations/${id}/ai`, agents.admin, { enabled: true });
   assert.equal(on.status, 200, JSON.stringify(on.body));
   await open(page, row, id, text);
-  await page.waitForFunction(() => /^(Assistant|Asistente)$/.test(document.querySelector("[data-testid=handler-label]").textContent));
+  await assistantHandles(page);
 
   const question = "¿Y los domingos? " + id;
   await inboundTexts((await conversation(id)).customer.phoneNumber, "Iván Turnos", [question]);
@@ -374,7 +370,9 @@ test("infinite scroll: of 120 messages only the newest page renders; scrolling u
   assert.equal(stored.length, 120, "the API has all 120");
 
   const requests = [];
-  page.on("request", (r) => { if (r.url().includes(`/conversations/${id}/messages`)) requests.push(new URL(r.url()).searchParams.get("before")); });
+  page.on("request", (r) => {
+    if (r.url().includes(`/conversations/${id}/messages`)) requests.push(new URL(r.url()).searchParams.get("before"));
+  });
   await open(page, row, id, texts[119]);
   const list = tid(page, "message-list");
   const ids = () => list.locator("[data-testid=message]").evaluateAll((els) => els.map((e) => e.dataset.messageId));
@@ -677,7 +675,8 @@ test("labels follow the active preset's language (Spanish after loading one whos
     await done(page);
   } finally {
     const { language, assistantName, companyName, primaryServiceIssue, serviceType } = before.assistant;
-    const restored = await api("PUT", "/config/assistant", agents.admin, { language, assistantName, companyName, primaryServiceIssue, serviceType });
+    const restored = await api("PUT", "/config/assistant", agents.admin,
+      { language, assistantName, companyName, primaryServiceIssue, serviceType });
     assert.equal(restored.status, 200, JSON.stringify(restored.body));
     assert.equal((await api("PUT", "/config/ticket-categories", agents.admin, { categories: before.categories })).status, 200);
   }

@@ -9,13 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { ctx, agents, api, phone, inboundText } from "./crm.mjs";
+import { CHROMIUM, ARGS, DESKTOP, PHONE, WAIT, tid, rowWith } from "./console-browser.mjs";
 
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
-const WAIT = 15_000;
 mkdirSync(ctx.screenshots, { recursive: true });
 
 const opened = [];
@@ -40,8 +35,6 @@ async function browser(viewport = DESKTOP) {
   return page;
 }
 
-const tid = (page, id) => page.getByTestId(id);
-
 async function shot(page, name) {
   await page.screenshot({ path: join(ctx.screenshots, name + ".png"), fullPage: false });
 }
@@ -52,11 +45,6 @@ async function login(page, url = ctx.url + "/") {
   await tid(page, "login-password").fill(ctx.adminPassword);
   await tid(page, "login-submit").click();
   await tid(page, "app").waitFor();
-}
-
-/** The inbox row of the conversation whose last message is `text` (it arrives live, over the socket). */
-function rowWith(page, text) {
-  return tid(page, "inbox-row").filter({ has: tid(page, "inbox-row-last").filter({ hasText: text }) });
 }
 
 /** Installs a recorder of every data-status an outbound message of `text` goes through, in order. */
