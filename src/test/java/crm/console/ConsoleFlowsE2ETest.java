@@ -11,11 +11,12 @@ import org.junit.jupiter.api.Test;
 /**
  * The agent console's flows beyond the basics of {@link ConsoleE2ETest}, in headless Chromium
  * ({@code src/test/node/console-flows.e2e.test.mjs}): an attachment sent from the reply box, a template when the 24 h
- * window is closed, assign / resolve / assistant on and off with who handles the conversation, the assistant's
- * recorded turns (a fake model answers; supervisors see them, agents do not), the dashboard against its API, infinite
- * scroll through {@code before}, Spanish or English after the preset's language, keyboard-only use, accessible names
- * and visible focus, and no horizontal overflow at 1280x800 and on a phone. Sandbox mode (no Graph API credentials);
- * new conversations start with the assistant off. Screenshots go to target/console-screenshots/flows-*.png.
+ * window is closed, assign / resolve / assistant on with who handles the conversation (also when older answers land
+ * late), the assistant's recorded turns (a fake model answers; supervisors see them, agents do not), the dashboard
+ * against its API, infinite scroll through {@code before}, Spanish or English after the preset's language,
+ * keyboard-only use, accessible names and visible focus, and no horizontal overflow at 1280x800 and on a phone.
+ * Sandbox mode (no Graph API credentials); new conversations start with the assistant off. Screenshots go to
+ * target/console-screenshots/flows-*.png.
  */
 class ConsoleFlowsE2ETest {
   @Test
