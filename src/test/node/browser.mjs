@@ -1,6 +1,7 @@
-// Headless Chromium for the console's end-to-end tests (playwright-core with the Debian /usr/bin/chromium that
-// scripts/test installs): a fresh browser per call (its own --user-data-dir, so its own localStorage and session),
-// closed after the test file; screenshots into CRM_TEST.screenshots. Every wait is Playwright's own, with a deadline.
+// What the console's browser tests (console*.e2e.test.mjs) share: headless Chromium (playwright-core with the Debian
+// /usr/bin/chromium that scripts/test installs) with the flags, the two screen sizes, the wait deadline, a fresh
+// browser per call (its own --user-data-dir, so its own localStorage and session) closed after the test file,
+// screenshots into CRM_TEST.screenshots, and the DOM contract's basic locators. Every wait is Playwright's own.
 import { after } from "node:test";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,10 +9,11 @@ import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { ctx } from "./crm.mjs";
 
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+export const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844 };
 /** How long any one wait may take. */
 export const WAIT = 15_000;
 

@@ -2,62 +2,12 @@
 // through playwright-core; started by crm.console.ConsoleE2ETest, which hands over CRM_TEST:
 // {url, crossOriginUrl, adminEmail, adminPassword, screenshots, appSecret, phoneNumberId, agents}.
 // Every wait is Playwright's own (locators, waitForFunction); the DOM contract is the data-testid attributes.
-import { test, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
 import { ctx, agents, api, phone, inboundText } from "./crm.mjs";
+import { browser, shot, login as signIn, PHONE, tid, rowWith } from "./browser.mjs";
 
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
-const WAIT = 15_000;
-mkdirSync(ctx.screenshots, { recursive: true });
-
-const opened = [];
-after(async () => {
-  for (const { context, dir } of opened) {
-    await context.close().catch(() => {});
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-/** A fresh browser (its own --user-data-dir, so its own localStorage) with one page; console errors are kept. */
-async function browser(viewport = DESKTOP) {
-  const dir = mkdtempSync(join(tmpdir(), "crm-chromium-"));
-  const context = await chromium.launchPersistentContext(dir, {
-    executablePath: CHROMIUM, headless: true, args: ARGS, viewport, timeout: 60_000,
-  });
-  context.setDefaultTimeout(WAIT);
-  opened.push({ context, dir });
-  const page = context.pages()[0] ?? await context.newPage();
-  page.errors = [];
-  page.on("pageerror", (e) => page.errors.push(String(e)));
-  return page;
-}
-
-const tid = (page, id) => page.getByTestId(id);
-
-async function shot(page, name) {
-  await page.screenshot({ path: join(ctx.screenshots, name + ".png"), fullPage: false });
-}
-
-async function login(page, url = ctx.url + "/") {
-  await page.goto(url);
-  await tid(page, "login-email").fill(ctx.adminEmail);
-  await tid(page, "login-password").fill(ctx.adminPassword);
-  await tid(page, "login-submit").click();
-  await tid(page, "app").waitFor();
-}
-
-/** The inbox row of the conversation whose last message is `text` (it arrives live, over the socket). */
-function rowWith(page, text) {
-  return tid(page, "inbox-row").filter({ has: tid(page, "inbox-row-last").filter({ hasText: text }) });
-}
+const login = (page, url = ctx.url + "/") => signIn(page, ctx.adminEmail, ctx.adminPassword, url);
 
 /** Installs a recorder of every data-status an outbound message of `text` goes through, in order. */
 async function recordStatuses(page, text) {

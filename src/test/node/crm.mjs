@@ -180,23 +180,8 @@ export async function webhook(body, url = ctx.url) {
  * (default now; 25 h ago closes the customer's 24 h window); resolves with its wamid.
  */
 export async function inboundText(from, profileName, text, url = ctx.url, epochSeconds = Math.floor(Date.now() / 1000)) {
-  const wamid = "wamid.NODE" + randomInt(1e12) + randomInt(1e12);
-  await webhook({
-    object: "whatsapp_business_account",
-    entry: [{
-      id: "WABA_ID",
-      changes: [{
-        field: "messages",
-        value: {
-          messaging_product: "whatsapp",
-          metadata: { display_phone_number: "15550001111", phone_number_id: ctx.phoneNumberId },
-          contacts: [{ profile: { name: profileName }, wa_id: from }],
-          messages: [{ from, id: wamid, timestamp: String(epochSeconds), type: "text", text: { body: text } }],
-        },
-      }],
-    }],
-  }, url);
-  return wamid;
+  const secondsAgo = Math.max(0, Math.floor(Date.now() / 1000) - epochSeconds);
+  return (await inboundTexts(from, profileName, [text], secondsAgo, url))[0];
 }
 
 /** Matches a conversation:new_message of this customer phone (and text, when given). */
@@ -221,3 +206,31 @@ export async function waitForSignal(name, ms = 30_000) {
 }
 
 export { sleep };
+
+/**
+ * Customer text messages in one webhook body (as Meta batches them), one second apart, the last `secondsAgo` seconds
+ * old (a WhatsApp timestamp 25 h old closes the 24 h window); resolves with their wamids, in order.
+ */
+export async function inboundTexts(from, profileName, texts, secondsAgo = 0, url = ctx.url) {
+  const last = Math.floor(Date.now() / 1000) - secondsAgo;
+  const messages = texts.map((text, i) => ({
+    from, id: "wamid.NODE" + randomInt(1e12) + randomInt(1e12), timestamp: String(last - (texts.length - 1 - i)),
+    type: "text", text: { body: text },
+  }));
+  await webhook({
+    object: "whatsapp_business_account",
+    entry: [{
+      id: "WABA_ID",
+      changes: [{
+        field: "messages",
+        value: {
+          messaging_product: "whatsapp",
+          metadata: { display_phone_number: "15550001111", phone_number_id: ctx.phoneNumberId },
+          contacts: [{ profile: { name: profileName }, wa_id: from }],
+          messages,
+        },
+      }],
+    }],
+  }, url);
+  return messages.map((m) => m.id);
+}

@@ -165,8 +165,15 @@ function renderShell() {
 
 // ---- inbox
 let loadSeq = 0;
+// changes seen here (an action's answer, a live message) after a list read was sent: that read must not undo them
+const fresher = new Map(); // conversation id -> {at, patch}
+function remember(id, patch) {
+  const f = fresher.get(id);
+  fresher.set(id, { at: performance.now(), patch: { ...(f && f.patch), ...patch } });
+}
 export async function loadInbox() {
   const seq = ++loadSeq;
+  const sentAt = performance.now();
   const query = { limit: 50, status: state.status };
   if (state.scope !== 'all') query.assignedAgent = state.scope === 'mine' ? state.me._id : 'unassigned';
   try {
@@ -180,7 +187,10 @@ export async function loadInbox() {
       if (!more) break;
     }
     const seen = new Set();
-    state.conversations = all.filter(c => !seen.has(c._id) && seen.add(c._id)).map(reconcile).filter(inView);
+    for (const [id, f] of fresher) if (f.at <= sentAt) fresher.delete(id); // this read has them
+    // what this client saw after the read was sent wins over it: its own changes (fresher), then live events (reconcile)
+    state.conversations = all.filter(c => !seen.has(c._id) && seen.add(c._id))
+      .map(c => (fresher.has(c._id) ? { ...c, ...fresher.get(c._id).patch } : c)).map(reconcile).filter(inView);
     state.conversations.forEach(c => rememberAgent(c.assignedAgent));
     state.hasMore = more;
     renderInbox();
@@ -207,13 +217,21 @@ function renderInbox() {
     return h('li.inbox-row', { testid: 'inbox-row', 'data-conversation-id': id, class: 'inbox-row' + (id === current ? ' active' : '') }, a);
   });
   if (state.hasMore) rows.push(h('li.more', {}, h('button', { type: 'button', onclick() { state.pages++; loadInbox(); } }, t('more'))));
+  // the rows are rebuilt: a keyboard user's focus on one stays on it (else it would fall back to the page's start)
+  const focused = els.list.contains(document.activeElement) ? document.activeElement.closest('li') : null;
+  const was = focused && (focused.dataset.conversationId || (focused.classList.contains('more') && 'more'));
   els.list.replaceChildren(...(rows.length ? rows : [h('li.empty', {}, t('noConversations'))]));
+  if (was) {
+    const again = els.list.querySelector(was === 'more' ? 'li.more button' : `li[data-conversation-id="${CSS.escape(was)}"] a`);
+    if (again) again.focus();
+  }
 }
 export function markActiveRow() { renderInbox(); }
 
 /** Patches one conversation in the list from the API's answer (a whole conversation: what it lacks, it has not). */
 export function upsertConversation(conv) {
   const id = conv._id || conv.id;
+  remember(id, conv);
   const i = state.conversations.findIndex(c => (c._id || c.id) === id);
   if (i < 0) return;
   reconcile(conv);
@@ -242,6 +260,7 @@ sock.on('conversation:new_message', data => {
   if (c && m) {
     c.lastMessage = { content: m.content, timestamp: m.timestamp, type: m.type, from: m.direction === 'inbound' ? 'customer' : 'agent' };
     if (m.direction === 'inbound' && (c._id || c.id) !== currentConversationId()) c.unreadCount = (c.unreadCount || 0) + 1;
+    remember(c._id || c.id, { lastMessage: c.lastMessage, unreadCount: c.unreadCount });
     state.conversations = [c, ...state.conversations.filter(x => x !== c)];
     renderInbox();
   } else reloadInboxSoon(); // a conversation this list does not show yet

@@ -24,6 +24,8 @@ export function closeConversation() {
 
 export async function openConversation(id, container) {
   if (cur && cur.id === id && container.contains(cur.el)) return;
+  // opened from the inbox with the keyboard? (asked now: the list is re-rendered, and hidden on phones, meanwhile)
+  const fromList = !!(document.activeElement && document.activeElement.closest && document.activeElement.closest('.inbox-list'));
   closeConversation();
   const me = cur = { id, ids: new Set(), early: new Map(), hasMore: true, loading: false };
   container.replaceChildren(h('p.placeholder', {}, '…'));
@@ -38,14 +40,16 @@ export async function openConversation(id, container) {
   await loadOlder();
   scrollToEnd();
   markRead();
-  // keyboard users who opened it from the list land on its heading
-  if (document.activeElement && document.activeElement.closest && document.activeElement.closest('.inbox-list')) cur.el.querySelector('h2').focus();
+  // keyboard users who opened it from the list land on its heading, unless they have moved on
+  const focus = document.activeElement;
+  if (fromList && cur === me && (!focus || focus === document.body || focus.closest('.inbox-list'))) me.el.querySelector('h2').focus();
 }
 
 const markRead = throttle(() => {
   if (!cur) return;
-  api.post('/conversations/' + cur.id + '/read', {})
-    .then(res => { if (res.conversation) upsertConversation({ ...res.conversation, unreadCount: 0 }); }, () => {});
+  const id = cur.id;
+  // only the read state: the rest of this answer may be older than a change made meanwhile (the assistant turned on)
+  api.post('/conversations/' + id + '/read', {}).then(() => upsertConversation({ _id: id, unreadCount: 0 }), () => {});
 }, 3000);
 
 // re-join after a reconnection (a new socket is in no conversation room)

@@ -72,6 +72,11 @@ public final class NodeContext implements AutoCloseable {
     return agents.getJsonObject(name).getString("token");
   }
 
+  /** The email the agent {@code name} logs in with (its password is {@link Inbox#PASSWORD}). */
+  public String email(String name) {
+    return emails.getString(name);
+  }
+
   /** GET {@code /api/v2<path>} as the admin; the JSON body of a 200. */
   public JsonObject adminGet(String path) {
     try {
