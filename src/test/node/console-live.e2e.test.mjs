@@ -6,7 +6,7 @@
 // Every wait is Playwright's own (locators, waitForFunction) with a deadline; the DOM contract is data-testid.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ctx, agents, api, phone, inboundText } from "./crm.mjs";
+import { ctx, agents, api, phone, inboundText, webhook } from "./crm.mjs";
 import { browser, tid, shot, login, rowNamed } from "./browser.mjs";
 
 const GRAPH = ctx.mode === "graph";
@@ -151,6 +151,45 @@ test("the customer's typing indicator (sandbox route) appears, disappears on isT
   await indicator.waitFor({ state: "visible" });
   await page.clock.fastForward(11_000);
   await indicator.waitFor({ state: "hidden" });
+  assert.deepEqual(page.errors, [], "no uncaught errors in the page");
+});
+
+test("a reply sent by a colleague appears live, and the customer's reaction to it shows on it in place (message:updated)", { skip: !SANDBOX }, async () => {
+  const page = await browser();
+  await login(page, agentA.email, agentA.password);
+  const name = "Rita Reacciona";
+  const from = phone();
+  await inboundText(from, name, "¿Me confirman el pedido?");
+  const row = rowNamed(page, name);
+  await row.waitFor();
+  const conversationId = await row.getAttribute("data-conversation-id");
+  await open(page, name, conversationId);
+  // the admin answers from another client: agent A, watching, sees it arrive (conversation:new_message, outbound)
+  const text = "Confirmado, sale mañana";
+  const sent = await ok(await api("POST", `/conversations/${conversationId}/messages`, admin, { content: text }));
+  const mine = page.locator(`[data-testid=message][data-message-id="${sent.message._id}"]`);
+  await mine.filter({ hasText: text }).waitFor();
+  assert.match(await mine.locator(".sender").textContent(), new RegExp(admin.firstName));
+  await page.locator(`[data-testid=message][data-message-id="${sent.message._id}"][data-status=read]`).waitFor();
+  const wamid = (await ok(await api("GET", `/conversations/${conversationId}/messages`, admin))).messages
+    .find((m) => m._id === sent.message._id).whatsappMessageId;
+  assert.ok(wamid, "the sandbox gave the reply its WhatsApp id");
+  assert.equal(await mine.getByTestId("message-reaction").count(), 0);
+
+  await webhook({
+    object: "whatsapp_business_account",
+    entry: [{ id: "WABA_ID", changes: [{ field: "messages", value: {
+      messaging_product: "whatsapp",
+      metadata: { display_phone_number: "15550001111", phone_number_id: ctx.phoneNumberId },
+      contacts: [{ profile: { name }, wa_id: from }],
+      messages: [{ from, id: "wamid.REACT" + Date.now(), timestamp: String(Math.floor(Date.now() / 1000)), type: "reaction",
+        reaction: { message_id: wamid, emoji: "👍" } }],
+    } }] }],
+  });
+  await mine.getByTestId("message-reaction").filter({ hasText: "👍" }).waitFor();
+  assert.equal(await mine.getAttribute("data-status"), "read", "redrawn in place, its ticks kept");
+  assert.equal(await page.locator(`[data-testid=message][data-message-id="${sent.message._id}"]`).count(), 1);
+  await shot(page, "live-reaction");
   assert.deepEqual(page.errors, [], "no uncaught errors in the page");
 });
 

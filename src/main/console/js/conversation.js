@@ -258,7 +258,7 @@ function messageEl(m) {
   const body = h('div.bubble', {});
   for (const a of m.attachments || []) {
     const url = a.url;
-    if (!url) continue;
+    if (!url) { body.append(h('span.attachment.pending', { testid: 'attachment-pending' }, '📎 ' + t('attachmentPending'))); continue; }
     if ((a.type || a.mimeType || '').startsWith('image')) body.append(h('img.attachment', { src: url, alt: a.filename || 'image', loading: 'lazy' }));
     else body.append(h('a.attachment', { href: url, target: '_blank', rel: 'noopener' }, '📎 ' + (a.filename || a.type || 'file')));
   }
@@ -271,9 +271,19 @@ function messageEl(m) {
     if (who) meta.prepend(h('span.sender', {}, who));
     meta.append(h('span.ticks', { testid: 'message-ticks', title: t(status), 'aria-label': t(status) }, TICKS[status] || ''));
   }
+  const reaction = m.metadata && m.metadata.reaction;
+  if (reaction && reaction.emoji) meta.append(h('span.reaction', { testid: 'message-reaction', title: t('reaction'), 'aria-label': t('reaction') + ' ' + reaction.emoji }, reaction.emoji));
   body.append(meta);
   li.append(body);
   return li;
+}
+
+/** A message changed after it was shown (its attachment downloaded, a reaction): redrawn in place, ticks kept. */
+function replaceMessage(m) {
+  const id = m._id || m.id;
+  const li = cur && cur.list.querySelector(`[data-message-id="${CSS.escape(id)}"]`);
+  if (!li) return;
+  li.replaceWith(messageEl({ ...m, status: later(m.status, li.dataset.status) }));
 }
 
 function addMessage(m, own) {
@@ -315,6 +325,7 @@ sock.on('conversation:new_message', d => {
   }
 });
 sock.on('message:status_update', d => setStatus(d.messageId, d.status));
+sock.on('message:updated', d => { if (cur && d.conversationId === cur.id && d.message) replaceMessage(d.message); });
 sock.on('customer:typing', d => { if (cur && d.conversationId === cur.id) showTyping(d.isTyping !== false); });
 // status, assignee, assistant, hand-off: the header and actions in place (app.js patches the inbox row)
 sock.on('conversation:updated', d => {

@@ -31,6 +31,9 @@ import java.util.function.Function;
  * agent.status_changed               agent:status_change       everyone
  * customer.typing                    customer:typing           conversation:id, agent:assignee
  * message.status_updated             message:status_update     conversation:id
+ * message.updated (an attachment     message:updated           conversation:id
+ *   downloaded, a reaction; not in
+ *   the spec: a superset)
  * ticket.created|status_changed|     ticket_created, ...       everyone (agents work tickets; the list and its
  *   assigned|note_added|resolved|                              filters decide what they see)
  *   reopened
@@ -88,6 +91,10 @@ public final class Delivery {
       new Rule(Addresses.EVT_MESSAGE_STATUS_UPDATED, "message:status_update",
           e -> rooms(conversationRoom(e.getString("conversationId"))),
           e -> pick(e, "messageId", "status", "timestamp")),
+      new Rule(Addresses.EVT_MESSAGE_UPDATED, "message:updated",
+          e -> rooms(conversationRoom(e.getString("conversationId"))),
+          e -> new JsonObject().put("conversationId", e.getString("conversationId"))
+              .put("message", message(e.getJsonObject("message", new JsonObject())))),
       ticket(Addresses.EVT_TICKET_CREATED, "ticket_created", "ticket", "customerId"),
       ticket(Addresses.EVT_TICKET_STATUS_CHANGED, "ticket_status_changed", "ticket", "previousStatus"),
       ticket(Addresses.EVT_TICKET_ASSIGNED, "ticket_assigned", "ticketId", "agentId", "ticket"),

@@ -22,9 +22,27 @@ class DeliveryTest {
   void every_spec_event_has_one_rule() {
     assertThat(Delivery.RULES).extracting(Delivery.Rule::event).containsExactlyInAnyOrder(
         "conversation:new_message", "conversation:assigned", "conversation:updated", "agent:status_change", "customer:typing",
-        "message:status_update", "ticket_created", "ticket_status_changed", "ticket_assigned", "ticket_note_added",
+        "message:status_update", "message:updated", "ticket_created", "ticket_status_changed", "ticket_assigned", "ticket_note_added",
         "ticket_resolved", "ticket_reopened", "order_status_changed");
     assertThat(BY_ADDRESS).hasSize(Delivery.RULES.size());
+  }
+
+  @Test
+  void a_changed_message_goes_to_the_conversations_room_with_its_attachments_and_reaction() {
+    JsonObject event = new JsonObject().put("conversationId", "c1").put("message", new JsonObject().put("_id", "m1")
+        .put("content", "").put("type", "image").put("direction", "inbound").put("timestamp", "2026-01-01T00:00:00Z")
+        .put("status", "delivered").put("conversationId", "c1").put("internal", "x")
+        .put("attachments", new io.vertx.core.json.JsonArray().add(new JsonObject().put("type", "image").put("url", "/f/1")))
+        .put("metadata", new JsonObject().put("reaction", new JsonObject().put("emoji", "👍"))));
+    Delivery.Rule r = rule(Addresses.EVT_MESSAGE_UPDATED);
+    assertThat(r.event()).isEqualTo("message:updated");
+    assertThat(r.rooms().apply(event)).containsExactly("conversation:c1");
+    JsonObject payload = r.payload().apply(event);
+    assertThat(payload.fieldNames()).containsExactlyInAnyOrder("conversationId", "message");
+    assertThat(payload.getJsonObject("message").fieldNames()).containsExactlyInAnyOrder("id", "_id", "content", "type",
+        "direction", "timestamp", "status", "attachments", "metadata");
+    assertThat(payload.getJsonObject("message").getJsonObject("metadata").getJsonObject("reaction").getString("emoji"))
+        .isEqualTo("👍");
   }
 
   @Test
