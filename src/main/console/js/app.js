@@ -134,13 +134,13 @@ function renderShell() {
     },
   });
   // '' follows the active preset's language; a choice is remembered in this browser
-  const lang = select('lang', [['', 'Auto'], ...languages.map(l => [l, l.toUpperCase()])], chosenLang() || '', {
+  const lang = select('lang', [['', t('langAuto')], ...languages.map(l => [l, l.toUpperCase()])], chosenLang() || '', {
     async onchange() {
       if (lang.value) setLang(lang.value, true); else { localStorage.removeItem('crm_lang'); await loadLanguage(); }
       renderShell(); route();
     },
   });
-  const nav = h('nav.tabs', { 'aria-label': 'Main' },
+  const nav = h('nav.tabs', { 'aria-label': t('mainNav') },
     h('a', { href: '#/', 'data-nav': 'inbox' }, t('inbox')),
     h('a', { href: '#/dashboard', 'data-nav': 'dashboard' }, t('dashboard')));
   const header = h('header.topbar', {},
@@ -213,7 +213,7 @@ function renderInbox() {
       h('span.row-bottom', {},
         h('span.handler.' + handler.kind, { testid: 'inbox-row-handler', title: handler.title }, handler.text),
         h('span.badge.status-' + c.status, {}, t(c.status)),
-        c.unreadCount ? h('span.unread', { 'aria-label': c.unreadCount + ' unread' }, c.unreadCount) : null));
+        c.unreadCount ? h('span.unread', { 'aria-label': c.unreadCount + ' ' + t('unread') }, c.unreadCount) : null));
     return h('li.inbox-row', { testid: 'inbox-row', 'data-conversation-id': id, class: 'inbox-row' + (id === current ? ' active' : '') }, a);
   });
   if (state.hasMore) rows.push(h('li.more', {}, h('button', { type: 'button', onclick() { state.pages++; loadInbox(); } }, t('more'))));

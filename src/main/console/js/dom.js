@@ -1,4 +1,6 @@
 // Tiny DOM helpers: h('div.cls', {attrs}, ...children).
+import { t } from './i18n.js';
+
 export function h(tag, attrs = {}, ...children) {
   const [name, ...classes] = tag.split('.');
   const el = document.createElement(name);
@@ -31,7 +33,7 @@ export function select(testid, options, value, attrs = {}) {
 /** Shows an error (or notice) in the aria-live alert region for a while. */
 export function alertMsg(text, kind = 'error') {
   const box = document.getElementById('alerts');
-  const item = h('div.alert.' + kind, {}, text, h('button.close', { type: 'button', 'aria-label': 'Close', onclick: () => item.remove() }, '×'));
+  const item = h('div.alert.' + kind, {}, text, h('button.close', { type: 'button', 'aria-label': t('close'), onclick: () => item.remove() }, '×'));
   box.append(item);
   setTimeout(() => item.remove(), 8000);
 }

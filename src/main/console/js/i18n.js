@@ -1,7 +1,7 @@
 // Spanish and English labels; the language follows the active preset's `language` (GET /config/assistant).
 const L = {
   es: {
-    title: 'Consola de agentes', messages: 'Mensajes', on: 'Activo', off: 'Apagado', pendingTurns: 'en espera', more: 'Ver más', system: 'Sistema', reaction: 'Reacción del cliente', attachmentPending: 'adjunto descargándose…', email: 'Correo', password: 'Contraseña', login: 'Entrar', logout: 'Salir',
+    title: 'Consola de agentes', messages: 'Mensajes', on: 'Activo', off: 'Apagado', pendingTurns: 'en espera', more: 'Ver más', system: 'Sistema', mainNav: 'Principal', close: 'Cerrar', unread: 'sin leer', langAuto: 'Auto (preset)', reaction: 'Reacción del cliente', attachmentPending: 'adjunto descargándose…', email: 'Correo', password: 'Contraseña', login: 'Entrar', logout: 'Salir',
     loginFailed: 'Correo o contraseña incorrectos', expired: 'Tu sesión terminó. Vuelve a entrar.',
     status: 'Mi estado', online: 'En línea', busy: 'Ocupado', away: 'Ausente', offline: 'Desconectado', language: 'Idioma',
     inbox: 'Bandeja', dashboard: 'Panel', scope: 'Mostrar', mine: 'Mías', unassigned: 'Sin asignar', all: 'Todas',
@@ -27,7 +27,7 @@ const L = {
     s_waiting_internal: 'Esperando interno', s_resolved: 'Resuelto', s_closed: 'Cerrado',
   },
   en: {
-    title: 'Agent console', messages: 'Messages', on: 'On', off: 'Off', pendingTurns: 'waiting', more: 'Load more', system: 'System', reaction: 'Customer reaction', attachmentPending: 'attachment downloading…', email: 'Email', password: 'Password', login: 'Log in', logout: 'Log out',
+    title: 'Agent console', messages: 'Messages', on: 'On', off: 'Off', pendingTurns: 'waiting', more: 'Load more', system: 'System', mainNav: 'Main', close: 'Close', unread: 'unread', langAuto: 'Auto (preset)', reaction: 'Customer reaction', attachmentPending: 'attachment downloading…', email: 'Email', password: 'Password', login: 'Log in', logout: 'Log out',
     loginFailed: 'Wrong email or password', expired: 'Your session ended. Please log in again.',
     status: 'My status', online: 'Online', busy: 'Busy', away: 'Away', offline: 'Offline', language: 'Language',
     inbox: 'Inbox', dashboard: 'Dashboard', scope: 'Show', mine: 'Mine', unassigned: 'Unassigned', all: 'All',
