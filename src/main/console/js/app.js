@@ -5,6 +5,7 @@ import { t, setLang, getLang, chosenLang, languages } from './i18n.js';
 import { h, labelled, select, alertMsg, announce, fmtTime, throttle } from './dom.js';
 import { openConversation, closeConversation, currentConversationId } from './conversation.js';
 import { renderDashboard } from './dashboard.js';
+import { forgetCategories } from './tickets.js';
 
 const root = document.getElementById('root');
 export const state = { me: null, scope: 'all', status: '', pages: 1, hasMore: false, conversations: [], agentStatus: 'online', expiredNotice: false };
@@ -288,6 +289,14 @@ sock.on('conversation:assigned', d => {
   if (c && d.assignedAgent && assigneeOf(c) === d.assignedAgent.id) { c.assignedAgent = agentNames.get(d.assignedAgent.id) || c.assignedAgent; renderInbox(); }
 });
 sock.on('connect', () => reloadInboxSoon());
+// a preset loaded, categories or the assistant changed: the next ticket form reads the categories again, and the labels
+// follow the preset's language at once (unless this browser chose one)
+sock.on('config:updated', d => {
+  forgetCategories();
+  if (!state.me || chosenLang() || !d.language) return;
+  const was = getLang();
+  if (setLang(d.language) && getLang() !== was) { renderShell(); route(); }
+});
 sock.on('agent:status_change', d => {
   if (state.me && d.agentId === state.me._id && els.main) {
     const s = document.querySelector('[data-testid=agent-status]');

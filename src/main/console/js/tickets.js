@@ -15,6 +15,8 @@ async function loadCategories() {
   catch { categories = [{ id: 'general_inquiry', label: 'Consulta general', labelEn: 'General inquiry' }]; }
   return categories;
 }
+/** The categories changed (a preset loaded): read again at the next ticket form. */
+export function forgetCategories() { categories = null; }
 const catLabel = c => (getLang() === 'en' ? c.labelEn : c.label) || c.label || c.id;
 
 export async function renderTicketPanel(container, conv) {

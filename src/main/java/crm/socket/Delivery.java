@@ -38,6 +38,9 @@ import java.util.function.Function;
  *   assigned|note_added|resolved|                              filters decide what they see)
  *   reopened
  * commerce.order_status_changed      order_status_changed      role:supervisor, role:admin (they run the orders)
+ * config.changed (a preset loaded,   config:updated            everyone (labels follow the preset's language, the
+ *   categories or the assistant                                ticket form its categories)
+ *   changed; not in the spec)
  * </pre>
  */
 public final class Delivery {
@@ -101,6 +104,10 @@ public final class Delivery {
       ticket(Addresses.EVT_TICKET_NOTE_ADDED, "ticket_note_added", "ticket", "note"),
       ticket(Addresses.EVT_TICKET_RESOLVED, "ticket_resolved", "ticket"),
       ticket(Addresses.EVT_TICKET_REOPENED, "ticket_reopened", "ticket", "previousStatus", "reopenCount"),
+      new Rule(Addresses.EVT_CONFIG_CHANGED, "config:updated",
+          e -> rooms(EVERYONE),
+          e -> pick(e, "presetId", "businessType", "version")
+              .put("language", e.getJsonObject("assistant", new JsonObject()).getString("language"))),
       new Rule(Addresses.EVT_ORDER_STATUS_CHANGED, "order_status_changed",
           e -> rooms(SUPERVISORS, ADMINS),
           e -> pick(e, "order_id", "status", "previousStatus", "phone", "conversationId", "timestamp")));

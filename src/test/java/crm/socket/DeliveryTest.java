@@ -23,8 +23,20 @@ class DeliveryTest {
     assertThat(Delivery.RULES).extracting(Delivery.Rule::event).containsExactlyInAnyOrder(
         "conversation:new_message", "conversation:assigned", "conversation:updated", "agent:status_change", "customer:typing",
         "message:status_update", "message:updated", "ticket_created", "ticket_status_changed", "ticket_assigned", "ticket_note_added",
-        "ticket_resolved", "ticket_reopened", "order_status_changed");
+        "ticket_resolved", "ticket_reopened", "order_status_changed", "config:updated");
     assertThat(BY_ADDRESS).hasSize(Delivery.RULES.size());
+  }
+
+  @Test
+  void a_configuration_change_reaches_everyone_with_the_presets_language_and_nothing_else_of_it() {
+    JsonObject event = new JsonObject().put("presetId", "restaurant").put("businessType", "restaurant").put("version", 7L)
+        .put("categories", new io.vertx.core.json.JsonArray().add("x"))
+        .put("assistant", new JsonObject().put("language", "es").put("companyName", "La Casa"));
+    Delivery.Rule r = rule(Addresses.EVT_CONFIG_CHANGED);
+    assertThat(r.event()).isEqualTo("config:updated");
+    assertThat(r.rooms().apply(event)).containsExactly("everyone");
+    assertThat(r.payload().apply(event)).isEqualTo(new JsonObject().put("presetId", "restaurant")
+        .put("businessType", "restaurant").put("version", 7L).put("language", "es"));
   }
 
   @Test
