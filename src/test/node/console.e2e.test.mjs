@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ctx, agents, api, phone, inboundText } from "./crm.mjs";
-import { browser, shot, login as signIn, PHONE, tid, rowWith } from "./browser.mjs";
+import { browser, shot, login as signIn, PHONE, WAIT, tid, rowWith } from "./browser.mjs";
 
 const login = (page, url = ctx.url + "/") => signIn(page, ctx.adminEmail, ctx.adminPassword, url);
 
@@ -120,8 +120,39 @@ test("a signed webhook shows up live in the inbox and in the open conversation; 
   await item.getByTestId("ticket-note-add").click();
   await tid(page, "ticket-item").filter({ hasText: "Llamar mañana" }).waitFor();
   await shot(page, "ticket-1280x800");
+
+  // its status: in progress, then resolved with the summary the form asks for first
+  const ticketStatus = item.getByTestId("ticket-status");
+  await ticketStatus.selectOption("in_progress");
+  const stored2 = async () => { const r = await api("GET", "/tickets/" + ticketId, agents.admin); return r.body.ticket ?? r.body; };
+  await until(async () => (await stored2()).status === "in_progress", "the ticket in progress");
+  await ticketStatus.selectOption("resolved");
+  const summary = item.getByTestId("ticket-resolution");
+  await summary.waitFor();
+  assert.equal((await stored2()).status, "in_progress", "not resolved before its summary is given");
+  await summary.fill("Se reprogramó el envío");
+  await summary.press("Enter");
+  await until(async () => (await stored2()).status === "resolved", "the ticket resolved");
+  const resolved = await stored2();
+  assert.equal(resolved.resolution?.summary, "Se reprogramó el envío", JSON.stringify(resolved.resolution));
+  await page.waitForFunction((id) => document.querySelector(`[data-ticket-id="${id}"] [data-testid=ticket-status]`)?.value === "resolved", ticketId);
+
+  // the agent status picker: busy, as the others see it through the API
+  await tid(page, "agent-status").selectOption("busy");
+  await until(async () => (await api("GET", "/auth/me", agents.admin)).body.agent?.status === "busy", "the admin busy");
+  await tid(page, "agent-status").selectOption("online");
+  await until(async () => (await api("GET", "/auth/me", agents.admin)).body.agent?.status === "online", "the admin online again");
   assert.deepEqual(page.errors, [], "no uncaught errors in the page");
 });
+
+/** Polls `check` (an API read) until it holds, within the wait deadline. */
+async function until(check, what) {
+  const end = Date.now() + WAIT;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error("timed out waiting for " + what);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 test("a session that ends (revoked: its access and refresh tokens no longer work) sends the console back to the login page", async () => {
   const page = await browser();

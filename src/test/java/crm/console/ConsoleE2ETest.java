@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * The agent console end to end in headless Chromium ({@code src/test/node/console.e2e.test.mjs}, playwright-core with
  * the Debian {@code /usr/bin/chromium} that scripts/test installs): log in; a signed webhook live in the inbox and the
  * open conversation; a reply's ticks advancing in sandbox mode; a ticket opened from the conversation; a revoked
- * session back at the login page; and the console served from another origin (a second static server on its own
+ * session back at the login page; the ticket's status and its resolution summary, and the agent status picker, through the
+ * API; and the console served from another origin (a second static server on its own
  * port, {@code ?api=} pointing at the API, {@code CORS_ORIGINS} set). Screenshots go to target/console-screenshots/.
  */
 class ConsoleE2ETest {
