@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  agents, api, ask, assertNone, client, closeAll, connect, connected, fromPhone, inboundText, next, phone, record, sleep,
+  agents, api, ask, assertNone, ctx, client, closeAll, connect, connected, fromPhone, inboundText, next, phone, record, sleep,
 } from "./crm.mjs";
 
 const { admin, supervisor, agentA, agentB, agentC, agentD } = agents;
@@ -133,14 +133,17 @@ test("conversation:new_message from a signed webhook has the spec's payload; una
   }
 });
 
-test("an agent's reply reaches the others who watch as conversation:new_message (outbound, with the agent), never the sender's own sockets", async () => {
-  const sockets = await connect(agentA, agentA, supervisor, admin, agentB);
-  const [a1, a2, sup, adm, b] = sockets;
+test("an agent's reply reaches the others who watch as conversation:new_message (outbound, with the agent), and the agent's other sessions, never the sockets of the session that sent it", async () => {
+  const login = await fetch(ctx.url + "/api/v2/auth/login", { method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email: agentA.email, password: agentA.password }) }).then((r) => r.json());
+  const agentAOnPhone = { ...agentA, token: login.token }; // another login: another session of the same agent
+  const sockets = await connect(agentA, agentA, supervisor, admin, agentB, agentAOnPhone);
+  const [a1, a2, sup, adm, b, phoneA] = sockets;
   try {
     const { conversationId } = await newConversation(sup, "Rosa Réplica", "¿me ayudan?");
     await assign(conversationId, agentA);
     const mine = (x) => x.conversationId === conversationId && x.message?.direction === "outbound";
-    const toStaff = [sup, adm].map((s) => next(s, "conversation:new_message", mine));
+    const toStaff = [sup, adm, phoneA].map((s) => next(s, "conversation:new_message", mine));
     const toSender = record(a1, "conversation:new_message", mine);
     const toSendersOtherTab = record(a2, "conversation:new_message", mine);
     const toB = record(b, "conversation:new_message", mine);
@@ -150,9 +153,10 @@ test("an agent's reply reaches the others who watch as conversation:new_message 
       assert.equal(e.message.id, sent.body.message._id);
       assert.equal(e.message.content, "Claro, dígame 🙂");
       assert.deepEqual(e.message.agent, { _id: agentA.id, firstName: agentA.firstName, lastName: agentA.lastName });
-      assert.ok(!("senderAgentId" in e), "the routing hint is not sent");
+      assert.ok(!("senderAgentId" in e) && !("senderSessionId" in e), "the routing hints are not sent");
     }
-    await assertNone("the sender has it in the answer; B cannot see A's conversation", toSender, toSendersOtherTab, toB);
+    await assertNone("the sending session has it in the answer (both its sockets); B cannot see A's conversation",
+      toSender, toSendersOtherTab, toB);
   } finally {
     closeAll(sockets);
   }

@@ -47,6 +47,7 @@ public final class ConversationRoutes {
       String type = Check.oneOf(Check.optionalString(body, "type", 16), "type", List.of("text", "template", "image", "document", "audio"));
       JsonObject send = new JsonObject().put("type", type == null ? "text" : type)
           .put("conversationId", ctx.pathParam("conversationId")).put("agentId", me.agentId());
+      if (me.sessionId() != null) send.put("sessionId", me.sessionId()); // its sockets get the message in this answer
       // text; template (templateParams, templateComponents, headerMedia); media (publicId of an upload, or mediaUrl; content
       // is the caption); the sender checks each
       for (String f : List.of("content", "templateName", "language", "replyTo", "templateParams", "templateComponents", "headerMedia",

@@ -296,11 +296,13 @@ public final class ConversationVerticle extends VerticleBase {
                 last, doc.getJsonObject("timestamp"))))
             .compose(x -> customers.touchOutbound(customer.getString("_id")))
             .map(x -> {
-              // every reply reaches the screens of whoever watches the conversation as any new message does; an
-              // agent's own sockets are left out (their app has it in the answer to this request, and an app that
-              // appended both would show it twice)
+              // every reply reaches the screens of whoever watches the conversation as any new message does; the
+              // sockets of the session that sent it are left out (that app has it in the answer to this request, and
+              // an app that appended both would show it twice); the agent's other sessions (a phone) get it
               JsonObject event = InboundRecorder.newMessageEvent(messages, doc, customer, conversation);
-              if (!byAssistant && body.getString("agentId") != null) event.put("senderAgentId", body.getString("agentId"));
+              if (!byAssistant && body.getString("sessionId") != null) {
+                event.put("senderAgentId", body.getString("agentId")).put("senderSessionId", body.getString("sessionId"));
+              }
               bus.publish(Addresses.EVT_CONVERSATION_NEW_MESSAGE, event);
               return reply.put("duplicate", false).put("messageId", doc.getString("_id")).put("message", messages.api(doc));
             });

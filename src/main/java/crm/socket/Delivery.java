@@ -19,8 +19,8 @@ import java.util.function.Function;
  * domain event (bus)                 socket event              rooms
  * conversation.new_message           conversation:new_message  conversation:id, agent:assignee, role:supervisor,
  *   (inbound, and every reply:                                 role:admin, and role:agent while unassigned; an
- *   the assistant's, an agent's)                               agent's reply not to that agent's own sockets
- *                                                              (senderAgentId: it is in the answer to their send)
+ *   the assistant's, an agent's)                               agent's reply not to the sockets of the session
+ *                                                              that sent it (senderSessionId: it is in the answer)
  * conversation.assigned              conversation:assigned     conversation:id, agent:assignee, agent:previous,
  *                                                              role:supervisor, role:admin, and role:agent when it
  *                                                              was unassigned (every agent saw it: now it is taken)

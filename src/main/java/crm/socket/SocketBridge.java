@@ -121,7 +121,7 @@ final class SocketBridge {
   private void announce(Delivery.Rule rule, JsonObject event, String eventId) {
     try {
       Set<String> rooms = rule.rooms().apply(event);
-      String sender = event.getString("senderAgentId");
+      String sender = event.getString("senderSessionId");
       if (rooms.size() == 1 && sender == null) {
         // one room (everyone, for statuses and tickets): straight from the room, no union of snapshots to build
         ns.emitArgsToRoom(rooms.iterator().next(), rule.event(), new JsonArray().add(rule.payload().apply(event)), eventId);
@@ -129,7 +129,12 @@ final class SocketBridge {
       }
       Set<Socket> targets = new LinkedHashSet<>();
       for (String room : rooms) targets.addAll(ns.socketsIn(room));
-      if (sender != null) ns.socketsIn(Delivery.agentRoom(sender)).forEach(targets::remove); // it is in their answer
+      if (sender != null) { // the sending session has it in its answer: its sockets (found in its agent's room) skip it
+        for (Socket s : ns.socketsIn(Delivery.agentRoom(event.getString("senderAgentId")))) {
+          Principal p = principal(s);
+          if (p != null && sender.equals(p.sessionId())) targets.remove(s);
+        }
+      }
       if (targets.isEmpty()) return;
       ns.emitTo(targets, rule.event(), new JsonArray().add(rule.payload().apply(event)), eventId);
     } catch (RuntimeException e) {

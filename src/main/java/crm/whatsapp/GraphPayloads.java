@@ -17,7 +17,8 @@ import java.util.Set;
  * {@link TemplateComponents}), {@code mediaUrl} or {@code publicId} (an uploaded file), {@code filename}, {@code replyTo} (our id or a wamid, quoted),
  * {@code targetMessageId} (reaction and read), {@code emoji}, {@code typing} (read: also show the typing indicator;
  * default false),
- * {@code agentId}, {@code idempotencyKey}.
+ * {@code agentId}, {@code sessionId} (the sending agent's session: its sockets have the message in the send's answer),
+ * {@code idempotencyKey}.
  */
 final class GraphPayloads {
   private GraphPayloads() {}
@@ -33,6 +34,7 @@ final class GraphPayloads {
     copy(body, out, "conversationId", 64);
     copy(body, out, "to", 32);
     copy(body, out, "agentId", 64);
+    copy(body, out, "sessionId", 64);
     copy(body, out, "idempotencyKey", 200);
     copy(body, out, "replyTo", 128);
     // who sends it when it is not an agent: "assistant" (crm.assistant), "system" (automated notices such as a ticket's
