@@ -249,6 +249,8 @@ public final class Addresses {
 
   /** Payload as the spec's socket event {@code customer:typing}: conversationId, customerPhone, isTyping (+ assignedAgentId). */
   public static final String EVT_CUSTOMER_TYPING = "crm.events.customer.typing";
+  /** {}: a webhook of Meta's said a message template changed (approved, rejected, paused...): nodes forget their list. */
+  public static final String EVT_WHATSAPP_TEMPLATES_CHANGED = "crm.events.whatsapp.templates_changed";
   /** Payloads as the spec's socket events for tickets (ticket_created, ...), published by the ticket verticle. */
   public static final String EVT_TICKET_CREATED = "crm.events.ticket.created";
   public static final String EVT_TICKET_STATUS_CHANGED = "crm.events.ticket.status_changed";

@@ -25,12 +25,15 @@ import java.util.regex.Pattern;
  * placeholders in order of appearance, {@code ["1","2"]} or named ones, which a send gives as an object). With credentials and {@code WHATSAPP_BUSINESS_ACCOUNT_ID},
  * the approved ones of that account from Meta ({@code GET /{version}/{waba-id}/message_templates}, following
  * {@code paging.next} on the same host for up to {@link #MAX_PAGES} pages), kept {@link #TTL_MS} on this node
- * ({@code source: "whatsapp"}); a Graph API error is EXTERNAL_API_ERROR with Meta's error in words. With credentials but
+ * ({@code source: "whatsapp"}), or until a template webhook of Meta's arrives ({@link #TEMPLATE_FIELDS}); a Graph API error is EXTERNAL_API_ERROR with Meta's error in words. With credentials but
  * no account id: none ({@code source: "unconfigured"}). In sandbox mode: {@code hello_world} and the ticket resolution
  * template (TICKET_RESOLVED_TEMPLATE) with the parameters the ticket notice fills ({@code source: "sandbox"}).
  */
 final class TemplateCatalog {
   static final long TTL_MS = 60_000;
+  /** Meta's webhook fields about templates: one of them in a webhook drops every node's kept list. */
+  static final Set<String> TEMPLATE_FIELDS = Set.of("message_template_status_update", "message_template_quality_update",
+      "message_template_components_update", "template_category_update");
   static final int MAX_PAGES = 5;
   /** All pages within this (the route waits a little longer for the answer). */
   static final long DEADLINE_MS = 30_000;
@@ -52,6 +55,8 @@ final class TemplateCatalog {
   private JsonObject cached;
   private long cachedUntil;
   private Future<JsonObject> loading;
+  /** Counts {@link #forget}s: a fetch that began before one is answered but not kept. */
+  private long generation;
 
   TemplateCatalog(JsonObject cfg, WebClient client, Bus bus) {
     this.client = client;
@@ -74,15 +79,26 @@ final class TemplateCatalog {
     }
     if (cached != null && System.currentTimeMillis() < cachedUntil) return Future.succeededFuture(cached.copy());
     if (loading == null) { // callers meanwhile share one fetch
+      long asked = generation;
       loading = fetch(firstPage, 1, new ArrayList<>(), System.currentTimeMillis() + DEADLINE_MS)
           .map(found -> {
-            cached = answer(new JsonArray(found), "whatsapp");
-            cachedUntil = System.currentTimeMillis() + TTL_MS;
-            return cached;
+            JsonObject list = answer(new JsonArray(found), "whatsapp");
+            if (asked == generation) { // kept only if no template changed while it was read
+              cached = list;
+              cachedUntil = System.currentTimeMillis() + TTL_MS;
+            }
+            return list;
           })
           .onComplete(ar -> loading = null);
     }
     return loading.map(JsonObject::copy);
+  }
+
+  /** Meta said a template changed: the next list is read from Meta (a fetch under way answers its callers, not kept). */
+  void forget() {
+    generation++;
+    cached = null;
+    cachedUntil = 0;
   }
 
   private static JsonObject answer(JsonArray templates, String source) {

@@ -71,11 +71,13 @@ public final class WhatsappVerticle extends VerticleBase {
     for (int i = 0; i < lanes.length; i++) lanes[i] = new Lane();
     sender = new WhatsappSender(vertx, cfg, bus);
     media = new MediaJobs(vertx, cfg, bus, mongo);
+    TemplateCatalog templates = new TemplateCatalog(cfg, sender.client(), bus);
     return events.ensureIndexes()
         .compose(v -> Future.all(List.of(
             bus.serve(Addresses.WHATSAPP_INTAKE, this::intake).completion(),
             bus.serve(Addresses.WHATSAPP_SEND, sender::send).completion(),
-            bus.serve(Addresses.WHATSAPP_TEMPLATES, new TemplateCatalog(cfg, sender.client(), bus)::list).completion(),
+            bus.serve(Addresses.WHATSAPP_TEMPLATES, templates::list).completion(),
+            vertx.eventBus().consumer(Addresses.EVT_WHATSAPP_TEMPLATES_CHANGED, m -> templates.forget()).completion(),
             bus.serve(Addresses.WHATSAPP_STATS, this::stats).completion(),
             bus.serve(Addresses.WHATSAPP_DEAD_LETTERS, this::listDeadLetters).completion(),
             bus.serve(Addresses.WHATSAPP_DEAD_LETTER_GET, this::getDeadLetter).completion(),
@@ -175,7 +177,8 @@ public final class WhatsappVerticle extends VerticleBase {
   }
 
   /** What a group of stored documents holds, parsed: messages, statuses, and bodies that did not parse at all. */
-  private record Parsed(JsonArray messages, JsonArray statuses, List<Unparsable> unparsable) {}
+  /** templatesChanged: the batch held one of Meta's template webhooks (approved, rejected, paused, recategorised). */
+  private record Parsed(JsonArray messages, JsonArray statuses, List<Unparsable> unparsable, boolean templatesChanged) {}
 
   /** A stored body that is not JSON any more (stored bodies passed the shape check: this is only defence). */
   private record Unparsable(JsonObject doc, String raw) {}
@@ -184,6 +187,7 @@ public final class WhatsappVerticle extends VerticleBase {
     JsonArray messages = new JsonArray();
     JsonArray statuses = new JsonArray();
     List<Unparsable> unparsable = new ArrayList<>();
+    boolean templatesChanged = false;
     for (JsonObject doc : docs) for (String raw : WebhookEventStore.bodies(doc)) {
       JsonObject parsed;
       try {
@@ -194,6 +198,9 @@ public final class WhatsappVerticle extends VerticleBase {
         continue;
       }
       parsed.getJsonArray("messages", new JsonArray()).forEach(messages::add);
+      for (Object o : parsed.getJsonArray("ignored", new JsonArray())) {
+        if (o instanceof JsonObject i && TemplateCatalog.TEMPLATE_FIELDS.contains(i.getString("field"))) templatesChanged = true;
+      }
       for (Object o : parsed.getJsonArray("statuses", new JsonArray())) {
         JsonObject st = (JsonObject) o;
         JsonArray errors = st.getJsonArray("errors");
@@ -201,7 +208,7 @@ public final class WhatsappVerticle extends VerticleBase {
         statuses.add(st);
       }
     }
-    return new Parsed(messages, statuses, unparsable);
+    return new Parsed(messages, statuses, unparsable, templatesChanged);
   }
 
   /**
@@ -228,6 +235,8 @@ public final class WhatsappVerticle extends VerticleBase {
   private Future<Void> process(List<JsonObject> batch) {
     Parsed parsed = parse(batch);
     List<String> ids = batch.stream().map(e -> e.getString("_id")).toList();
+    // every node's template list is read from Meta again (it is kept a minute per node)
+    if (parsed.templatesChanged()) bus.publish(Addresses.EVT_WHATSAPP_TEMPLATES_CHANGED, new JsonObject());
     return record(parsed.messages(), parsed.statuses())
         .compose(v -> deadLetterBodies(parsed.unparsable()))
         .compose(v -> events.markProcessed(ids))

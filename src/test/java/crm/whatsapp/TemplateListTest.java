@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * GET /whatsapp/templates: the approved templates of the WhatsApp Business Account from the (fake) Graph API, every
- * page of them, kept a minute; Meta's errors as 502 EXTERNAL_API_ERROR; no account id: none, and why; sandbox: the
+ * page of them, kept a minute or until Meta's template webhook says one changed; Meta's errors as 502 EXTERNAL_API_ERROR; no account id: none, and why; sandbox: the
  * templates the sandbox takes (hello_world, the ticket resolution notice's).
  */
 class TemplateListTest {
@@ -111,6 +111,18 @@ class TemplateListTest {
       fake.templates(new JsonArray());
       assertThat(ok(app.get(PATH, agent)).getJsonArray("templates")).isEqualTo(templates);
       assertThat(fake.requests(pages)).hasSize(5);
+
+      // until Meta's webhook says a template changed (here: order_update paused): the next list is Meta's again
+      Wa wa = new Wa(app);
+      JsonObject update = new JsonObject().put("object", "whatsapp_business_account").put("entry", new JsonArray().add(
+          new JsonObject().put("id", "WABA_ID").put("time", 1_700_000_000L).put("changes", new JsonArray().add(new JsonObject()
+              .put("field", "message_template_status_update").put("value", new JsonObject().put("event", "PAUSED")
+                  .put("message_template_id", 1234567890L).put("message_template_name", "order_update")
+                  .put("message_template_language", "es").put("reason", "LOW_QUALITY"))))));
+      assertThat(wa.post(update).statusCode()).isEqualTo(200);
+      wa.awaitProcessed();
+      assertThat(ok(app.get(PATH, agent)).getJsonArray("templates")).isEmpty();
+      assertThat(fake.requests(pages)).hasSize(6);
     }
   }
 
