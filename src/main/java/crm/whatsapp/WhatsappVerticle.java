@@ -199,7 +199,10 @@ public final class WhatsappVerticle extends VerticleBase {
       }
       parsed.getJsonArray("messages", new JsonArray()).forEach(messages::add);
       for (Object o : parsed.getJsonArray("ignored", new JsonArray())) {
-        if (o instanceof JsonObject i && TemplateCatalog.TEMPLATE_FIELDS.contains(i.getString("field"))) templatesChanged = true;
+        // most ignored items have no field (a malformed entry): Set.of's contains(null) would throw
+        if (o instanceof JsonObject i && i.getValue("field") instanceof String field && TemplateCatalog.TEMPLATE_FIELDS.contains(field)) {
+          templatesChanged = true;
+        }
       }
       for (Object o : parsed.getJsonArray("statuses", new JsonArray())) {
         JsonObject st = (JsonObject) o;

@@ -123,6 +123,16 @@ class TemplateListTest {
       wa.awaitProcessed();
       assertThat(ok(app.get(PATH, agent)).getJsonArray("templates")).isEmpty();
       assertThat(fake.requests(pages)).hasSize(6);
+
+      // a change without a field (nothing of Meta's) is set aside as before, and forgets nothing: it once stopped the
+      // processing of its batch (a null field asked of the template fields' set)
+      JsonObject fieldless = new JsonObject().put("object", "whatsapp_business_account").put("entry", new JsonArray()
+          .add(new JsonObject().put("id", "WABA_ID").put("changes", new JsonArray().add(new JsonObject().put("value", new JsonObject()))))
+          .add("not an entry"));
+      assertThat(wa.post(fieldless).statusCode()).isEqualTo(200);
+      wa.awaitProcessed();
+      assertThat(ok(app.get(PATH, agent)).getJsonArray("templates")).isEmpty();
+      assertThat(fake.requests(pages)).as("still this node's copy").hasSize(6);
     }
   }
 
