@@ -193,6 +193,31 @@ test("a reply sent by a colleague appears live, and the customer's reaction to i
   assert.deepEqual(page.errors, [], "no uncaught errors in the page");
 });
 
+test("a reply sent in one tab shows at once on the inbox row there and, live, in the session's other tab (the server leaves that session out)", { skip: !SANDBOX }, async () => {
+  const first = await browser();
+  await login(first, agentA.email, agentA.password);
+  const second = await first.context().newPage(); // the same browser: the same localStorage, the same session
+  second.errors = [];
+  second.on("pageerror", (e) => second.errors.push(String(e)));
+  await second.goto(ctx.url + "/");
+  await tid(second, "app").waitFor();
+  const name = "Tomás Dostabs";
+  await inboundText(phone(), name, "¿Hay talla M?");
+  for (const page of [first, second]) await rowNamed(page, name).waitFor();
+  const conversationId = await rowNamed(first, name).getAttribute("data-conversation-id");
+  for (const page of [first, second]) await open(page, name, conversationId);
+
+  const text = "Sí, hay talla M";
+  await tid(first, "reply-text").fill(text);
+  await tid(first, "reply-send").click();
+  for (const page of [first, second]) {
+    await page.locator("[data-testid=message][data-direction=outbound][data-status=read]").filter({ hasText: text }).waitFor();
+    await rowNamed(page, name).getByTestId("inbox-row-last").filter({ hasText: text }).waitFor();
+    assert.equal(await page.locator("[data-testid=message][data-direction=outbound]").filter({ hasText: text }).count(), 1, "once");
+    assert.deepEqual(page.errors, [], "no uncaught errors in the page");
+  }
+});
+
 test("an answer of the assistant arrives live labelled as the assistant's", { skip: !SANDBOX }, async () => {
   const page = await browser();
   await login(page, agentB.email, agentB.password);

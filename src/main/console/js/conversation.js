@@ -226,7 +226,11 @@ function renderTemplateForm(form, list) {
 
 async function sendMessage(body) {
   const res = await request('POST', `/conversations/${cur.id}/messages`, { body, headers: { 'Idempotency-Key': crypto.randomUUID() } });
-  if (res.message) addMessage(res.message, true);
+  if (res.message) {
+    addMessage(res.message, true);
+    // the server does not send this session its own reply: its inbox row and its other tabs hear it from here
+    sock.echo('conversation:new_message', { conversationId: cur.id, message: res.message, customer: cur.conv && cur.conv.customer });
+  }
 }
 
 // ---- messages

@@ -30,6 +30,24 @@ export function on(ev, fn) {
   if (socket) socket.on(ev, fn);
 }
 
+// The server leaves this session's own replies out of its sockets (the send's answer has them). A session is this
+// browser's (one localStorage): its other tabs hear those replies from the tab that sent them, through a same-origin
+// channel, as if the server had sent them.
+const tabs = typeof BroadcastChannel === 'function' ? new BroadcastChannel('crm-console') : null;
+const TAB_EVENTS = new Set(['conversation:new_message']);
+if (tabs) {
+  tabs.onmessage = e => {
+    const { ev, data } = e.data || {};
+    if (TAB_EVENTS.has(ev)) for (const fn of handlers.get(ev) || []) fn(data);
+  };
+}
+/** An event the server does not send back to this session: handled here (the inbox row) and in its other tabs. */
+export function echo(ev, data) {
+  if (!TAB_EVENTS.has(ev)) return;
+  for (const fn of handlers.get(ev) || []) fn(data);
+  if (tabs) tabs.postMessage({ ev, data });
+}
+
 export function emit(ev, data) {
   return new Promise(resolve => {
     if (!socket) return resolve({ success: false });

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
  * shows in B's browser, B's hand-off button (REST) turns A's row to "waiting for a person", and with the 24 h window
  * closed the template picker offers Meta's approved templates with one input per parameter and the one sent reaches
  * Meta. In sandbox mode with a fake model: the customer's typing indicator comes and goes, a colleague's reply arrives
- * live and the customer's reaction to it shows on it in place (message:updated), and the assistant's answer
+ * live and the customer's reaction to it shows on it in place (message:updated), a reply sent in one tab shows on
+ * its inbox row and in the session's other tab, and the assistant's answer
  * arrives labelled. Screenshots {@code live-*} go to target/console-screenshots/.
  */
 class ConsoleLiveE2ETest {
@@ -72,7 +73,7 @@ class ConsoleLiveE2ETest {
     try (FakeLlm llm = FakeLlm.startOwn();
          TestApp app = TestApp.start(Wa.config().mergeIn(llm.config()));
          NodeContext ctx = context(app, "sandbox")) {
-      NodeRunner.test("console-live.e2e.test.mjs", ctx.env(), 300).assertPassed(3);
+      NodeRunner.test("console-live.e2e.test.mjs", ctx.env(), 300).assertPassed(4);
     }
   }
 }
