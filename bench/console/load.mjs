@@ -14,10 +14,10 @@
 // made while the webhooks came (per minute, the busiest 60 s, against the per-agent rate limit of 100 a minute).
 // Warm-up messages (the first --warmup seconds, at the same rate) are not counted. Every message must arrive: the
 // counts are printed as arrived/sent.
-import { createHmac } from "node:crypto";
 import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
 import { io } from "socket.io-client";
+import { textWebhook, signature } from "../lib/whatsapp.mjs";
 
 const { values: o } = parseArgs({
   options: {
@@ -37,18 +37,10 @@ const run = Date.now().toString(36);
 const phones = Array.from({ length: customers }, (_, i) => "52199" + String(Date.now() % 100000).padStart(5, "0") + String(i).padStart(3, "0"));
 
 async function webhook(from, text, n) {
-  const body = JSON.stringify({
-    object: "whatsapp_business_account",
-    entry: [{ id: "WABA_ID", changes: [{ field: "messages", value: {
-      messaging_product: "whatsapp",
-      metadata: { display_phone_number: "15550001111", phone_number_id: o["phone-number-id"] },
-      contacts: [{ profile: { name: "Cliente " + from.slice(-3) }, wa_id: from }],
-      messages: [{ from, id: `wamid.BENCH${run}${n}`, timestamp: String(Math.floor(Date.now() / 1000)), type: "text", text: { body: text } }],
-    } }] }],
-  });
-  const signature = "sha256=" + createHmac("sha256", o.secret).update(body).digest("hex");
+  const body = textWebhook({ from, name: "Cliente " + from.slice(-3), wamid: `wamid.BENCH${run}${n}`, text,
+    phoneNumberId: o["phone-number-id"] });
   const res = await fetch(url + "/webhooks/whatsapp", {
-    method: "POST", headers: { "Content-Type": "application/json", "X-Hub-Signature-256": signature }, body,
+    method: "POST", headers: { "Content-Type": "application/json", "X-Hub-Signature-256": signature(o.secret, body) }, body,
   });
   await res.arrayBuffer();
   if (res.status !== 200) throw new Error("webhook answered " + res.status);

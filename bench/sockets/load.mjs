@@ -29,12 +29,13 @@
 // summed. Latency is then also reported per node and split into the clients on --url's node ("same": the trigger's
 // node) and those on the others ("cross": the event crossed the cluster's event bus).
 import { fork, execFile, execFileSync } from "node:child_process";
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import http from "node:http";
 import { readFileSync, readdirSync, appendFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs, promisify } from "node:util";
 import { io } from "socket.io-client";
+import { textWebhook, signature } from "../lib/whatsapp.mjs";
 
 const SCENARIOS = {
   status: { trigger: "agent:status", event: "agent:status_change", key: "status", values: ["busy", "online"],
@@ -186,18 +187,12 @@ async function main() {
   const webhooks = new http.Agent({ keepAlive: true, maxSockets: 8 });
   let wamids = 0;
   const webhookBody = (text, i) => {
-    const from = `52999300000${(i % Math.max(1, Number(o.customers))) + 1}`;
-    const message = { from, id: `wamid.BENCH${passId}.${wamids++}`, timestamp: String(Math.floor(Date.now() / 1000)),
-      type: "text", text: { body: text } };
-    const value = { messaging_product: "whatsapp",
-      metadata: { display_phone_number: "15550001111", phone_number_id: "100000000000000" },
-      contacts: [{ profile: { name: `Bench ${(i % Math.max(1, Number(o.customers))) + 1}` }, wa_id: from }], messages: [message] };
-    return Buffer.from(JSON.stringify({ object: "whatsapp_business_account",
-      entry: [{ id: "WABA_ID", changes: [{ value, field: "messages" }] }] }));
+    const customer = (i % Math.max(1, Number(o.customers))) + 1;
+    return textWebhook({ from: `52999300000${customer}`, name: `Bench ${customer}`, wamid: `wamid.BENCH${passId}.${wamids++}`, text });
   };
   /** Posts a prepared body; calls sent() just before the bytes go, resolves with the status (0 on a network error). */
   const postWebhook = (body, sent = () => {}) => new Promise((resolve) => {
-    const sig = `sha256=${createHmac("sha256", o.secret).update(body).digest("hex")}`;
+    const sig = signature(o.secret, body);
     const req = http.request(`${o.url}/webhooks/whatsapp`, { method: "POST", agent: webhooks, headers: {
       "Content-Type": "application/json", "Content-Length": body.length, "X-Hub-Signature-256": sig } }, (res) => {
       res.resume();

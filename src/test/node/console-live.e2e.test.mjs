@@ -6,7 +6,7 @@
 // Every wait is Playwright's own (locators, waitForFunction) with a deadline; the DOM contract is data-testid.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ctx, agents, api, phone, inboundText, webhook } from "./crm.mjs";
+import { ctx, agents, api, phone, inboundText, webhook, messagesWebhook } from "./crm.mjs";
 import { browser, tid, shot, login, rowNamed } from "./browser.mjs";
 
 const GRAPH = ctx.mode === "graph";
@@ -176,16 +176,8 @@ test("a reply sent by a colleague appears live, and the customer's reaction to i
   assert.ok(wamid, "the sandbox gave the reply its WhatsApp id");
   assert.equal(await mine.getByTestId("message-reaction").count(), 0);
 
-  await webhook({
-    object: "whatsapp_business_account",
-    entry: [{ id: "WABA_ID", changes: [{ field: "messages", value: {
-      messaging_product: "whatsapp",
-      metadata: { display_phone_number: "15550001111", phone_number_id: ctx.phoneNumberId },
-      contacts: [{ profile: { name }, wa_id: from }],
-      messages: [{ from, id: "wamid.REACT" + Date.now(), timestamp: String(Math.floor(Date.now() / 1000)), type: "reaction",
-        reaction: { message_id: wamid, emoji: "👍" } }],
-    } }] }],
-  });
+  await webhook(messagesWebhook(from, name, [{ from, id: "wamid.REACT" + Date.now(), timestamp: String(Math.floor(Date.now() / 1000)),
+    type: "reaction", reaction: { message_id: wamid, emoji: "👍" } }]));
   await mine.getByTestId("message-reaction").filter({ hasText: "👍" }).waitFor();
   assert.equal(await mine.getAttribute("data-status"), "read", "redrawn in place, its ticks kept");
   assert.equal(await page.locator(`[data-testid=message][data-message-id="${sent.message._id}"]`).count(), 1);

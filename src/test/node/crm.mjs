@@ -217,7 +217,13 @@ export async function inboundTexts(from, profileName, texts, secondsAgo = 0, url
     from, id: "wamid.NODE" + randomInt(1e12) + randomInt(1e12), timestamp: String(last - (texts.length - 1 - i)),
     type: "text", text: { body: text },
   }));
-  await webhook({
+  await webhook(messagesWebhook(from, profileName, messages), url);
+  return messages.map((m) => m.id);
+}
+
+/** A webhook body in Meta's format carrying these `messages` (Cloud API message objects) of the customer `from`. */
+export function messagesWebhook(from, profileName, messages) {
+  return {
     object: "whatsapp_business_account",
     entry: [{
       id: "WABA_ID",
@@ -231,6 +237,5 @@ export async function inboundTexts(from, profileName, texts, secondsAgo = 0, url
         },
       }],
     }],
-  }, url);
-  return messages.map((m) => m.id);
+  };
 }
